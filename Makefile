@@ -1,0 +1,61 @@
+# Two commands matter: `make run` (demo on 127.0.0.1:8000) and `make test` (whole suite).
+# Both install what they need and are safe to run again.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+SYSSTAMP := var/.system-packages
+export DJANGO_SETTINGS_MODULE := wujin_branch.settings
+
+.PHONY: run test install system-deps migrate demo lint bench worker clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+# Debian packages: Chromium for browser tests, a CJK font for PDFs. Installed when we are
+# root and they are missing; otherwise the tests that need them say what to install.
+system-deps: $(SYSSTAMP)
+$(SYSSTAMP):
+	@mkdir -p var
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; \
+	  command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >var/apt.log 2>&1 \
+	      || { echo "apt-get failed, see var/apt.log"; exit 1; }; \
+	  fi; \
+	fi
+	@touch $(SYSSTAMP)
+
+migrate: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
+
+run: demo
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	TESTING=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+worker: install
+	$(BIN)/celery -A wujin_branch worker -l info
+
+# Benchmark, not a test: seeds district scale into PostgreSQL and times the pages.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var

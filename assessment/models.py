@@ -1,0 +1,1 @@
+"""Rubric, periods, scores and vetoes (see the assessment issue)."""

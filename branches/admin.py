@@ -1,0 +1,99 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from .models import (
+    CommitteeSeat,
+    CommitteeTerm,
+    Member,
+    MemberTransfer,
+    OrgChange,
+    Organization,
+    PartyGroup,
+    RoleAssignment,
+    Sanction,
+    User,
+)
+
+
+class RoleInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (("联系方式", {"fields": ("full_name", "phone")}),)
+    list_display = ("username", "full_name", "phone", "is_active", "is_staff")
+    search_fields = ("username", "full_name", "phone")
+    inlines = [RoleInline]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
+    form = movenodeform_factory(Organization)
+    list_display = ("name", "kind", "branch_type", "status", "code")
+    list_filter = ("kind", "status", "branch_type", "committee_kind")
+    search_fields = ("name", "code")
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "branch", "status", "standing", "joined_on")
+    list_filter = ("status", "standing", "is_flowing", "is_lost", "is_kongua", "is_hardship")
+    search_fields = ("name", "name_pinyin", "name_initials", "id_number")
+    raw_id_fields = ("branch", "party_group")
+    list_select_related = ("branch",)
+
+
+@admin.register(PartyGroup)
+class PartyGroupAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "branch", "leader", "is_active")
+    raw_id_fields = ("branch", "leader")
+    list_select_related = ("branch", "leader")
+
+
+class SeatInline(admin.TabularInline):
+    model = CommitteeSeat
+    extra = 0
+    raw_id_fields = ("holder",)
+
+
+@admin.register(CommitteeTerm)
+class CommitteeTermAdmin(SimpleHistoryAdmin):
+    list_display = ("branch", "elected_on", "term_years", "due_on", "postponed_until", "ended_on")
+    raw_id_fields = ("branch",)
+    inlines = [SeatInline]
+    list_select_related = ("branch",)
+
+
+@admin.register(Sanction)
+class SanctionAdmin(SimpleHistoryAdmin):
+    list_display = ("member", "kind", "imposed_on", "effective_until")
+    raw_id_fields = ("member",)
+    list_select_related = ("member",)
+
+
+@admin.register(MemberTransfer)
+class MemberTransferAdmin(SimpleHistoryAdmin):
+    list_display = ("member", "direction", "occurred_on", "counterpart")
+    raw_id_fields = ("member", "from_branch", "to_branch")
+    list_select_related = ("member",)
+
+
+@admin.register(OrgChange)
+class OrgChangeAdmin(admin.ModelAdmin):
+    list_display = ("organization", "kind", "occurred_on", "reason")
+    raw_id_fields = ("organization", "from_parent", "to_parent", "merged_into")
+    list_select_related = ("organization",)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "organization", "role")
+    list_filter = ("role",)
+    raw_id_fields = ("user", "organization")
+    list_select_related = ("user", "organization")

@@ -1,0 +1,12 @@
+from .permissions import Action, can_any, is_district, user_scopes
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "my_scopes": user_scopes(user),
+        "is_district": is_district(user),
+        "can_manage_orgs": can_any(user, Action.MANAGE),
+    }

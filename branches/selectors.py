@@ -1,0 +1,344 @@
+"""Reads that build pages. Every list starts from ``orgs_visible_to`` / ``branches_visible_to``."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Substr
+from django.http import Http404
+from django.utils import timezone
+
+from .models import (
+    POSITION_ORDER,
+    CommitteeSeat,
+    CommitteeTerm,
+    Member,
+    MemberStatus,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    PartyGroup,
+    Position,
+    Standing,
+)
+from .permissions import Action, can, scope_q, user_scopes
+
+
+def today():
+    return timezone.localdate()
+
+
+# ---------------------------------------------------------------- access
+
+
+def orgs_visible_to(user, action=Action.VIEW):
+    return Organization.objects.filter(scope_q(user, action))
+
+
+def branches_visible_to(user, action=Action.VIEW):
+    return orgs_visible_to(user, action).filter(kind=OrgKind.BRANCH)
+
+
+def members_visible_to(user, action=Action.VIEW):
+    return Member.objects.filter(scope_q(user, action, prefix="branch__"))
+
+
+def get_org_for_user(user, pk, action=Action.VIEW):
+    """The organization, or 404 whether it is missing or outside the user's scope."""
+    org = Organization.objects.filter(pk=pk).first()
+    if org is None or not can(user, action, org):
+        raise Http404("未找到该组织")
+    return org
+
+
+def get_branch_for_user(user, pk, action=Action.VIEW):
+    org = get_org_for_user(user, pk, action)
+    if org.kind != OrgKind.BRANCH:
+        raise Http404("未找到该支部")
+    return org
+
+
+def get_member_for_user(user, pk, action=Action.VIEW):
+    member = Member.objects.select_related("branch", "party_group").filter(pk=pk).first()
+    if member is None or not can(user, action, member.branch):
+        raise Http404("未找到该党员")
+    return member
+
+
+def get_group_for_user(user, pk, action=Action.VIEW):
+    group = PartyGroup.objects.select_related("branch").filter(pk=pk).first()
+    if group is None or not can(user, action, group.branch):
+        raise Http404("未找到该党小组")
+    return group
+
+
+def get_term_for_user(user, pk, action=Action.VIEW):
+    term = CommitteeTerm.objects.select_related("branch").filter(pk=pk).first()
+    if term is None or not can(user, action, term.branch):
+        raise Http404("未找到该届次")
+    return term
+
+
+def get_seat_for_user(user, pk, action=Action.VIEW):
+    seat = CommitteeSeat.objects.select_related("term__branch", "holder").filter(pk=pk).first()
+    if seat is None or not can(user, action, seat.term.branch):
+        raise Http404("未找到该职务")
+    return seat
+
+
+# ---------------------------------------------------------------- branch page
+
+
+@dataclass
+class Alert:
+    level: str  # "danger" | "warning" | "info"
+    message: str
+
+
+def active_members(branch):
+    return Member.objects.filter(branch=branch, standing=Standing.ACTIVE)
+
+
+def current_term(branch):
+    seats = CommitteeSeat.objects.select_related("holder").order_by("id")
+    return (
+        CommitteeTerm.objects.filter(branch=branch, ended_on__isnull=True)
+        .prefetch_related(Prefetch("seats", queryset=seats))
+        .select_related("postponement_approved_by")
+        .first()
+    )
+
+
+def sorted_seats(term):
+    if term is None:
+        return []
+    return sorted(term.seats.all(), key=lambda s: (POSITION_ORDER[s.position], s.id))
+
+
+def term_alerts(term, *, on=None) -> list[Alert]:
+    """Alerts about a branch's committee: vacant 书记 first (a one-vote veto), then terms."""
+    on = on or today()
+    alerts = []
+    seats = list(term.seats.all()) if term else []
+    secretary = next((s for s in seats if s.position == Position.SECRETARY and s.holder_id), None)
+    if secretary is None:
+        alerts.append(Alert("danger", "党支部书记缺职（一票否决情形），请尽快选举或补选书记。"))
+    if term is None:
+        alerts.append(Alert("danger", "尚未录入支委会届次信息。"))
+        return alerts
+    for s in seats:
+        if s.holder_id is None and s.position != Position.SECRETARY:
+            alerts.append(Alert("warning", f"{s.get_position_display()}出缺（{s.vacated_on or '日期未填'}起），应及时补选。"))
+    due = term.effective_due_on
+    if due < on:
+        alerts.append(Alert("danger", f"本届支委会已于 {due:%Y年%m月%d日} 届满，逾期未换届。"))
+    elif (due - on).days <= settings.ELECTION_DUE_SOON_DAYS:
+        alerts.append(Alert("warning", f"本届支委会将于 {due:%Y年%m月%d日} 届满（{(due - on).days} 天后），请准备换届。"))
+    if term.postponed_until:
+        alerts.append(Alert("info", f"已经上级党组织批准延期换届至 {term.postponed_until:%Y年%m月%d日}。"))
+    return alerts
+
+
+def branch_page(branch):
+    """Everything the branch page shows, in a fixed number of queries."""
+    term = current_term(branch)
+    groups = list(
+        PartyGroup.objects.filter(branch=branch, is_active=True)
+        .select_related("leader")
+        .annotate(n_members=Count("members", filter=Q(members__standing=Standing.ACTIVE)))
+    )
+    counts = active_members(branch).aggregate(
+        total=Count("id"),
+        full=Count("id", filter=Q(status=MemberStatus.FULL)),
+        probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
+        flowing=Count("id", filter=Q(is_flowing=True)),
+        lost=Count("id", filter=Q(is_lost=True)),
+        kongua=Count("id", filter=Q(is_kongua=True)),
+        hardship=Count("id", filter=Q(is_hardship=True)),
+        pre1949=Count("id", filter=Q(joined_on__lt=datetime.date(1949, 10, 1))),
+        ungrouped=Count("id", filter=Q(party_group__isnull=True)),
+    )
+    alerts = term_alerts(term) if branch.is_active else []
+    if branch.is_active and counts["full"] < 7 and term:
+        extra = [s for s in term.seats.all() if s.position not in (Position.SECRETARY, Position.DEPUTY)]
+        if extra:
+            alerts.append(Alert("info", "正式党员不足7人的党支部一般只设书记（必要时设副书记），不设支委会。"))
+    if groups and counts["ungrouped"]:
+        alerts.append(Alert("info", f"有 {counts['ungrouped']} 名党员尚未编入党小组。"))
+    return {
+        "term": term,
+        "seats": sorted_seats(term),
+        "past_terms": CommitteeTerm.objects.filter(branch=branch, ended_on__isnull=False).order_by("-elected_on")[:5],
+        "groups": groups,
+        "counts": counts,
+        "alerts": alerts,
+        "changes": branch.changes.select_related("actor").all()[:10],
+    }
+
+
+# ---------------------------------------------------------------- tree
+
+
+@dataclass
+class ChildStats:
+    org: Organization
+    branches: int = 0
+    members: int = 0
+    secretary_vacant: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    empty: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _step(node_depth):
+    return Organization.steplen * node_depth
+
+
+def tree_children(user, node, *, include_inactive=False):
+    """The visible children of ``node`` with subtree statistics, in four grouped queries.
+
+    Each statistic is one ``GROUP BY substr(path, 1, child-prefix-length)`` over the
+    subtree, so the cost does not grow with the number of children.
+    """
+    on = today()
+    children_qs = orgs_visible_to(user).filter(path__startswith=node.path, depth=node.depth + 1)
+    if not include_inactive:
+        children_qs = children_qs.filter(status=OrgStatus.ACTIVE)
+    children = list(children_qs.order_by("kind", "path"))
+    if not children:
+        return []
+    plen = _step(node.depth + 1)
+    stats = {c.path: ChildStats(org=c) for c in children}
+
+    branches = Organization.objects.filter(
+        path__startswith=node.path, kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE, depth__gt=node.depth
+    )
+    has_secretary = CommitteeSeat.objects.filter(
+        term__branch=OuterRef("pk"), term__ended_on__isnull=True, position=Position.SECRETARY, holder__isnull=False
+    )
+    has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
+    rows = (
+        branches.annotate(prefix=Substr("path", 1, plen))
+        .values("prefix")
+        .annotate(
+            n=Count("id"),
+            vacant=Count("id", filter=~Q(Exists(has_secretary))),
+            empty=Count("id", filter=~Q(Exists(has_member))),
+        )
+    )
+    for r in rows:
+        if r["prefix"] in stats:
+            s = stats[r["prefix"]]
+            s.branches, s.secretary_vacant, s.empty = r["n"], r["vacant"], r["empty"]
+
+    member_rows = (
+        Member.objects.filter(branch__path__startswith=node.path, standing=Standing.ACTIVE)
+        .annotate(prefix=Substr("branch__path", 1, plen))
+        .values("prefix")
+        .annotate(n=Count("id"))
+    )
+    for r in member_rows:
+        if r["prefix"] in stats:
+            stats[r["prefix"]].members = r["n"]
+
+    soon = on + datetime.timedelta(days=settings.ELECTION_DUE_SOON_DAYS)
+    term_rows = (
+        CommitteeTerm.objects.filter(
+            ended_on__isnull=True, branch__path__startswith=node.path, branch__status=OrgStatus.ACTIVE
+        )
+        .annotate(prefix=Substr("branch__path", 1, plen), due=Coalesce("postponed_until", "due_on"))
+        .values("prefix")
+        .annotate(
+            overdue=Count("id", filter=Q(due__lt=on)),
+            due_soon=Count("id", filter=Q(due__gte=on, due__lte=soon)),
+        )
+    )
+    for r in term_rows:
+        if r["prefix"] in stats:
+            stats[r["prefix"]].overdue = r["overdue"]
+            stats[r["prefix"]].due_soon = r["due_soon"]
+    return [stats[c.path] for c in children]
+
+
+def visible_ancestors(user, node):
+    """Breadcrumbs: the ancestors the user may see (one query)."""
+    paths = [node.path[: Organization.steplen * d] for d in range(1, node.depth)]
+    if not paths:
+        return []
+    return list(orgs_visible_to(user).filter(path__in=paths).order_by("depth"))
+
+
+def tree_root_for(user):
+    """Where the tree browser starts for this user: the shallowest organization in scope."""
+    scopes = sorted(user_scopes(user), key=lambda s: len(s.path))
+    if not scopes:
+        return None
+    return Organization.objects.get(pk=scopes[0].org_id)
+
+
+# ---------------------------------------------------------------- lists
+
+
+def branch_list(user, *, under=None):
+    """Branches with their alert flags and member counts, for lists of any size (fixed queries)."""
+    on = today()
+    qs = branches_visible_to(user).filter(status=OrgStatus.ACTIVE)
+    if under is not None:
+        qs = qs.filter(path__startswith=under.path)
+    has_secretary = CommitteeSeat.objects.filter(
+        term__branch=OuterRef("pk"), term__ended_on__isnull=True, position=Position.SECRETARY, holder__isnull=False
+    )
+    cur = CommitteeTerm.objects.filter(branch=OuterRef("pk"), ended_on__isnull=True).annotate(
+        due=Coalesce("postponed_until", "due_on")
+    )
+    n_members = (
+        Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
+        .order_by()
+        .values("branch")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(
+        has_secretary=Exists(has_secretary),
+        due=Subquery(cur.values("due")[:1]),
+        n_members=Coalesce(Subquery(n_members), 0),
+    ).order_by("path")
+
+
+def shell_orgs(user):
+    """Likely 空壳 branches for stage 1's clean-up: active branches with no active member.
+
+    Branches whose records show no activity for six months join this list once activity
+    records exist (see the activity-records issue).
+    """
+    has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
+    return (
+        branches_visible_to(user)
+        .filter(status=OrgStatus.ACTIVE)
+        .filter(~Exists(has_member))
+        .order_by("path")
+    )
+
+
+def members_list(user, *, branch=None):
+    qs = members_visible_to(user).select_related("branch", "party_group")
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    return qs
+
+
+def parents_by_path(orgs):
+    """Parent names for a page of organizations, in one query."""
+    paths = {o.path[: -Organization.steplen] for o in orgs if o.depth > 1}
+    names = dict(Organization.objects.filter(path__in=paths).values_list("path", "name"))
+    return {o.pk: names.get(o.path[: -Organization.steplen], "") for o in orgs}
+
+
+def group_members(branch):
+    by_group = defaultdict(list)
+    for m in active_members(branch).only("id", "name", "party_group_id", "status"):
+        by_group[m.party_group_id].append(m)
+    return by_group

@@ -1,0 +1,575 @@
+"""Every write to organizations, members, groups and committees.
+
+Services take keyword-only arguments and an explicit ``actor``, check the actor's right
+again (views check too), run ``full_clean()`` and save inside one transaction. Broken
+rules raise ``DomainError`` with a Chinese message; a stale edit raises ``StaleEditError``.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+from simple_history.utils import bulk_update_with_history
+
+from .errors import DomainError, StaleEditError
+from .models import (
+    CommitteeSeat,
+    CommitteeTerm,
+    Member,
+    MemberStatus,
+    MemberTransfer,
+    OrgChange,
+    OrgChangeKind,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    PartyGroup,
+    Position,
+    Sanction,
+    Standing,
+    TransferDirection,
+    add_years,
+)
+from .permissions import Action, can
+
+MAX_COMMITTEE_SIZE = 7
+SMALL_BRANCH_FULL_MEMBERS = 7
+SMALL_BRANCH_POSITIONS = {Position.SECRETARY, Position.DEPUTY}
+MAX_POSTPONEMENT_DAYS = 366
+
+ALLOWED_CHILD_KINDS = {
+    OrgKind.DISTRICT: {OrgKind.COMMITTEE},
+    OrgKind.COMMITTEE: {OrgKind.GENERAL_BRANCH, OrgKind.BRANCH},
+    OrgKind.GENERAL_BRANCH: {OrgKind.BRANCH},
+    OrgKind.BRANCH: set(),
+}
+
+
+def _require(actor, action, org):
+    if actor is None or not can(actor, action, org):
+        raise DomainError("您没有权限执行此操作。")
+
+
+def _clean(obj, exclude=None):
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as e:
+        msgs = []
+        for name, errs in e.message_dict.items():
+            label = name
+            try:
+                label = obj._meta.get_field(name).verbose_name
+            except Exception:
+                pass
+            msgs.append(f"{label}：{'；'.join(errs)}" if name != "__all__" else "；".join(errs))
+        raise DomainError("；".join(msgs)) from e
+
+
+def _check_version(obj, version):
+    if version is not None and int(version) != obj.version:
+        raise StaleEditError()
+    obj.version += 1
+
+
+def _locked(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """Full pinyin (for sorting) and initials (for search), e.g. 张三 → ("zhang san", "zs")."""
+    full = " ".join(lazy_pinyin(name, errors="ignore")).lower()
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    return full, initials
+
+
+# ---------------------------------------------------------------- organizations
+
+
+@transaction.atomic
+def org_create(*, actor, parent: Organization, kind: str, name: str, founded_on: datetime.date,
+               reason: str = "", **fields) -> Organization:
+    _require(actor, Action.MANAGE, parent)
+    if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
+        raise DomainError(f"“{parent.get_kind_display()}”下不能设立“{OrgKind(kind).label}”。")
+    if not parent.is_active:
+        raise DomainError("上级组织已撤销或撤并，不能在其下设立组织。")
+    parent = _locked(Organization, parent.pk)
+    org = Organization(kind=kind, name=name, founded_on=founded_on, **fields)
+    _clean(org, exclude=["path", "depth", "numchild"])
+    org = parent.add_child(instance=org)
+    OrgChange.objects.create(
+        organization=org, kind=OrgChangeKind.FOUNDED, occurred_on=founded_on,
+        reason=reason or "新设立", to_parent=parent, actor=actor,
+    )
+    return org
+
+
+@transaction.atomic
+def org_update(*, actor, org: Organization, version: int | None, **fields) -> Organization:
+    _require(actor, Action.MANAGE, org)
+    org = _locked(Organization, org.pk)
+    _check_version(org, version)
+    old_name = org.name
+    for k, v in fields.items():
+        setattr(org, k, v)
+    _clean(org, exclude=["path", "depth", "numchild"])
+    org.save()
+    if org.name != old_name:
+        OrgChange.objects.create(
+            organization=org, kind=OrgChangeKind.RENAMED, occurred_on=timezone.localdate(),
+            reason=f"由“{old_name}”更名为“{org.name}”", old_name=old_name, actor=actor,
+        )
+    return org
+
+
+@transaction.atomic
+def org_move(*, actor, org: Organization, new_parent: Organization, occurred_on, reason: str) -> Organization:
+    """调整隶属关系: the whole subtree moves (treebeard rewrites paths set-based)."""
+    _require(actor, Action.MANAGE, org)
+    _require(actor, Action.MANAGE, new_parent)
+    if not reason:
+        raise DomainError("请填写调整原因。")
+    if org.kind not in ALLOWED_CHILD_KINDS[new_parent.kind]:
+        raise DomainError(f"“{new_parent.get_kind_display()}”下不能设立“{org.get_kind_display()}”。")
+    if new_parent.path.startswith(org.path):
+        raise DomainError("不能调整到自身或其下级组织之下。")
+    old_parent = org.get_parent()
+    if old_parent and old_parent.pk == new_parent.pk:
+        raise DomainError("新的上级组织与原上级组织相同。")
+    org.move(new_parent, pos="last-child")
+    org.refresh_from_db()
+    OrgChange.objects.create(
+        organization=org, kind=OrgChangeKind.MOVED, occurred_on=occurred_on, reason=reason,
+        from_parent=old_parent, to_parent=new_parent, actor=actor,
+    )
+    return org
+
+
+def _transfer_members_bulk(*, members, to_branch, occurred_on, note, actor):
+    members = list(members)
+    for m in members:
+        m.branch = to_branch
+        m.party_group = None
+        m.version += 1
+        m.updated_at = timezone.now()
+    bulk_update_with_history(members, Member, ["branch", "party_group", "version", "updated_at"],
+                             default_user=actor, default_change_reason=note)
+    return members
+
+
+@transaction.atomic
+def org_merge(*, actor, org: Organization, into: Organization, occurred_on, reason: str) -> int:
+    """撤并: members move to ``into``; the branch is kept, marked merged, never deleted."""
+    _require(actor, Action.MANAGE, org)
+    _require(actor, Action.VIEW, into)
+    if not reason:
+        raise DomainError("请填写撤并原因。")
+    org = _locked(Organization, org.pk)
+    if not org.is_active:
+        raise DomainError("该组织已撤销或撤并。")
+    if org.kind != OrgKind.BRANCH or into.kind != OrgKind.BRANCH or not into.is_active:
+        raise DomainError("只能将党支部撤并到另一个正常的党支部。")
+    if into.pk == org.pk:
+        raise DomainError("不能撤并到自身。")
+    moved = _move_all_members(org=org, to_branch=into, occurred_on=occurred_on, actor=actor,
+                              note=f"{org.name}撤并至{into.name}")
+    _close_org(org, status=OrgStatus.MERGED, occurred_on=occurred_on, merged_into=into)
+    OrgChange.objects.create(
+        organization=org, kind=OrgChangeKind.MERGED, occurred_on=occurred_on, reason=reason,
+        merged_into=into, members_moved=moved, actor=actor,
+    )
+    return moved
+
+
+@transaction.atomic
+def org_dissolve(*, actor, org: Organization, occurred_on, reason: str, transfer_to: Organization | None = None) -> int:
+    """撤销: a branch with members needs somewhere to transfer them; sub-organizations first."""
+    _require(actor, Action.MANAGE, org)
+    if not reason:
+        raise DomainError("请填写撤销原因。")
+    org = _locked(Organization, org.pk)
+    if not org.is_active:
+        raise DomainError("该组织已撤销或撤并。")
+    if Organization.objects.filter(path__startswith=org.path, depth__gt=org.depth, status=OrgStatus.ACTIVE).exists():
+        raise DomainError("该组织下仍有正常的下级组织，请先撤销、撤并或调整下级组织。")
+    n_active = Member.objects.filter(branch=org, standing=Standing.ACTIVE).count()
+    moved = 0
+    if n_active:
+        if transfer_to is None:
+            raise DomainError(f"该支部仍有 {n_active} 名在册党员，请选择接收党员的支部。")
+        _require(actor, Action.VIEW, transfer_to)
+        if transfer_to.kind != OrgKind.BRANCH or not transfer_to.is_active or transfer_to.pk == org.pk:
+            raise DomainError("接收党员的必须是另一个正常的党支部。")
+        moved = _move_all_members(org=org, to_branch=transfer_to, occurred_on=occurred_on, actor=actor,
+                                  note=f"{org.name}撤销，党员转至{transfer_to.name}")
+    _close_org(org, status=OrgStatus.DISSOLVED, occurred_on=occurred_on)
+    OrgChange.objects.create(
+        organization=org, kind=OrgChangeKind.DISSOLVED, occurred_on=occurred_on, reason=reason,
+        merged_into=transfer_to, members_moved=moved, actor=actor,
+    )
+    return moved
+
+
+def _move_all_members(*, org, to_branch, occurred_on, actor, note):
+    members = list(Member.objects.select_for_update().filter(branch=org, standing=Standing.ACTIVE))
+    _transfer_members_bulk(members=members, to_branch=to_branch, occurred_on=occurred_on, note=note, actor=actor)
+    MemberTransfer.objects.bulk_create(
+        MemberTransfer(member=m, direction=TransferDirection.INTERNAL, occurred_on=occurred_on,
+                       from_branch=org, to_branch=to_branch, note=note, actor=actor)
+        for m in members
+    )
+    return len(members)
+
+
+def _close_org(org, *, status, occurred_on, merged_into=None):
+    org.status = status
+    org.ended_on = occurred_on
+    org.merged_into = merged_into
+    org.version += 1
+    org.save()
+    PartyGroup.objects.filter(branch=org, is_active=True).update(is_active=False)
+    for term in CommitteeTerm.objects.filter(branch=org, ended_on__isnull=True):
+        term.ended_on = occurred_on
+        term.save()
+
+
+# ---------------------------------------------------------------- members
+
+MEMBER_FIELDS = [
+    "party_group", "name", "gender", "ethnicity", "birth_date", "education", "occupation", "id_number",
+    "phone", "joined_on", "full_member_on", "status", "is_flowing", "flow_direction", "flow_counterpart",
+    "flow_note", "is_kongua", "kongua_handling", "is_lost", "lost_since", "lost_handling", "is_hardship",
+    "hardship_note",
+]
+
+
+def _member_rules(m: Member):
+    if m.status == MemberStatus.FULL and not m.full_member_on:
+        raise DomainError("正式党员请填写转正日期。", field="full_member_on")
+    if m.status == MemberStatus.PROBATIONARY and m.full_member_on:
+        raise DomainError("预备党员不应填写转正日期。", field="full_member_on")
+    if m.full_member_on and m.full_member_on < m.joined_on:
+        raise DomainError("转正日期不能早于入党日期。", field="full_member_on")
+    if m.joined_on <= m.birth_date or m.age_on(m.joined_on) < 18:
+        raise DomainError("入党时应年满十八周岁，请核对出生日期和入党日期。", field="joined_on")
+    if m.joined_on > timezone.localdate():
+        raise DomainError("入党日期不能晚于今天。", field="joined_on")
+    if m.is_flowing and not m.flow_direction:
+        raise DomainError("流动党员请选择流动方向（流入/流出）。", field="flow_direction")
+    if m.party_group_id and m.party_group.branch_id != m.branch_id:
+        raise DomainError("党小组不属于该支部。", field="party_group")
+    m.id_number = (m.id_number or "").strip().upper()
+    if not validate_id_number(m.id_number):
+        raise DomainError("身份证号格式不正确（应为18位，最后一位校验码须正确）。", field="id_number")
+    m.name_pinyin, m.name_initials = name_pinyin(m.name)
+
+
+def validate_id_number(n: str) -> bool:
+    """GB 11643 check digit for 18-digit resident identity numbers."""
+    if len(n) != 18 or not n[:17].isdigit():
+        return False
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(n[:17], weights, strict=True)) % 11]
+    return n[17] == check
+
+
+def _id_taken(id_number, exclude_pk=None):
+    qs = Member.objects.filter(id_number=id_number)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def member_create(*, actor, branch: Organization, **data) -> Member:
+    _require(actor, Action.EDIT, branch)
+    if branch.kind != OrgKind.BRANCH or not branch.is_active:
+        raise DomainError("只能在正常的党支部中添加党员。")
+    m = Member(branch=branch, **{k: v for k, v in data.items() if k in MEMBER_FIELDS})
+    _member_rules(m)
+    if _id_taken(m.id_number):
+        raise DomainError("该身份证号已登记在册（可能在其他支部），请通过组织关系接转办理。", field="id_number")
+    _clean(m)
+    m.save()
+    return m
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, version: int | None, **data) -> Member:
+    _require(actor, Action.EDIT, member.branch)
+    m = _locked(Member, member.pk)
+    _check_version(m, version)
+    for k, v in data.items():
+        if k in MEMBER_FIELDS:
+            setattr(m, k, v)
+    _member_rules(m)
+    if _id_taken(m.id_number, exclude_pk=m.pk):
+        raise DomainError("该身份证号已被其他党员使用。", field="id_number")
+    m.updated_at = timezone.now()
+    _clean(m)
+    m.save()
+    return m
+
+
+@transaction.atomic
+def member_transfer(*, actor, member: Member, direction: str, occurred_on, to_branch: Organization | None = None,
+                    counterpart: str = "", note: str = "") -> MemberTransfer:
+    """Transfer out of the district (转出) or to another branch in the district (区内转接)."""
+    _require(actor, Action.EDIT, member.branch)
+    m = _locked(Member, member.pk)
+    if m.standing != Standing.ACTIVE:
+        raise DomainError("该党员不在册，不能办理转出。")
+    from_branch = m.branch
+    if direction == TransferDirection.INTERNAL:
+        if to_branch is None or to_branch.kind != OrgKind.BRANCH or not to_branch.is_active:
+            raise DomainError("请选择接收的党支部。", field="to_branch")
+        if to_branch.pk == from_branch.pk:
+            raise DomainError("接收支部不能是本支部。", field="to_branch")
+        m.branch = to_branch
+        m.party_group = None
+        counterpart = counterpart or to_branch.name
+    elif direction == TransferDirection.OUT:
+        if not counterpart:
+            raise DomainError("请填写转入的党组织名称。", field="counterpart")
+        m.standing = Standing.TRANSFERRED_OUT
+        m.left_on = occurred_on
+        m.party_group = None
+    else:
+        raise DomainError("转入党员请通过“新增党员”登记，并在备注中注明来源。")
+    _vacate_seats_of(m, occurred_on)
+    m.version += 1
+    m.updated_at = timezone.now()
+    m.save()
+    return MemberTransfer.objects.create(
+        member=m, direction=direction, occurred_on=occurred_on, from_branch=from_branch,
+        to_branch=to_branch if direction == TransferDirection.INTERNAL else None,
+        counterpart=counterpart, note=note, actor=actor,
+    )
+
+
+@transaction.atomic
+def member_record_transfer_in(*, actor, member: Member, occurred_on, counterpart: str, note: str = "") -> MemberTransfer:
+    _require(actor, Action.EDIT, member.branch)
+    if not counterpart:
+        raise DomainError("请填写转出党组织名称。", field="counterpart")
+    return MemberTransfer.objects.create(
+        member=member, direction=TransferDirection.IN, occurred_on=occurred_on, to_branch=member.branch,
+        counterpart=counterpart, note=note, actor=actor,
+    )
+
+
+def _vacate_seats_of(member, on):
+    for seat in CommitteeSeat.objects.select_for_update().filter(holder=member, term__ended_on__isnull=True):
+        seat.holder = None
+        seat.vacated_on = on
+        seat.save()
+
+
+@transaction.atomic
+def sanction_create(*, actor, member: Member, kind: int, imposed_on, reason: str, effective_until=None,
+                    decided_by: str = "") -> Sanction:
+    _require(actor, Action.EDIT, member.branch)
+    s = Sanction(member=member, kind=kind, imposed_on=imposed_on, effective_until=effective_until,
+                 reason=reason, decided_by=decided_by)
+    if effective_until and effective_until < imposed_on:
+        raise DomainError("影响期截止日期不能早于处分日期。", field="effective_until")
+    _clean(s)
+    s.save()
+    return s
+
+
+# ---------------------------------------------------------------- party groups
+
+
+@transaction.atomic
+def group_save(*, actor, branch: Organization, name: str, leader: Member | None, members: list[Member],
+               group: PartyGroup | None = None) -> PartyGroup:
+    _require(actor, Action.EDIT, branch)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("请填写党小组名称。", field="name")
+    clash = PartyGroup.objects.filter(branch=branch, is_active=True, name=name)
+    if group:
+        clash = clash.exclude(pk=group.pk)
+    if clash.exists():
+        raise DomainError("本支部已有同名党小组。", field="name")
+    for m in members + ([leader] if leader else []):
+        if m.branch_id != branch.pk or m.standing != Standing.ACTIVE:
+            raise DomainError(f"{m.name} 不是本支部在册党员。")
+    if leader and leader not in members:
+        members = members + [leader]
+    g = group or PartyGroup(branch=branch)
+    g.name, g.leader = name, leader
+    g.save()
+    current = {m.pk: m for m in Member.objects.filter(party_group=g)}
+    wanted = {m.pk: m for m in members}
+    changed = []
+    for pk, m in current.items():
+        if pk not in wanted:
+            m.party_group = None
+            changed.append(m)
+    for pk, m in wanted.items():
+        if pk not in current:
+            m.party_group = g
+            changed.append(m)
+    for m in changed:
+        m.version += 1
+    if changed:
+        bulk_update_with_history(changed, Member, ["party_group", "version"], default_user=actor)
+    return g
+
+
+@transaction.atomic
+def group_dissolve(*, actor, group: PartyGroup) -> None:
+    _require(actor, Action.EDIT, group.branch)
+    members = list(Member.objects.filter(party_group=group))
+    for m in members:
+        m.party_group = None
+        m.version += 1
+    if members:
+        bulk_update_with_history(members, Member, ["party_group", "version"], default_user=actor)
+    group.is_active = False
+    group.leader = None
+    group.save()
+
+
+# ---------------------------------------------------------------- committee
+
+
+def _check_holder(branch, member, occupied_ids):
+    if member.branch_id != branch.pk or member.standing != Standing.ACTIVE:
+        raise DomainError(f"{member.name} 不是本支部在册党员。")
+    if member.status != MemberStatus.FULL:
+        raise DomainError(f"{member.name} 是预备党员，没有被选举权，不能担任支部委员。")
+    if member.pk in occupied_ids:
+        raise DomainError(f"{member.name} 已在本届支委会任职。")
+
+
+def _full_member_count(branch):
+    return Member.objects.filter(branch=branch, standing=Standing.ACTIVE, status=MemberStatus.FULL).count()
+
+
+def _check_size(branch, positions):
+    if len(positions) > MAX_COMMITTEE_SIZE:
+        raise DomainError(f"支委会委员最多 {MAX_COMMITTEE_SIZE} 人，不能再增加。")
+    if _full_member_count(branch) < SMALL_BRANCH_FULL_MEMBERS and set(positions) - SMALL_BRANCH_POSITIONS:
+        raise DomainError("正式党员不足7人的党支部不设支委会，只设书记（必要时设副书记）。")
+    if positions.count(Position.SECRETARY) > 1:
+        raise DomainError("每届只能有一名书记。")
+
+
+@transaction.atomic
+def term_elect(*, actor, branch: Organization, elected_on, term_years: int,
+               seats: list[tuple[str, Member, str]]) -> CommitteeTerm:
+    """换届选举: end the current term and start a new one with its seats (position, member, duties)."""
+    _require(actor, Action.EDIT, branch)
+    branch = _locked(Organization, branch.pk)
+    if branch.kind != OrgKind.BRANCH or not branch.is_active:
+        raise DomainError("只能为正常的党支部录入换届。")
+    if elected_on > timezone.localdate():
+        raise DomainError("选举日期不能晚于今天。", field="elected_on")
+    if term_years not in (2, 3, 5):
+        raise DomainError("任期只能是2年、3年或5年。", field="term_years")
+    positions = [p for p, _, _ in seats]
+    if Position.SECRETARY not in positions:
+        raise DomainError("换届选举须产生书记。")
+    _check_size(branch, positions)
+    holders = set()
+    for _, m, _ in seats:
+        _check_holder(branch, m, holders)
+        holders.add(m.pk)
+    previous = CommitteeTerm.objects.select_for_update().filter(branch=branch, ended_on__isnull=True).first()
+    if previous:
+        if elected_on < previous.elected_on:
+            raise DomainError("新一届选举日期不能早于上一届。", field="elected_on")
+        previous.ended_on = elected_on
+        previous.save()
+    term = CommitteeTerm(branch=branch, elected_on=elected_on, term_years=term_years,
+                         due_on=add_years(elected_on, term_years))
+    term.save()
+    for position, m, duties in seats:
+        CommitteeSeat.objects.create(term=term, position=position, holder=m, since=elected_on, duties=duties)
+    return term
+
+
+@transaction.atomic
+def seat_add(*, actor, term: CommitteeTerm, position: str, member: Member, since, duties: str = "",
+             by_election: bool = True) -> CommitteeSeat:
+    """增补 a post (by-election) to the current term, within the size limits."""
+    _require(actor, Action.EDIT, term.branch)
+    term = _locked(CommitteeTerm, term.pk)
+    if term.ended_on:
+        raise DomainError("该届已结束，不能再增补。")
+    seats = list(term.seats.all())
+    _check_size(term.branch, [s.position for s in seats] + [position])
+    _check_holder(term.branch, member, {s.holder_id for s in seats if s.holder_id})
+    if since < term.elected_on:
+        raise DomainError("任职日期不能早于本届选举日期。", field="since")
+    return CommitteeSeat.objects.create(term=term, position=position, holder=member, since=since,
+                                        duties=duties, by_election=by_election)
+
+
+@transaction.atomic
+def seat_vacate(*, actor, seat: CommitteeSeat, vacated_on, note: str = "") -> CommitteeSeat:
+    """出缺: the post stays, empty, until a by-election fills it."""
+    _require(actor, Action.EDIT, seat.term.branch)
+    seat = _locked(CommitteeSeat, seat.pk)
+    if seat.holder_id is None:
+        raise DomainError("该职务已经出缺。")
+    if seat.term.ended_on:
+        raise DomainError("该届已结束。")
+    if vacated_on < seat.since:
+        raise DomainError("出缺日期不能早于任职日期。", field="vacated_on")
+    seat.holder = None
+    seat.vacated_on = vacated_on
+    seat._change_reason = note or "出缺"
+    seat.save()
+    return seat
+
+
+@transaction.atomic
+def seat_fill(*, actor, seat: CommitteeSeat, member: Member, since, duties: str | None = None) -> CommitteeSeat:
+    """补选: fill a vacant post."""
+    _require(actor, Action.EDIT, seat.term.branch)
+    seat = _locked(CommitteeSeat, seat.pk)
+    if seat.holder_id is not None:
+        raise DomainError("该职务目前有人任职，请先登记出缺。")
+    if seat.term.ended_on:
+        raise DomainError("该届已结束，请录入新一届换届选举。")
+    occupied = set(CommitteeSeat.objects.filter(term=seat.term, holder__isnull=False).values_list("holder_id", flat=True))
+    _check_holder(seat.term.branch, member, occupied)
+    if seat.vacated_on and since < seat.vacated_on:
+        raise DomainError("补选日期不能早于出缺日期。", field="since")
+    seat.holder = member
+    seat.since = since
+    seat.vacated_on = None
+    seat.by_election = True
+    if duties is not None:
+        seat.duties = duties
+    seat._change_reason = "补选"
+    seat.save()
+    return seat
+
+
+@transaction.atomic
+def term_postpone(*, actor, term: CommitteeTerm, until, reason: str) -> CommitteeTerm:
+    """延期换届: approved by the upper committee (or the district), at most about one year."""
+    _require(actor, Action.APPROVE, term.branch)
+    term = _locked(CommitteeTerm, term.pk)
+    if term.ended_on:
+        raise DomainError("该届已结束。")
+    if not reason:
+        raise DomainError("请填写延期原因。", field="reason")
+    if until <= term.due_on:
+        raise DomainError("延期日期应晚于届满日期。", field="until")
+    if (until - term.due_on).days > MAX_POSTPONEMENT_DAYS:
+        raise DomainError("延期换届一般不超过一年。", field="until")
+    term.postponed_until = until
+    term.postponement_reason = reason
+    term.postponement_approved_by = actor
+    term.postponement_approved_on = timezone.localdate()
+    term.version += 1
+    term.save()
+    return term

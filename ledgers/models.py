@@ -1,0 +1,1 @@
+"""Activity records, member and support ledgers (see the activity-records and ledgers issues)."""

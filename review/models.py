@@ -1,0 +1,1 @@
+"""Review workflow, 公示 and exports (see the review issue)."""
