@@ -157,6 +157,9 @@ class OrgChange(models.Model):
         verbose_name_plural = "组织变更"
         ordering = ["-occurred_on", "-id"]
 
+    def __str__(self):
+        return f"{self.organization} {self.get_kind_display()} {self.occurred_on}"
+
 
 class Gender(models.TextChoices):
     MALE = "M", "男"
@@ -283,7 +286,9 @@ class PartyGroup(models.Model):
         verbose_name_plural = "党小组"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["branch", "name"], condition=Q(is_active=True), name="uniq_active_group_name")
+            models.UniqueConstraint(
+                fields=["branch", "name"], condition=Q(is_active=True), name="uniq_active_group_name"
+            )
         ]
 
     def __str__(self):
@@ -315,6 +320,9 @@ class MemberTransfer(models.Model):
         verbose_name = "组织关系接转"
         verbose_name_plural = "组织关系接转"
         ordering = ["-occurred_on", "-id"]
+
+    def __str__(self):
+        return f"{self.member} {self.get_direction_display()} {self.occurred_on}"
 
 
 class SanctionKind(models.IntegerChoices):
@@ -349,6 +357,9 @@ class Sanction(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.member} {self.get_kind_display()}"
+
     def in_effect_between(self, start, end):
         return self.imposed_on <= end and (self.effective_until is None or self.effective_until >= start)
 
@@ -381,6 +392,9 @@ class CommitteeTerm(models.Model):
             models.UniqueConstraint(fields=["branch"], condition=Q(ended_on__isnull=True), name="one_current_term")
         ]
         indexes = [models.Index(fields=["due_on"], condition=Q(ended_on__isnull=True), name="current_term_due")]
+
+    def __str__(self):
+        return f"{self.branch} {self.elected_on:%Y}年届"
 
     @property
     def effective_due_on(self):
@@ -418,13 +432,14 @@ class CommitteeSeat(models.Model):
         verbose_name = "支委职务"
         verbose_name_plural = "支委职务"
         constraints = [
-            models.UniqueConstraint(
-                fields=["term"], condition=Q(position="secretary"), name="one_secretary_per_term"
-            ),
+            models.UniqueConstraint(fields=["term"], condition=Q(position="secretary"), name="one_secretary_per_term"),
             models.UniqueConstraint(
                 fields=["term", "holder"], condition=Q(holder__isnull=False), name="one_seat_per_holder"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_position_display()} {self.holder or '（出缺）'}"
 
     @property
     def is_vacant(self):
@@ -451,9 +466,7 @@ class RoleAssignment(models.Model):
     class Meta:
         verbose_name = "角色"
         verbose_name_plural = "角色"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization", "role"], name="uniq_role_assignment")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="uniq_role_assignment")]
 
     def __str__(self):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"

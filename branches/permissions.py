@@ -37,6 +37,10 @@ class Scope:
     org_name: str
     org_kind: str
 
+    @property
+    def role_label(self):
+        return Role(self.role).label
+
 
 def user_scopes(user) -> list[Scope]:
     if not user.is_authenticated:
@@ -81,9 +85,7 @@ def scope_q(user, action=Action.VIEW, prefix="") -> Q:
 
 
 def can(user, action, org) -> bool:
-    return any(
-        org.path.startswith(s.path) and action in ROLE_ACTIONS[s.role] for s in user_scopes(user)
-    )
+    return any(org.path.startswith(s.path) and action in ROLE_ACTIONS[s.role] for s in user_scopes(user))
 
 
 def can_any(user, action) -> bool:

@@ -130,12 +130,16 @@ def term_alerts(term, *, on=None) -> list[Alert]:
         return alerts
     for s in seats:
         if s.holder_id is None and s.position != Position.SECRETARY:
-            alerts.append(Alert("warning", f"{s.get_position_display()}出缺（{s.vacated_on or '日期未填'}起），应及时补选。"))
+            alerts.append(
+                Alert("warning", f"{s.get_position_display()}出缺（{s.vacated_on or '日期未填'}起），应及时补选。")
+            )
     due = term.effective_due_on
     if due < on:
         alerts.append(Alert("danger", f"本届支委会已于 {due:%Y年%m月%d日} 届满，逾期未换届。"))
     elif (due - on).days <= settings.ELECTION_DUE_SOON_DAYS:
-        alerts.append(Alert("warning", f"本届支委会将于 {due:%Y年%m月%d日} 届满（{(due - on).days} 天后），请准备换届。"))
+        alerts.append(
+            Alert("warning", f"本届支委会将于 {due:%Y年%m月%d日} 届满（{(due - on).days} 天后），请准备换届。")
+        )
     if term.postponed_until:
         alerts.append(Alert("info", f"已经上级党组织批准延期换届至 {term.postponed_until:%Y年%m月%d日}。"))
     return alerts
@@ -284,7 +288,6 @@ def tree_root_for(user):
 
 def branch_list(user, *, under=None):
     """Branches with their alert flags and member counts, for lists of any size (fixed queries)."""
-    on = today()
     qs = branches_visible_to(user).filter(status=OrgStatus.ACTIVE)
     if under is not None:
         qs = qs.filter(path__startswith=under.path)
@@ -315,12 +318,7 @@ def shell_orgs(user):
     records exist (see the activity-records issue).
     """
     has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
-    return (
-        branches_visible_to(user)
-        .filter(status=OrgStatus.ACTIVE)
-        .filter(~Exists(has_member))
-        .order_by("path")
-    )
+    return branches_visible_to(user).filter(status=OrgStatus.ACTIVE).filter(~Exists(has_member)).order_by("path")
 
 
 def members_list(user, *, branch=None):

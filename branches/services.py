@@ -20,9 +20,9 @@ from .models import (
     Member,
     MemberStatus,
     MemberTransfer,
+    Organization,
     OrgChange,
     OrgChangeKind,
-    Organization,
     OrgKind,
     OrgStatus,
     PartyGroup,
@@ -88,8 +88,9 @@ def name_pinyin(name: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def org_create(*, actor, parent: Organization, kind: str, name: str, founded_on: datetime.date,
-               reason: str = "", **fields) -> Organization:
+def org_create(
+    *, actor, parent: Organization, kind: str, name: str, founded_on: datetime.date, reason: str = "", **fields
+) -> Organization:
     _require(actor, Action.MANAGE, parent)
     if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
         raise DomainError(f"“{parent.get_kind_display()}”下不能设立“{OrgKind(kind).label}”。")
@@ -98,10 +99,14 @@ def org_create(*, actor, parent: Organization, kind: str, name: str, founded_on:
     parent = _locked(Organization, parent.pk)
     org = Organization(kind=kind, name=name, founded_on=founded_on, **fields)
     _clean(org, exclude=["path", "depth", "numchild"])
-    org = parent.add_child(instance=org)
+    org = Organization.objects.add_child(parent, instance=org)
     OrgChange.objects.create(
-        organization=org, kind=OrgChangeKind.FOUNDED, occurred_on=founded_on,
-        reason=reason or "新设立", to_parent=parent, actor=actor,
+        organization=org,
+        kind=OrgChangeKind.FOUNDED,
+        occurred_on=founded_on,
+        reason=reason or "新设立",
+        to_parent=parent,
+        actor=actor,
     )
     return org
 
@@ -118,8 +123,12 @@ def org_update(*, actor, org: Organization, version: int | None, **fields) -> Or
     org.save()
     if org.name != old_name:
         OrgChange.objects.create(
-            organization=org, kind=OrgChangeKind.RENAMED, occurred_on=timezone.localdate(),
-            reason=f"由“{old_name}”更名为“{org.name}”", old_name=old_name, actor=actor,
+            organization=org,
+            kind=OrgChangeKind.RENAMED,
+            occurred_on=timezone.localdate(),
+            reason=f"由“{old_name}”更名为“{org.name}”",
+            old_name=old_name,
+            actor=actor,
         )
     return org
 
@@ -135,14 +144,19 @@ def org_move(*, actor, org: Organization, new_parent: Organization, occurred_on,
         raise DomainError(f"“{new_parent.get_kind_display()}”下不能设立“{org.get_kind_display()}”。")
     if new_parent.path.startswith(org.path):
         raise DomainError("不能调整到自身或其下级组织之下。")
-    old_parent = org.get_parent()
+    old_parent = Organization.objects.get_parent(org)
     if old_parent and old_parent.pk == new_parent.pk:
         raise DomainError("新的上级组织与原上级组织相同。")
-    org.move(new_parent, pos="last-child")
+    Organization.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
     OrgChange.objects.create(
-        organization=org, kind=OrgChangeKind.MOVED, occurred_on=occurred_on, reason=reason,
-        from_parent=old_parent, to_parent=new_parent, actor=actor,
+        organization=org,
+        kind=OrgChangeKind.MOVED,
+        occurred_on=occurred_on,
+        reason=reason,
+        from_parent=old_parent,
+        to_parent=new_parent,
+        actor=actor,
     )
     return org
 
@@ -154,8 +168,13 @@ def _transfer_members_bulk(*, members, to_branch, occurred_on, note, actor):
         m.party_group = None
         m.version += 1
         m.updated_at = timezone.now()
-    bulk_update_with_history(members, Member, ["branch", "party_group", "version", "updated_at"],
-                             default_user=actor, default_change_reason=note)
+    bulk_update_with_history(
+        members,
+        Member,
+        ["branch", "party_group", "version", "updated_at"],
+        default_user=actor,
+        default_change_reason=note,
+    )
     return members
 
 
@@ -173,12 +192,18 @@ def org_merge(*, actor, org: Organization, into: Organization, occurred_on, reas
         raise DomainError("只能将党支部撤并到另一个正常的党支部。")
     if into.pk == org.pk:
         raise DomainError("不能撤并到自身。")
-    moved = _move_all_members(org=org, to_branch=into, occurred_on=occurred_on, actor=actor,
-                              note=f"{org.name}撤并至{into.name}")
+    moved = _move_all_members(
+        org=org, to_branch=into, occurred_on=occurred_on, actor=actor, note=f"{org.name}撤并至{into.name}"
+    )
     _close_org(org, status=OrgStatus.MERGED, occurred_on=occurred_on, merged_into=into)
     OrgChange.objects.create(
-        organization=org, kind=OrgChangeKind.MERGED, occurred_on=occurred_on, reason=reason,
-        merged_into=into, members_moved=moved, actor=actor,
+        organization=org,
+        kind=OrgChangeKind.MERGED,
+        occurred_on=occurred_on,
+        reason=reason,
+        merged_into=into,
+        members_moved=moved,
+        actor=actor,
     )
     return moved
 
@@ -202,12 +227,22 @@ def org_dissolve(*, actor, org: Organization, occurred_on, reason: str, transfer
         _require(actor, Action.VIEW, transfer_to)
         if transfer_to.kind != OrgKind.BRANCH or not transfer_to.is_active or transfer_to.pk == org.pk:
             raise DomainError("接收党员的必须是另一个正常的党支部。")
-        moved = _move_all_members(org=org, to_branch=transfer_to, occurred_on=occurred_on, actor=actor,
-                                  note=f"{org.name}撤销，党员转至{transfer_to.name}")
+        moved = _move_all_members(
+            org=org,
+            to_branch=transfer_to,
+            occurred_on=occurred_on,
+            actor=actor,
+            note=f"{org.name}撤销，党员转至{transfer_to.name}",
+        )
     _close_org(org, status=OrgStatus.DISSOLVED, occurred_on=occurred_on)
     OrgChange.objects.create(
-        organization=org, kind=OrgChangeKind.DISSOLVED, occurred_on=occurred_on, reason=reason,
-        merged_into=transfer_to, members_moved=moved, actor=actor,
+        organization=org,
+        kind=OrgChangeKind.DISSOLVED,
+        occurred_on=occurred_on,
+        reason=reason,
+        merged_into=transfer_to,
+        members_moved=moved,
+        actor=actor,
     )
     return moved
 
@@ -216,8 +251,15 @@ def _move_all_members(*, org, to_branch, occurred_on, actor, note):
     members = list(Member.objects.select_for_update().filter(branch=org, standing=Standing.ACTIVE))
     _transfer_members_bulk(members=members, to_branch=to_branch, occurred_on=occurred_on, note=note, actor=actor)
     MemberTransfer.objects.bulk_create(
-        MemberTransfer(member=m, direction=TransferDirection.INTERNAL, occurred_on=occurred_on,
-                       from_branch=org, to_branch=to_branch, note=note, actor=actor)
+        MemberTransfer(
+            member=m,
+            direction=TransferDirection.INTERNAL,
+            occurred_on=occurred_on,
+            from_branch=org,
+            to_branch=to_branch,
+            note=note,
+            actor=actor,
+        )
         for m in members
     )
     return len(members)
@@ -238,9 +280,28 @@ def _close_org(org, *, status, occurred_on, merged_into=None):
 # ---------------------------------------------------------------- members
 
 MEMBER_FIELDS = [
-    "party_group", "name", "gender", "ethnicity", "birth_date", "education", "occupation", "id_number",
-    "phone", "joined_on", "full_member_on", "status", "is_flowing", "flow_direction", "flow_counterpart",
-    "flow_note", "is_kongua", "kongua_handling", "is_lost", "lost_since", "lost_handling", "is_hardship",
+    "party_group",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "occupation",
+    "id_number",
+    "phone",
+    "joined_on",
+    "full_member_on",
+    "status",
+    "is_flowing",
+    "flow_direction",
+    "flow_counterpart",
+    "flow_note",
+    "is_kongua",
+    "kongua_handling",
+    "is_lost",
+    "lost_since",
+    "lost_handling",
+    "is_hardship",
     "hardship_note",
 ]
 
@@ -314,8 +375,16 @@ def member_update(*, actor, member: Member, version: int | None, **data) -> Memb
 
 
 @transaction.atomic
-def member_transfer(*, actor, member: Member, direction: str, occurred_on, to_branch: Organization | None = None,
-                    counterpart: str = "", note: str = "") -> MemberTransfer:
+def member_transfer(
+    *,
+    actor,
+    member: Member,
+    direction: str,
+    occurred_on,
+    to_branch: Organization | None = None,
+    counterpart: str = "",
+    note: str = "",
+) -> MemberTransfer:
     """Transfer out of the district (转出) or to another branch in the district (区内转接)."""
     _require(actor, Action.EDIT, member.branch)
     m = _locked(Member, member.pk)
@@ -343,20 +412,32 @@ def member_transfer(*, actor, member: Member, direction: str, occurred_on, to_br
     m.updated_at = timezone.now()
     m.save()
     return MemberTransfer.objects.create(
-        member=m, direction=direction, occurred_on=occurred_on, from_branch=from_branch,
+        member=m,
+        direction=direction,
+        occurred_on=occurred_on,
+        from_branch=from_branch,
         to_branch=to_branch if direction == TransferDirection.INTERNAL else None,
-        counterpart=counterpart, note=note, actor=actor,
+        counterpart=counterpart,
+        note=note,
+        actor=actor,
     )
 
 
 @transaction.atomic
-def member_record_transfer_in(*, actor, member: Member, occurred_on, counterpart: str, note: str = "") -> MemberTransfer:
+def member_record_transfer_in(
+    *, actor, member: Member, occurred_on, counterpart: str, note: str = ""
+) -> MemberTransfer:
     _require(actor, Action.EDIT, member.branch)
     if not counterpart:
         raise DomainError("请填写转出党组织名称。", field="counterpart")
     return MemberTransfer.objects.create(
-        member=member, direction=TransferDirection.IN, occurred_on=occurred_on, to_branch=member.branch,
-        counterpart=counterpart, note=note, actor=actor,
+        member=member,
+        direction=TransferDirection.IN,
+        occurred_on=occurred_on,
+        to_branch=member.branch,
+        counterpart=counterpart,
+        note=note,
+        actor=actor,
     )
 
 
@@ -368,11 +449,18 @@ def _vacate_seats_of(member, on):
 
 
 @transaction.atomic
-def sanction_create(*, actor, member: Member, kind: int, imposed_on, reason: str, effective_until=None,
-                    decided_by: str = "") -> Sanction:
+def sanction_create(
+    *, actor, member: Member, kind: int, imposed_on, reason: str, effective_until=None, decided_by: str = ""
+) -> Sanction:
     _require(actor, Action.EDIT, member.branch)
-    s = Sanction(member=member, kind=kind, imposed_on=imposed_on, effective_until=effective_until,
-                 reason=reason, decided_by=decided_by)
+    s = Sanction(
+        member=member,
+        kind=kind,
+        imposed_on=imposed_on,
+        effective_until=effective_until,
+        reason=reason,
+        decided_by=decided_by,
+    )
     if effective_until and effective_until < imposed_on:
         raise DomainError("影响期截止日期不能早于处分日期。", field="effective_until")
     _clean(s)
@@ -384,8 +472,15 @@ def sanction_create(*, actor, member: Member, kind: int, imposed_on, reason: str
 
 
 @transaction.atomic
-def group_save(*, actor, branch: Organization, name: str, leader: Member | None, members: list[Member],
-               group: PartyGroup | None = None) -> PartyGroup:
+def group_save(
+    *,
+    actor,
+    branch: Organization,
+    name: str,
+    leader: Member | None,
+    members: list[Member],
+    group: PartyGroup | None = None,
+) -> PartyGroup:
     _require(actor, Action.EDIT, branch)
     name = (name or "").strip()
     if not name:
@@ -461,8 +556,9 @@ def _check_size(branch, positions):
 
 
 @transaction.atomic
-def term_elect(*, actor, branch: Organization, elected_on, term_years: int,
-               seats: list[tuple[str, Member, str]]) -> CommitteeTerm:
+def term_elect(
+    *, actor, branch: Organization, elected_on, term_years: int, seats: list[tuple[str, Member, str]]
+) -> CommitteeTerm:
     """换届选举: end the current term and start a new one with its seats (position, member, duties)."""
     _require(actor, Action.EDIT, branch)
     branch = _locked(Organization, branch.pk)
@@ -486,8 +582,9 @@ def term_elect(*, actor, branch: Organization, elected_on, term_years: int,
             raise DomainError("新一届选举日期不能早于上一届。", field="elected_on")
         previous.ended_on = elected_on
         previous.save()
-    term = CommitteeTerm(branch=branch, elected_on=elected_on, term_years=term_years,
-                         due_on=add_years(elected_on, term_years))
+    term = CommitteeTerm(
+        branch=branch, elected_on=elected_on, term_years=term_years, due_on=add_years(elected_on, term_years)
+    )
     term.save()
     for position, m, duties in seats:
         CommitteeSeat.objects.create(term=term, position=position, holder=m, since=elected_on, duties=duties)
@@ -495,8 +592,9 @@ def term_elect(*, actor, branch: Organization, elected_on, term_years: int,
 
 
 @transaction.atomic
-def seat_add(*, actor, term: CommitteeTerm, position: str, member: Member, since, duties: str = "",
-             by_election: bool = True) -> CommitteeSeat:
+def seat_add(
+    *, actor, term: CommitteeTerm, position: str, member: Member, since, duties: str = "", by_election: bool = True
+) -> CommitteeSeat:
     """增补 a post (by-election) to the current term, within the size limits."""
     _require(actor, Action.EDIT, term.branch)
     term = _locked(CommitteeTerm, term.pk)
@@ -507,8 +605,9 @@ def seat_add(*, actor, term: CommitteeTerm, position: str, member: Member, since
     _check_holder(term.branch, member, {s.holder_id for s in seats if s.holder_id})
     if since < term.elected_on:
         raise DomainError("任职日期不能早于本届选举日期。", field="since")
-    return CommitteeSeat.objects.create(term=term, position=position, holder=member, since=since,
-                                        duties=duties, by_election=by_election)
+    return CommitteeSeat.objects.create(
+        term=term, position=position, holder=member, since=since, duties=duties, by_election=by_election
+    )
 
 
 @transaction.atomic
@@ -538,7 +637,9 @@ def seat_fill(*, actor, seat: CommitteeSeat, member: Member, since, duties: str 
         raise DomainError("该职务目前有人任职，请先登记出缺。")
     if seat.term.ended_on:
         raise DomainError("该届已结束，请录入新一届换届选举。")
-    occupied = set(CommitteeSeat.objects.filter(term=seat.term, holder__isnull=False).values_list("holder_id", flat=True))
+    occupied = set(
+        CommitteeSeat.objects.filter(term=seat.term, holder__isnull=False).values_list("holder_id", flat=True)
+    )
     _check_holder(seat.term.branch, member, occupied)
     if seat.vacated_on and since < seat.vacated_on:
         raise DomainError("补选日期不能早于出缺日期。", field="since")

@@ -54,16 +54,17 @@ class UserFactory(DjangoModelFactory):
 
 def org_tree():
     """The district root, created once per test database."""
-    root = Organization.get_root_nodes().filter(kind=OrgKind.DISTRICT).first()
+    root = Organization.objects.get_root_nodes().filter(kind=OrgKind.DISTRICT).first()
     if root is None:
-        root = Organization.add_root(kind=OrgKind.DISTRICT, name="中共常州市武进区委组织部")
+        root = Organization.objects.add_root({"kind": OrgKind.DISTRICT, "name": "中共常州市武进区委组织部"})
     return root
 
 
 def make_committee(name="湖塘镇党委", **kw):
     root = org_tree()
     root.refresh_from_db()
-    return root.add_child(kind=OrgKind.COMMITTEE, name=name, committee_kind=kw.pop("committee_kind", "town"), **kw)
+    kw.setdefault("committee_kind", "town")
+    return Organization.objects.add_child(root, {"kind": OrgKind.COMMITTEE, "name": name, **kw})
 
 
 def make_branch(parent=None, name=None, **kw):
@@ -72,7 +73,7 @@ def make_branch(parent=None, name=None, **kw):
     name = name or f"第{next(_id_seq)}党支部"
     kw.setdefault("branch_type", "village")
     kw.setdefault("founded_on", datetime.date(2000, 1, 1))
-    return parent.add_child(kind=OrgKind.BRANCH, name=name, **kw)
+    return Organization.objects.add_child(parent, {"kind": OrgKind.BRANCH, "name": name, **kw})
 
 
 class MemberFactory(DjangoModelFactory):
@@ -118,6 +119,14 @@ def make_term(branch, *, elected_on=datetime.date(2024, 1, 10), term_years=3, se
 
 
 __all__ = [
-    "MemberFactory", "PartyGroupFactory", "Position", "Role", "UserFactory", "grant", "make_branch",
-    "make_committee", "make_term", "org_tree",
+    "MemberFactory",
+    "PartyGroupFactory",
+    "Position",
+    "Role",
+    "UserFactory",
+    "grant",
+    "make_branch",
+    "make_committee",
+    "make_term",
+    "org_tree",
 ]
