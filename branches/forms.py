@@ -65,6 +65,21 @@ class MemberForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["party_group"].queryset = PartyGroup.objects.filter(branch=branch, is_active=True)
 
+
+class MemberCreateForm(MemberForm):
+    """A new member may arrive by transfer from outside the district (转入)."""
+
+    transfer_from = forms.CharField(
+        label="转入来源党组织", max_length=100, required=False, help_text="从区外转入的党员请填写，将记入组织关系接转"
+    )
+    transfer_on = forms.DateField(label="转入日期", widget=DATE, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("transfer_from") and not data.get("transfer_on"):
+            self.add_error("transfer_on", "请填写转入日期。")
+        return data
+
     @classmethod
     def initial_from(cls, m: Member):
         data = {f: getattr(m, f) for f in cls.base_fields if f not in ("version", "party_group")}

@@ -344,7 +344,8 @@ def _id_taken(id_number, exclude_pk=None):
 
 
 @transaction.atomic
-def member_create(*, actor, branch: Organization, **data) -> Member:
+def member_create(*, actor, branch: Organization, transfer_from: str = "", transfer_on=None, **data) -> Member:
+    """Add a member to the roster; ``transfer_from`` records a transfer in from outside the district."""
     _require(actor, Action.EDIT, branch)
     if branch.kind != OrgKind.BRANCH or not branch.is_active:
         raise DomainError("只能在正常的党支部中添加党员。")
@@ -354,6 +355,15 @@ def member_create(*, actor, branch: Organization, **data) -> Member:
         raise DomainError("该身份证号已登记在册（可能在其他支部），请通过组织关系接转办理。", field="id_number")
     _clean(m)
     m.save()
+    if transfer_from:
+        MemberTransfer.objects.create(
+            member=m,
+            direction=TransferDirection.IN,
+            occurred_on=transfer_on or timezone.localdate(),
+            to_branch=branch,
+            counterpart=transfer_from,
+            actor=actor,
+        )
     return m
 
 
@@ -406,7 +416,7 @@ def member_transfer(
         m.left_on = occurred_on
         m.party_group = None
     else:
-        raise DomainError("转入党员请通过“新增党员”登记，并在备注中注明来源。")
+        raise DomainError("从区外转入的党员请通过“添加党员”登记，并填写转入来源党组织。")
     _vacate_seats_of(m, occurred_on)
     m.version += 1
     m.updated_at = timezone.now()
@@ -417,24 +427,6 @@ def member_transfer(
         occurred_on=occurred_on,
         from_branch=from_branch,
         to_branch=to_branch if direction == TransferDirection.INTERNAL else None,
-        counterpart=counterpart,
-        note=note,
-        actor=actor,
-    )
-
-
-@transaction.atomic
-def member_record_transfer_in(
-    *, actor, member: Member, occurred_on, counterpart: str, note: str = ""
-) -> MemberTransfer:
-    _require(actor, Action.EDIT, member.branch)
-    if not counterpart:
-        raise DomainError("请填写转出党组织名称。", field="counterpart")
-    return MemberTransfer.objects.create(
-        member=member,
-        direction=TransferDirection.IN,
-        occurred_on=occurred_on,
-        to_branch=member.branch,
         counterpart=counterpart,
         note=note,
         actor=actor,

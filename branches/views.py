@@ -18,6 +18,7 @@ from .errors import DomainError
 from .forms import (
     ElectionForm,
     GroupForm,
+    MemberCreateForm,
     MemberFilter,
     MemberForm,
     OrgCreateForm,
@@ -405,10 +406,17 @@ def _member_data(d):
 @login_required
 def member_create(request, pk):
     branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
-    form = MemberForm(request.POST or None, branch=branch)
+    form = MemberCreateForm(request.POST or None, branch=branch)
     if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
         try:
-            m = services.member_create(actor=request.user, branch=branch, **_member_data(form.cleaned_data))
+            m = services.member_create(
+                actor=request.user,
+                branch=branch,
+                transfer_from=d.pop("transfer_from", ""),
+                transfer_on=d.pop("transfer_on", None),
+                **_member_data(d),
+            )
         except DomainError as e:
             _fail(form, e)
         else:

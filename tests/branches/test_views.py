@@ -272,3 +272,27 @@ def test_list_pages_constant_queries(client, district_user, committee, django_as
     _populate(committee, 12, 8)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url()).status_code == 200
+
+
+def test_member_create_with_transfer_in(client, secretary, branch):
+    client.force_login(secretary)
+    data = {
+        "name": "赵六",
+        "gender": "F",
+        "ethnicity": "回族",
+        "birth_date": "1985-03-02",
+        "education": "college",
+        "occupation": "professional",
+        "id_number": "11010519491231002X",
+        "joined_on": "2010-07-01",
+        "status": "full",
+        "full_member_on": "2011-07-01",
+        "transfer_from": "南京市鼓楼区某党支部",
+    }
+    r = client.post(reverse("member_create", args=[branch.pk]), data)
+    assert "请填写转入日期" in r.content.decode()
+    data["transfer_on"] = "2025-03-01"
+    assert client.post(reverse("member_create", args=[branch.pk]), data).status_code == 302
+    m = Member.objects.get(name="赵六")
+    t = m.transfers.get()
+    assert t.direction == "in" and t.counterpart == "南京市鼓楼区某党支部"
