@@ -334,6 +334,10 @@ def branch_detail(request, pk):
     ctx.update(selectors.branch_page(branch))
     ctx["ancestors"] = selectors.visible_ancestors(request.user, branch)
     ctx["members"] = selectors.active_members(branch).select_related("party_group").order_by("name_pinyin", "id")[:200]
+    if branch.is_active:
+        from ledgers.selectors import due_now
+
+        ctx["due_now"] = due_now(branch)
     ctx["is_secretary_view"] = any(
         s.org_id == branch.pk and s.role in (Role.SECRETARY, Role.WORKER) for s in user_scopes(request.user)
     )

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def activity_check_integrity(activity_id: int) -> int:
+    """Recompute a record's integrity flags. Idempotent, so a redelivery is harmless."""
+    return services.activity_check_integrity(activity_id=activity_id)
