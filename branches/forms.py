@@ -65,6 +65,13 @@ class MemberForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["party_group"].queryset = PartyGroup.objects.filter(branch=branch, is_active=True)
 
+    @classmethod
+    def initial_from(cls, m: Member):
+        data = {f: getattr(m, f) for f in cls.base_fields if f not in ("version", "party_group")}
+        data["party_group"] = m.party_group_id
+        data["version"] = m.version
+        return data
+
 
 class MemberCreateForm(MemberForm):
     """A new member may arrive by transfer from outside the district (转入)."""
@@ -80,12 +87,6 @@ class MemberCreateForm(MemberForm):
             self.add_error("transfer_on", "请填写转入日期。")
         return data
 
-    @classmethod
-    def initial_from(cls, m: Member):
-        data = {f: getattr(m, f) for f in cls.base_fields if f not in ("version", "party_group")}
-        data["party_group"] = m.party_group_id
-        data["version"] = m.version
-        return data
 
 
 class MemberFilter(django_filters.FilterSet):

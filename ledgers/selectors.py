@@ -45,12 +45,13 @@ def period_bounds(kind, year, index):
 
 
 def period_label(kind, index):
-    return {
-        "month": f"{index + 1}月",
-        "quarter": f"第{'一二三四'[index]}季度",
-        "half": "上半年" if index == 0 else "下半年",
-        "year": "全年",
-    }[kind]
+    if kind == "month":
+        return f"{index + 1}月"
+    if kind == "quarter":
+        return f"第{'一二三四'[index]}季度"
+    if kind == "half":
+        return "上半年" if index == 0 else "下半年"
+    return "全年"
 
 
 def get_activity_for_user(user, pk, action=Action.VIEW):
