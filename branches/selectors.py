@@ -311,14 +311,25 @@ def branch_list(user, *, under=None):
     ).order_by("path")
 
 
-def shell_orgs(user):
-    """Likely 空壳 branches for stage 1's clean-up: active branches with no active member.
+def shell_orgs(user, *, on=None):
+    """Likely 空壳 branches for stage 1's clean-up, each annotated with why.
 
-    Branches whose records show no activity for six months join this list once activity
-    records exist (see the activity-records issue).
+    A branch with no active member; or, once the platform holds activity records at all,
+    a branch older than six months with no activity dated in the last six months.
     """
+    from ledgers.models import Activity
+
+    on = on or today()
+    six_months_ago = on - datetime.timedelta(days=183)
     has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
-    return branches_visible_to(user).filter(status=OrgStatus.ACTIVE).filter(~Exists(has_member)).order_by("path")
+    recent = Activity.objects.filter(branch=OuterRef("pk"), held_on__gte=six_months_ago)
+    qs = branches_visible_to(user).filter(status=OrgStatus.ACTIVE).annotate(
+        has_member=Exists(has_member), has_recent=Exists(recent)
+    )
+    condition = Q(has_member=False)
+    if Activity.objects.exists():
+        condition |= Q(has_recent=False) & (Q(founded_on__isnull=True) | Q(founded_on__lt=six_months_ago))
+    return qs.filter(condition).order_by("path")
 
 
 def members_list(user, *, branch=None):

@@ -391,3 +391,20 @@ def test_activity_pages_constant_queries(client, committee_branch, secretary, dj
     add(15)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_shell_list_includes_branches_silent_for_six_months(committee_branch, secretary, reviewer, committee):
+    from branches.selectors import shell_orgs
+    from tests.factories import make_branch
+
+    branch, _ = committee_branch
+    branch.founded_on = datetime.date(2010, 1, 1)
+    branch.save()
+    silent = make_branch(committee, name="沉寂支部", founded_on=datetime.date(2010, 1, 1))
+    MemberFactory(branch=silent)
+    young = make_branch(committee, name="新建支部", founded_on=TODAY - datetime.timedelta(days=30))
+    MemberFactory(branch=young)
+    # before any record exists on the platform, only member-less branches are listed
+    assert set(shell_orgs(reviewer)) == set()
+    services.activity_create(actor=secretary, branch=branch, data=base_data(), attendance={})
+    assert set(shell_orgs(reviewer)) == {silent}
