@@ -5,7 +5,6 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-SYSSTAMP := var/.system-packages
 export DJANGO_SETTINGS_MODULE := wujin_branch.settings
 
 .PHONY: run test install system-deps migrate demo lint bench worker clean
@@ -19,21 +18,21 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system-deps
 
 # Debian packages: Chromium for browser tests, a CJK font for PDFs. Installed when we are
-# root and they are missing; otherwise the tests that need them say what to install.
-system-deps: $(SYSSTAMP)
-$(SYSSTAMP):
-	@mkdir -p var
-	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	  missing=""; \
-	  command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
-	  if [ -n "$$missing" ]; then \
-	    echo "Installing system packages:$$missing"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >var/apt.log 2>&1 \
-	      || { echo "apt-get failed, see var/apt.log"; exit 1; }; \
+# root and they are missing (checked on every run: it is cheap); otherwise a hint is printed
+# and the tests that need them say what is missing.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing system packages:$$missing"; mkdir -p var; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) \
+	      >var/apt.log 2>&1 || { echo "apt-get failed, see var/apt.log"; exit 1; }; \
+	  else \
+	    echo "Missing system packages:$$missing (install them as root: apt-get install$$missing)"; \
 	  fi; \
 	fi
-	@touch $(SYSSTAMP)
 
 migrate: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput

@@ -1,0 +1,79 @@
+"""Browser tests: Debian's Chromium, headless, driven by Playwright's sync API.
+
+Chromium comes from the system (`make system-deps` installs it as root); Playwright's own
+browser download is never used. Without Chromium the tests fail under CI=true and are
+skipped elsewhere, with the command that installs it.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+def _unavailable(reason):
+    message = f"{reason} — install it with `sudo apt-get install chromium` (or run `make system-deps` as root)."
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """One Chromium for the browser tests, closed before the rest of the suite runs."""
+    if not CHROMIUM.exists():
+        _unavailable(f"browser tests need Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("browser tests need the playwright Python package (pip install -e '.[dev]')")
+
+    # Playwright's sync API keeps an event loop running in this thread, so Django would
+    # refuse the tests' own ORM calls (factories, database flushes) as "async unsafe".
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh phone-sized page (no cookies shared with other tests)."""
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
