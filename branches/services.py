@@ -120,6 +120,7 @@ def org_update(*, actor, org: Organization, version: int | None, **fields) -> Or
     for k, v in fields.items():
         setattr(org, k, v)
     _clean(org, exclude=["path", "depth", "numchild"])
+    org._history_user = actor
     org.save()
     if org.name != old_name:
         OrgChange.objects.create(
@@ -354,6 +355,7 @@ def member_create(*, actor, branch: Organization, transfer_from: str = "", trans
     if _id_taken(m.id_number):
         raise DomainError("该身份证号已登记在册（可能在其他支部），请通过组织关系接转办理。", field="id_number")
     _clean(m)
+    m._history_user = actor
     m.save()
     if transfer_from:
         MemberTransfer.objects.create(
@@ -380,6 +382,7 @@ def member_update(*, actor, member: Member, version: int | None, **data) -> Memb
         raise DomainError("该身份证号已被其他党员使用。", field="id_number")
     m.updated_at = timezone.now()
     _clean(m)
+    m._history_user = actor
     m.save()
     return m
 
@@ -420,6 +423,7 @@ def member_transfer(
     _vacate_seats_of(m, occurred_on)
     m.version += 1
     m.updated_at = timezone.now()
+    m._history_user = actor
     m.save()
     return MemberTransfer.objects.create(
         member=m,
@@ -616,6 +620,7 @@ def seat_vacate(*, actor, seat: CommitteeSeat, vacated_on, note: str = "") -> Co
     seat.holder = None
     seat.vacated_on = vacated_on
     seat._change_reason = note or "出缺"
+    seat._history_user = actor
     seat.save()
     return seat
 
@@ -642,6 +647,7 @@ def seat_fill(*, actor, seat: CommitteeSeat, member: Member, since, duties: str 
     if duties is not None:
         seat.duties = duties
     seat._change_reason = "补选"
+    seat._history_user = actor
     seat.save()
     return seat
 
@@ -664,5 +670,6 @@ def term_postpone(*, actor, term: CommitteeTerm, until, reason: str) -> Committe
     term.postponement_approved_by = actor
     term.postponement_approved_on = timezone.localdate()
     term.version += 1
+    term._history_user = actor
     term.save()
     return term

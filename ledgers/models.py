@@ -147,6 +147,8 @@ class Attendance(models.Model):
     # a 党员大会); fixed when the record is saved, so later roster changes do not rewrite it.
     counts_for_quorum = models.BooleanField(default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "出勤"
         verbose_name_plural = "出勤"
@@ -175,6 +177,8 @@ class Photo(models.Model):
     original_name = models.CharField(max_length=200, blank=True)
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["band0", "band1", "band2", "band3"])
 
     class Meta:
         verbose_name = "照片"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from branches.errors import DomainError, StaleEditError
 from branches.models import (
@@ -158,6 +159,7 @@ def _store_uploads(activity, processed, attachments, actor):
         photo.original.save(p.original.name, p.original, save=False)
         photo.display.save(p.display.name, p.display, save=False)
         photo.thumb.save(p.thumb.name, p.thumb, save=False)
+        photo._history_user = actor
         photo.save()
     for a in attachments:
         att = Attachment(activity=activity, name=a.name[:200], size=a.size, uploaded_by=actor)
@@ -196,7 +198,7 @@ def _validate(activity: Activity):
         raise DomainError("请填写会议记录报上级党组织备案的日期。", field="minutes_filed_on")
 
 
-def _apply_attendance(activity, attendance: dict):
+def _apply_attendance(activity, attendance: dict, actor=None):
     """Replace attendance with ``{member_id: (status, reason)}`` over the expected list."""
     expected = expected_attendees(
         branch=activity.branch,
@@ -221,8 +223,24 @@ def _apply_attendance(activity, attendance: dict):
                 counts_for_quorum=counts,
             )
         )
-    Attendance.objects.filter(activity=activity).delete()
-    Attendance.objects.bulk_create(rows)
+    # Change rows in place so that the history shows who changed whose attendance.
+    existing = {a.member_id: a for a in Attendance.objects.filter(activity=activity)}
+    wanted = {r.member_id for r in rows}
+    for member_id, old in existing.items():
+        if member_id not in wanted:
+            old._history_user = actor
+            old.delete()
+    new = []
+    for r in rows:
+        old = existing.get(r.member_id)
+        if old is None:
+            new.append(r)
+        elif (old.status, old.leave_reason, old.counts_for_quorum) != (r.status, r.leave_reason, r.counts_for_quorum):
+            old.status, old.leave_reason, old.counts_for_quorum = r.status, r.leave_reason, r.counts_for_quorum
+            old._history_user = actor
+            old.save()
+    if new:
+        bulk_create_with_history(new, Attendance, default_user=actor)
     activity.expected_count = len(rows)
     activity.present_count = sum(r.status == AttendanceStatus.PRESENT for r in rows)
     activity.leave_count = sum(r.status == AttendanceStatus.LEAVE for r in rows)
@@ -259,8 +277,9 @@ def activity_create(
     with transaction.atomic():
         _set_text_hash(activity)
         activity.photo_count = len(processed)
+        activity._history_user = actor
         activity.save()
-        _apply_attendance(activity, attendance)
+        _apply_attendance(activity, attendance, actor)
         _store_uploads(activity, processed, checked, actor)
         activity.save()
         _after_commit_checks(activity.pk)
@@ -283,14 +302,16 @@ def activity_update(
         _validate(a)
         keep = a.photos.exclude(pk__in=list(remove_photos or [])).count()
         processed, checked = _prepare_uploads(photos, attachments, existing_photos=keep)
-        if remove_photos:
-            a.photos.filter(pk__in=list(remove_photos)).delete()
-        _apply_attendance(a, attendance)
+        for photo in a.photos.filter(pk__in=list(remove_photos or [])):
+            photo._history_user = actor
+            photo.delete()  # one by one, so each removal is in the history
+        _apply_attendance(a, attendance, actor)
         _store_uploads(a, processed, checked, actor)
         _set_text_hash(a)
         a.photo_count = a.photos.count()
         a.version += 1
         a.updated_at = timezone.now()
+        a._history_user = actor
         a.save()
         _after_commit_checks(a.pk)
     return a
@@ -397,6 +418,7 @@ def flag_explain(*, actor, flag: IntegrityFlag, explanation: str) -> IntegrityFl
     flag.explanation = explanation[:300]
     flag.explained_by = actor
     flag.explained_at = timezone.now()
+    flag._history_user = actor
     flag.save()
     return flag
 

@@ -408,3 +408,21 @@ def test_shell_list_includes_branches_silent_for_six_months(committee_branch, se
     assert set(shell_orgs(reviewer)) == set()
     services.activity_create(actor=secretary, branch=branch, data=base_data(), attendance={})
     assert set(shell_orgs(reviewer)) == {silent}
+
+
+def test_attendance_change_is_in_history(committee_branch, secretary):
+    branch, people = committee_branch
+    a = services.activity_create(actor=secretary, branch=branch, data=base_data(), attendance={})
+    services.activity_update(
+        actor=secretary,
+        activity=a,
+        version=a.version,
+        data={"place": a.place},
+        attendance={people[1].pk: ("absent", "")},
+    )
+    row = a.attendance.get(member=people[1])
+    assert row.status == "absent"
+    assert [h.status for h in row.history.order_by("history_date")] == ["present", "absent"]
+    assert row.history.latest().history_user == secretary
+    a.refresh_from_db()
+    assert a.present_count == 2 and a.version == 2
