@@ -62,8 +62,8 @@ def get_activity_for_user(user, pk, action=Action.VIEW):
 
 
 def get_photo_for_user(user, pk):
-    p = Photo.objects.select_related("activity__branch").filter(pk=pk).first()
-    if p is None or not can(user, Action.VIEW, p.activity.branch):
+    p = Photo.objects.select_related("branch").filter(pk=pk).first()
+    if p is None or not can(user, Action.VIEW, p.branch):
         raise Http404("未找到该照片")
     return p
 

@@ -143,6 +143,7 @@ def _prepare_uploads(photos, attachments, existing_photos=0):
 def _store_uploads(activity, processed, attachments, actor):
     for p in processed:
         photo = Photo(
+            branch_id=activity.branch_id,
             activity=activity,
             width=p.width,
             height=p.height,
@@ -349,19 +350,20 @@ def desired_flags(activity: Activity) -> list[IntegrityFlag]:
         candidates = (
             Photo.objects.filter(_band_q("band", images.hash_bands(p.phash)) | Q(sha256=p.sha256))
             .exclude(activity=activity)
-            .select_related("activity__branch")
+            .select_related("activity__branch", "branch")
             .order_by("uploaded_at", "id")
         )
         for other in candidates:
             if other.sha256 == p.sha256 or images.hamming(other.phash, p.phash) <= 3:
                 oa = other.activity
-                same = "本支部" if oa.branch_id == activity.branch_id else f"“{oa.branch.name}”"
+                same = "本支部" if other.branch_id == activity.branch_id else f"“{other.branch.name}”"
+                where = f"{oa.held_on} “{oa.topic}”" if oa else "上传的其他材料"
                 out.append(
                     IntegrityFlag(
                         kind=FlagKind.REUSED_PHOTO,
                         photo=p,
                         other_activity=oa,
-                        detail=f"照片与{same} {oa.held_on} “{oa.topic}”中的照片相同或高度相似。",
+                        detail=f"照片与{same}{where}中的照片相同或高度相似。",
                     )
                 )
                 break

@@ -1,0 +1,261 @@
+"""Activity records (三会一课 and the rest of branch life) with attendance, photos and flags.
+
+A branch records each activity once; the compliance calendar, the 党组织生活台账 and
+(later) the suggested scores are all derived from these rows, never typed again.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import LazyObject
+from simple_history.models import HistoricalRecords
+
+from branches.models import Member, Organization, PartyGroup, User
+
+
+class PrivateStorage(LazyObject):
+    """Photos and attachments live outside MEDIA_URL: they are served only through views
+    that check the viewer's scope, so no file has a guessable public address."""
+
+    def _setup(self):
+        self._wrapped = FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+
+
+private_storage = PrivateStorage()
+
+
+class ActivityType(models.TextChoices):
+    CONGRESS = "congress", "支部党员大会"
+    COMMITTEE = "committee", "支委会"
+    GROUP = "group", "党小组会"
+    LECTURE = "lecture", "党课"
+    LIFE = "life", "组织生活会"
+    THEME_DAY = "theme_day", "主题党日/统一活动日"
+    APPRAISAL = "appraisal", "民主评议党员会议"
+    SERVICE = "service", "联系服务群众活动"
+    OTHER = "other", "其他活动"
+
+
+class ActivityForm(models.TextChoices):
+    OFFLINE = "offline", "线下"
+    ONLINE = "online", "线上"
+    MIXED = "mixed", "线上线下结合"
+
+
+class LecturerRole(models.TextChoices):
+    BRANCH_LEADER = "branch_leader", "党组织主要负责同志"
+    UPPER_LEADER = "upper_leader", "上级党组织负责人"
+    MEMBER = "member", "支部党员"
+    GUEST = "guest", "其他授课人"
+
+
+class LifeMeetingLevel(models.TextChoices):
+    BRANCH = "branch", "党支部"
+    GROUP = "group", "党小组"
+
+
+class Activity(models.Model):
+    branch = models.ForeignKey(Organization, verbose_name="党支部", on_delete=models.PROTECT, related_name="activities")
+    type = models.CharField("活动类型", max_length=16, choices=ActivityType.choices)
+    party_group = models.ForeignKey(
+        PartyGroup, verbose_name="党小组", null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    held_on = models.DateField("日期")
+    start_time = models.TimeField("开始时间", null=True, blank=True)
+    place = models.CharField("地点", max_length=100)
+    form = models.CharField("形式", max_length=8, choices=ActivityForm.choices, default=ActivityForm.OFFLINE)
+    host = models.CharField("主持人", max_length=50, blank=True)
+    recorder = models.CharField("记录人", max_length=50, blank=True)
+    topic = models.CharField("主题", max_length=200)
+    content = models.TextField("内容/会议记录")
+    decisions = models.TextField("决议事项", blank=True)
+
+    # 党课
+    lecturer = models.CharField("授课人", max_length=50, blank=True)
+    lecturer_role = models.CharField("授课人身份", max_length=16, choices=LecturerRole.choices, blank=True)
+    # 组织生活会
+    life_level = models.CharField("组织生活会层级", max_length=8, choices=LifeMeetingLevel.choices, blank=True)
+    team_check = models.TextField("书记代表班子对照检查", blank=True)
+    personal_check = models.TextField("书记个人对照检查", blank=True)
+    minutes_filed = models.BooleanField("会议记录已报上级党组织备案", default=False)
+    minutes_filed_on = models.DateField("备案日期", null=True, blank=True)
+
+    # Derived from attendance by the service, stored so that calendars and scores for
+    # thousands of branches are one grouped query.
+    expected_count = models.PositiveIntegerField("应到人数", default=0)
+    present_count = models.PositiveIntegerField("实到人数", default=0)
+    leave_count = models.PositiveIntegerField("请假人数", default=0)
+    quorum_base = models.PositiveIntegerField("法定人数基数", default=0)
+    quorum_present = models.PositiveIntegerField("计入法定人数的到会人数", default=0)
+    quorum_met = models.BooleanField("到会人数符合要求", default=False)
+    photo_count = models.PositiveSmallIntegerField("照片数", default=0)
+
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # simhash of the minutes and its four 16-bit bands (see ledgers.textsim)
+    text_hash = models.BigIntegerField(null=True, editable=False)
+    tband0 = models.IntegerField(null=True, editable=False, db_index=True)
+    tband1 = models.IntegerField(null=True, editable=False, db_index=True)
+    tband2 = models.IntegerField(null=True, editable=False, db_index=True)
+    tband3 = models.IntegerField(null=True, editable=False, db_index=True)
+
+    history = HistoricalRecords(excluded_fields=["text_hash", "tband0", "tband1", "tband2", "tband3"])
+
+    class Meta:
+        verbose_name = "组织生活记录"
+        verbose_name_plural = "组织生活记录"
+        ordering = ["-held_on", "-id"]
+        indexes = [
+            models.Index(fields=["branch", "held_on"]),
+            models.Index(fields=["held_on", "type"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(type="group") | Q(party_group__isnull=False), name="group_meeting_needs_group"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.held_on} {self.get_type_display()} {self.topic}"
+
+    @property
+    def is_complete(self):
+        """Counts towards the calendar: quorum met and at least one photo (图文结合)."""
+        return self.quorum_met and self.photo_count > 0
+
+    @property
+    def entry_delay_days(self):
+        return (timezone.localtime(self.created_at).date() - self.held_on).days
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "出席"
+    LEAVE = "leave", "请假"
+    ABSENT = "absent", "缺席"
+
+
+class Attendance(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField("出勤", max_length=8, choices=AttendanceStatus.choices)
+    leave_reason = models.CharField("请假事由", max_length=100, blank=True)
+    # Whether this person counts for the quorum (e.g. full members with voting rights at
+    # a 党员大会); fixed when the record is saved, so later roster changes do not rewrite it.
+    counts_for_quorum = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "出勤"
+        verbose_name_plural = "出勤"
+        constraints = [models.UniqueConstraint(fields=["activity", "member"], name="uniq_attendance")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.get_status_display()}"
+
+
+class Photo(models.Model):
+    """A checked photo. Most belong to an activity; others (阵地 checklist, 党务公开栏
+    postings, receipts) point at their owner generically. ``branch`` scopes who may see it
+    and lets the reuse check compare every photo the platform holds."""
+
+    branch = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    owner_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    owner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    owner = GenericForeignKey("owner_type", "owner_id")
+    original = models.ImageField(storage=private_storage, upload_to="photos/original/%Y/%m/")
+    display = models.ImageField(storage=private_storage, upload_to="photos/display/%Y/%m/")
+    thumb = models.ImageField(storage=private_storage, upload_to="photos/thumb/%Y/%m/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_at = models.DateTimeField("拍摄时间", null=True, blank=True)
+    phash = models.BigIntegerField(db_index=True)
+    # Four 16-bit slices of the perceptual hash: two near-identical photos (Hamming
+    # distance ≤ 3) always share one slice, so candidates are found by index, not by scan.
+    band0 = models.IntegerField()
+    band1 = models.IntegerField()
+    band2 = models.IntegerField()
+    band3 = models.IntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["band0", "band1", "band2", "band3"])
+
+    class Meta:
+        verbose_name = "照片"
+        verbose_name_plural = "照片"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["band0"]),
+            models.Index(fields=["band1"]),
+            models.Index(fields=["band2"]),
+            models.Index(fields=["band3"]),
+            models.Index(fields=["owner_type", "owner_id"]),
+        ]
+
+    def __str__(self):
+        return self.original_name or f"照片{self.pk}"
+
+
+class Attachment(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self):
+        return self.name
+
+
+class FlagKind(models.TextChoices):
+    REUSED_PHOTO = "reused_photo", "照片与其他记录相同或高度相似"
+    PHOTO_TIME = "photo_time", "照片拍摄时间与活动日期相差超过3天"
+    LATE_ENTRY = "late_entry", "活动结束30天后补录"
+    SIMILAR_TEXT = "similar_text", "会议记录与其他记录高度雷同"
+
+
+class IntegrityFlag(models.Model):
+    """Shown to reviewers beside the record; never blocks the branch."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=16, choices=FlagKind.choices)
+    detail = models.CharField(max_length=300)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    other_activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    explained = models.BooleanField("已说明", default=False)
+    explanation = models.CharField("说明", max_length=300, blank=True)
+    explained_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    explained_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "异常提示"
+        verbose_name_plural = "异常提示"
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "kind", "photo", "other_activity"],
+                name="uniq_flag",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
