@@ -142,30 +142,54 @@ def _prepare_uploads(photos, attachments, existing_photos=0):
 
 def _store_uploads(activity, processed, attachments, actor):
     for p in processed:
-        photo = Photo(
-            branch_id=activity.branch_id,
-            activity=activity,
-            width=p.width,
-            height=p.height,
-            taken_at=p.taken_at,
-            phash=p.phash,
-            band0=p.bands[0],
-            band1=p.bands[1],
-            band2=p.bands[2],
-            band3=p.bands[3],
-            sha256=p.sha256,
-            original_name=p.name,
-            uploaded_by=actor,
-        )
-        photo.original.save(p.original.name, p.original, save=False)
-        photo.display.save(p.display.name, p.display, save=False)
-        photo.thumb.save(p.thumb.name, p.thumb, save=False)
-        photo._history_user = actor
-        photo.save()
+        _save_photo(p, actor=actor, branch_id=activity.branch_id, activity=activity)
     for a in attachments:
         att = Attachment(activity=activity, name=a.name[:200], size=a.size, uploaded_by=actor)
         att.file.save(a.name, a, save=False)
         att.save()
+
+
+def photos_attach(*, actor, branch, owner, uploads) -> list[Photo]:
+    """Checked photos for a non-activity owner (阵地 checklist item, 党务公开 posting, ...).
+
+    Every file is checked before any is stored; the reuse check covers these photos too.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    _require(actor, Action.EDIT, branch)
+    processed, _ = _prepare_uploads(uploads, [])
+    ct = ContentType.objects.get_for_model(owner)
+    with transaction.atomic():
+        return [_save_photo(p, actor=actor, branch_id=branch.pk, owner_type=ct, owner_id=owner.pk) for p in processed]
+
+
+def _save_photo(p, *, actor, **where) -> Photo:
+    photo = Photo(
+        width=p.width,
+        height=p.height,
+        taken_at=p.taken_at,
+        phash=p.phash,
+        band0=p.bands[0],
+        band1=p.bands[1],
+        band2=p.bands[2],
+        band3=p.bands[3],
+        sha256=p.sha256,
+        original_name=p.name,
+        uploaded_by=actor,
+        **where,
+    )
+    photo.original.save(p.original.name, p.original, save=False)
+    photo.display.save(p.display.name, p.display, save=False)
+    photo.thumb.save(p.thumb.name, p.thumb, save=False)
+    photo._history_user = actor
+    photo.save()
+    return photo
+
+
+def photos_of(owner):
+    from django.contrib.contenttypes.models import ContentType
+
+    return Photo.objects.filter(owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk)
 
 
 # ---------------------------------------------------------------- create / update
