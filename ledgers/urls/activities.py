@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ledger_views, views
+from ledgers import ledger_views, views
 
 urlpatterns = [
     path("branch/<int:pk>/activities/", views.activity_list, name="activity_list"),
