@@ -334,6 +334,7 @@ def branch_detail(request, pk):
     ctx.update(selectors.branch_page(branch))
     ctx["ancestors"] = selectors.visible_ancestors(request.user, branch)
     ctx["members"] = selectors.active_members(branch).select_related("party_group").order_by("name_pinyin", "id")[:200]
+    ctx["this_year"] = selectors.today().year
     if branch.is_active:
         from ledgers.selectors import due_now
 
