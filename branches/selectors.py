@@ -226,6 +226,7 @@ def tree_children(user, node, *, include_inactive=False):
     has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
     rows = (
         branches.annotate(prefix=Substr("path", 1, plen))
+        .order_by()  # the tree manager orders by path, which would split the groups
         .values("prefix")
         .annotate(
             n=Count("id"),
@@ -241,6 +242,7 @@ def tree_children(user, node, *, include_inactive=False):
     member_rows = (
         Member.objects.filter(branch__path__startswith=node.path, standing=Standing.ACTIVE)
         .annotate(prefix=Substr("branch__path", 1, plen))
+        .order_by()
         .values("prefix")
         .annotate(n=Count("id"))
     )
@@ -254,6 +256,7 @@ def tree_children(user, node, *, include_inactive=False):
             ended_on__isnull=True, branch__path__startswith=node.path, branch__status=OrgStatus.ACTIVE
         )
         .annotate(prefix=Substr("branch__path", 1, plen), due=Coalesce("postponed_until", "due_on"))
+        .order_by()
         .values("prefix")
         .annotate(
             overdue=Count("id", filter=Q(due__lt=on)),

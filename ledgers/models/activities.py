@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import FileSystemStorage
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import LazyObject
+from django.utils.functional import LazyObject, empty
 from simple_history.models import HistoricalRecords
 
 from branches.models import Member, Organization, PartyGroup, User
@@ -26,6 +27,15 @@ class PrivateStorage(LazyObject):
 
 
 private_storage = PrivateStorage()
+
+
+def _reset_private_storage(*, setting, **kwargs):
+    """Tests change MEDIA_ROOT per test; the lazy storage must follow."""
+    if setting == "MEDIA_ROOT":
+        private_storage._wrapped = empty
+
+
+setting_changed.connect(_reset_private_storage)
 
 
 class ActivityType(models.TextChoices):

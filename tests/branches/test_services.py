@@ -10,8 +10,8 @@ from branches.models import (
     Member,
     MemberStatus,
     MemberTransfer,
-    OrgChange,
     Organization,
+    OrgChange,
     OrgKind,
     OrgStatus,
     PartyGroup,
@@ -157,7 +157,9 @@ def test_new_election_ends_previous_term(branch, secretary):
 
 def test_vacant_secretary_alert_and_by_election(branch, secretary):
     a, b = full_members(branch, 2)
-    term = make_term(branch, elected_on=datetime.date.today() - datetime.timedelta(days=30), seats=[(Position.SECRETARY, a)])
+    term = make_term(
+        branch, elected_on=datetime.date.today() - datetime.timedelta(days=30), seats=[(Position.SECRETARY, a)]
+    )
     seat = term.seats.get()
     services.seat_vacate(actor=secretary, seat=seat, vacated_on=datetime.date.today())
     alerts = selectors.term_alerts(selectors.current_term(branch))
@@ -173,12 +175,22 @@ def test_vacant_secretary_alert_and_by_election(branch, secretary):
 def test_term_alerts_overdue_and_due_soon(branch):
     today = datetime.date.today()
     a = MemberFactory(branch=branch)
-    term = make_term(branch, elected_on=today.replace(year=today.year - 3) - datetime.timedelta(days=2), seats=[(Position.SECRETARY, a)])
+    term = make_term(
+        branch,
+        elected_on=today.replace(year=today.year - 3) - datetime.timedelta(days=2),
+        seats=[(Position.SECRETARY, a)],
+    )
     assert any("逾期未换届" in x.message for x in selectors.term_alerts(selectors.current_term(branch)))
     term.ended_on = today
     term.save()
-    make_term(branch, elected_on=today.replace(year=today.year - 3) + datetime.timedelta(days=60), seats=[(Position.SECRETARY, a)])
-    assert any("届满" in x.message and x.level == "warning" for x in selectors.term_alerts(selectors.current_term(branch)))
+    make_term(
+        branch,
+        elected_on=today.replace(year=today.year - 3) + datetime.timedelta(days=60),
+        seats=[(Position.SECRETARY, a)],
+    )
+    assert any(
+        "届满" in x.message and x.level == "warning" for x in selectors.term_alerts(selectors.current_term(branch))
+    )
 
 
 def test_postponement_needs_approver_and_at_most_a_year(branch, secretary, reviewer):
@@ -298,7 +310,11 @@ def test_dissolve_committee_with_active_children_refused(committee, branch, dist
 
 def test_move_branch_to_other_committee(branch, other_committee, district_user, reviewer):
     services.org_move(
-        actor=district_user, org=branch, new_parent=other_committee, occurred_on=datetime.date(2025, 1, 1), reason="区划调整"
+        actor=district_user,
+        org=branch,
+        new_parent=other_committee,
+        occurred_on=datetime.date(2025, 1, 1),
+        reason="区划调整",
     )
     branch.refresh_from_db()
     other_committee.refresh_from_db()
@@ -329,11 +345,14 @@ def test_visibility_by_role(district, committee, branch, other_branch, district_
 
 
 def test_tree_children_stats(district, committee, branch, other_branch, district_user):
+    second = make_branch(committee, name="第二支部")
+    full_members(second, 2)
     full_members(branch, 4)
     make_term(branch, elected_on=datetime.date(2015, 1, 1), seats=[])  # overdue and no secretary
     rows = {r.org.pk: r for r in selectors.tree_children(district_user, district)}
-    assert rows[committee.pk].branches == 1
-    assert rows[committee.pk].members == 4
-    assert rows[committee.pk].secretary_vacant == 1
+    assert rows[committee.pk].branches == 2
+    assert rows[committee.pk].members == 6
+    assert rows[committee.pk].secretary_vacant == 2
+    assert rows[committee.pk].empty == 0
     assert rows[committee.pk].overdue == 1
     assert CommitteeSeat.objects.count() == 0

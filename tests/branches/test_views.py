@@ -191,7 +191,13 @@ def test_org_create_and_merge_pages(client, district_user, committee, branch):
     client.force_login(district_user)
     r = client.post(
         reverse("org_create", args=[committee.pk]),
-        {"kind": "branch", "name": "新建村党支部", "branch_type": "village", "founded_on": "2025-01-01", "term_years": 5},
+        {
+            "kind": "branch",
+            "name": "新建村党支部",
+            "branch_type": "village",
+            "founded_on": "2025-01-01",
+            "term_years": 5,
+        },
     )
     assert r.status_code == 302
     new = Organization.objects.get(name="新建村党支部")

@@ -1,0 +1,302 @@
+"""Benchmark, not a test: district-scale data in PostgreSQL, then time the main pages.
+
+    .venv/bin/python bench/run.py [--repeat 30] [--only member_list] [--seed 1]
+
+Uses DATABASE_URL if set, else postgres://postgres@127.0.0.1:5432/wujin_bench. Creates
+the database if missing, migrates, seeds 3,000 branches / 90,000 members unless they are
+already there, then requests each page in PAGES as the given user and prints median and
+p95 time and the number of SQL queries. A page that fails shows its error in its row.
+"""
+
+import argparse
+import logging
+import math
+import os
+import statistics
+import sys
+import time
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wujin_bench"
+BRANCHES = 3000
+MEMBERS_PER_BRANCH = 30
+
+
+class Page(NamedTuple):
+    label: str
+    user: str  # a key of the users built in ``bench_context``: district | reviewer | secretary
+    url: str  # URL name in branches/urls.py
+    args: tuple = ()  # context keys whose objects' pks are the URL arguments
+    query: dict | None = None  # query string; "{key}" is replaced by that context object's pk
+
+
+# The pages to time. Add a row when a page is added; the context keys are built in
+# ``bench_context`` (root, big_committee, big_branch, member).
+PAGES = [
+    Page("组织树·全区", "district", "org_tree", ("root",)),
+    Page("组织树·最大党(工)委", "reviewer", "org_tree", ("big_committee",)),
+    Page("支部页·最大支部", "secretary", "branch_detail", ("big_branch",)),
+    Page("党员列表·第一页", "district", "member_list"),
+    Page("党员列表·拼音搜索 zhang", "district", "member_list", query={"q": "zhang"}),
+    Page("党员列表·按支部", "district", "member_list", query={"branch": "{big_branch}"}),
+    Page("党员详情", "district", "member_detail", ("member",)),
+    Page("空壳支部列表", "district", "shell_list"),
+    Page("花名册导出·最大支部", "secretary", "roster_export", ("big_branch",)),
+]
+
+
+# ---------------------------------------------------------------- database
+
+
+def ensure_database(url):
+    """Create the PostgreSQL database named in ``url`` if it does not exist."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        return
+    name = unquote(parts.path.lstrip("/"))
+    params = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username or "postgres"),
+        "dbname": "postgres",
+    }
+    if parts.password:
+        params["password"] = unquote(parts.password)
+    with psycopg.connect(autocommit=True, **params) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"已创建数据库 {name}")
+
+
+def setup_django(url):
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wujin_branch.settings")
+    os.environ.setdefault("TESTING", "1")  # simple static storage, no manifest needed
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "False")  # the test client speaks plain http
+    hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+    if "testserver" not in hosts:
+        hosts.append("testserver")
+    os.environ["ALLOWED_HOSTS"] = ",".join(hosts)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    # A failing page is reported in its row; keep Django's traceback logging out of the table.
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)
+
+
+def migrate_and_seed(seed):
+    from django.core.management import call_command
+
+    from branches.models import Organization, OrgKind
+
+    call_command("migrate", interactive=False, verbosity=0)
+    n = Organization.objects.filter(kind=OrgKind.BRANCH).count()
+    if n == BRANCHES:
+        print(f"数据库中已有 {n:,} 个支部，跳过生成数据。")
+        return
+    if n:
+        print(f"数据库中有 {n:,} 个支部（不是 {BRANCHES:,}），清空后重新生成。")
+    t = time.perf_counter()
+    call_command("seed_demo", scale="district", seed=seed, branches=BRANCHES,
+                 members_per_branch=MEMBERS_PER_BRANCH, flush=Organization.objects.exists())
+    print(f"生成全区规模数据用时 {time.perf_counter() - t:.1f} 秒")
+
+
+# ---------------------------------------------------------------- context
+
+
+def _user_with_role(org, role, fallback_username):
+    from branches.models import RoleAssignment, User
+
+    ra = RoleAssignment.objects.filter(organization=org, role=role).select_related("user").order_by("id").first()
+    if ra:
+        return ra.user
+    user, _ = User.objects.get_or_create(username=fallback_username, defaults={"full_name": fallback_username})
+    RoleAssignment.objects.get_or_create(user=user, organization=org, role=role)
+    return user
+
+
+def bench_context():
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    from branches.models import CommitteeSeat, Member, Organization, OrgKind, Position, Role, Standing
+
+    root = Organization.objects.get(kind=OrgKind.DISTRICT, depth=1)
+    prefix_len = Organization.steplen * 2
+    biggest = (
+        Organization.objects.filter(kind=OrgKind.BRANCH)
+        .annotate(prefix=Substr("path", 1, prefix_len))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by("-n", "prefix")
+        .first()
+    )
+    big_committee = Organization.objects.get(path=biggest["prefix"])
+    top = (
+        Member.objects.filter(standing=Standing.ACTIVE)
+        .values("branch")
+        .annotate(n=Count("id"))
+        .order_by("-n", "branch")
+        .first()
+    )
+    big_branch = Organization.objects.get(pk=top["branch"])
+    seat = (
+        CommitteeSeat.objects.filter(term__branch=big_branch, term__ended_on__isnull=True,
+                                     position=Position.SECRETARY, holder__isnull=False)
+        .select_related("holder")
+        .first()
+    )
+    member = seat.holder if seat else Member.objects.filter(branch=big_branch).order_by("id").first()
+    district = _user_with_role(root, Role.DISTRICT, "bench_district")
+    users = {
+        "district": district,
+        "reviewer": _user_with_role(big_committee, Role.REVIEWER, "bench_reviewer"),
+        "secretary": _user_with_role(big_branch, Role.SECRETARY, "bench_secretary"),
+    }
+    objects = {"root": root, "big_committee": big_committee, "big_branch": big_branch, "member": member}
+    return objects, users, top["n"], biggest["n"]
+
+
+# ---------------------------------------------------------------- timing
+
+
+def _url(page, objects):
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    url = reverse(page.url, args=[objects[k].pk for k in page.args])
+    if page.query:
+        query = {k: v.format(**{name: obj.pk for name, obj in objects.items()}) for k, v in page.query.items()}
+        url += "?" + urlencode(query)
+    return url
+
+
+def _fetch(client, url):
+    response = client.get(url)
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    return response, len(body)
+
+
+def _problem(response):
+    if response.status_code >= 400:
+        return f"HTTP {response.status_code}"
+    if response.status_code in (301, 302, 303, 307, 308):
+        return f"HTTP {response.status_code} → {response.get('Location', '')}"
+    return ""
+
+
+def time_page(page, clients, objects, repeat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    row = {"label": page.label, "user": page.user}
+    try:
+        url = _url(page, objects)
+        row["url"] = url
+        client = clients[page.user]
+        response, _ = _fetch(client, url)  # warm-up: caches, templates, connection
+        if problem := _problem(response):
+            row["error"] = problem
+            return row
+        with CaptureQueriesContext(connection) as ctx:
+            _, size = _fetch(client, url)
+        # Read now: the next request's request_started signal clears the query log.
+        queries = len(ctx.captured_queries)
+        samples = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            _fetch(client, url)
+            samples.append((time.perf_counter() - t) * 1000)
+    except Exception as e:  # a page under construction must not stop the benchmark
+        row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:100] if str(e) else ''}"
+        return row
+    samples.sort()
+    row.update(
+        queries=queries,
+        median=statistics.median(samples),
+        p95=samples[max(0, math.ceil(0.95 * len(samples)) - 1)],
+        kb=size / 1024,
+    )
+    return row
+
+
+def _width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s, width, right=False):
+    gap = " " * max(0, width - _width(s))
+    return gap + s if right else s + gap
+
+
+def print_table(rows, repeat):
+    headers = ["页面", "用户", "中位数 ms", "p95 ms", "SQL 数", "大小 KB"]
+    body = []
+    for r in rows:
+        if "error" in r:
+            body.append([r["label"], r["user"], "错误：" + r["error"]])
+        else:
+            body.append([r["label"], r["user"], f"{r['median']:.1f}", f"{r['p95']:.1f}", str(r["queries"]),
+                         f"{r['kb']:.1f}"])
+    widths = [max(_width(h), *(_width(b[i]) for b in body if len(b) > i and len(b) == len(headers)))
+              for i, h in enumerate(headers)]
+    line = "  ".join(_pad(h, w, right=i >= 2) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    print()
+    print(f"每个页面请求 {repeat} 次（另有 1 次预热、1 次统计 SQL）：")
+    print(line)
+    print("-" * _width(line))
+    for b in body:
+        if len(b) == len(headers):
+            print("  ".join(_pad(c, w, right=i >= 2) for i, (c, w) in enumerate(zip(b, widths, strict=True))))
+        else:
+            print("  ".join([_pad(b[0], widths[0]), _pad(b[1], widths[1]), b[2]]))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="全区规模数据下的页面性能测试")
+    parser.add_argument("--repeat", type=int, default=30, help="每个页面计时的请求次数（默认 30）")
+    parser.add_argument("--seed", type=int, default=1, help="生成数据用的随机种子（默认 1）")
+    parser.add_argument("--only", default="", help="只测 URL 名或标题包含该字符串的页面")
+    args = parser.parse_args(argv)
+
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    ensure_database(url)
+    setup_django(url)
+    from django.db import connection
+    from django.test import Client
+
+    from branches.models import Member, Organization, OrgKind
+
+    print(f"数据库：{connection.settings_dict['NAME']}（{connection.vendor}）")
+    migrate_and_seed(args.seed)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the pages should meet a database with current statistics
+    objects, users, big_branch_members, big_committee_branches = bench_context()
+    print(f"支部 {Organization.objects.filter(kind=OrgKind.BRANCH).count():,} 个，"
+          f"党员 {Member.objects.count():,} 名；最大党(工)委：{objects['big_committee'].name}"
+          f"（{big_committee_branches} 个支部），最大支部：{objects['big_branch'].name}（{big_branch_members} 名党员）")
+    clients = {}
+    for key, user in users.items():
+        clients[key] = Client()
+        clients[key].force_login(user)
+    pages = [p for p in PAGES if args.only in p.url or args.only in p.label]
+    rows = [time_page(p, clients, objects, args.repeat) for p in pages]
+    print_table(rows, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
