@@ -1,0 +1,3 @@
+"""Suggestion rules for the rubric items other than the activity frequencies.
+
+Each registers itself with ``@rule(key, description)`` (see ``rules.py``)."""
