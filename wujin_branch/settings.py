@@ -194,3 +194,5 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 PHOTOS_PER_ACTIVITY = 12
 LATE_ENTRY_DAYS = 30
 PHOTO_TIME_TOLERANCE_DAYS = 3
+# Records judged by a submitted self-assessment cannot be edited.
+ACTIVITY_FROZEN_CHECK = "assessment.services.activity_is_frozen"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("ledgers.urls")),
+    path("", include("assessment.urls")),
     path("", include("branches.urls")),
 ]
 

@@ -1,0 +1,373 @@
+"""Writes for the assessment: rubric versions, periods (opened in bulk by a Celery task),
+suggestions (set-based, by task or on demand for one draft), self scores, vetoes."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from branches.errors import DomainError, StaleEditError
+from branches.models import Organization, OrgKind, OrgStatus
+from branches.permissions import Action, can, is_district
+
+from . import rules, scoring
+from .models import (
+    EDITABLE_BY_BRANCH,
+    Assessment,
+    ItemScore,
+    Job,
+    JobStatus,
+    Period,
+    PeriodStatus,
+    RubricItem,
+    RubricSection,
+    RubricVersion,
+    Veto,
+    VetoKind,
+    VetoSource,
+)
+
+BATCH = 500
+
+
+def _require_district(actor):
+    if actor is None or not is_district(actor):
+        raise DomainError("只有区委组织部工作人员可以执行此操作。")
+
+
+def _require(actor, action, branch):
+    if actor is None or not can(actor, action, branch):
+        raise DomainError("您没有权限执行此操作。")
+
+
+# ---------------------------------------------------------------- rubric
+
+
+@transaction.atomic
+def rubric_copy(*, actor, source: RubricVersion, code: str, name: str) -> RubricVersion:
+    """A new version starts as a copy of an existing one and is edited before any period uses it."""
+    _require_district(actor)
+    code = (code or "").strip()
+    if not code or RubricVersion.objects.filter(code=code).exists():
+        raise DomainError("版本代码不能为空，且不能与已有版本重复。", field="code")
+    new = RubricVersion.objects.create(code=code, name=name or source.name, source=source.source, based_on=source,
+                                       created_by=actor)  # fmt: skip
+    for s in source.sections.prefetch_related("items"):
+        ns = RubricSection.objects.create(version=new, order=s.order, name=s.name, max_points=s.max_points)
+        RubricItem.objects.bulk_create(
+            RubricItem(
+                section=ns,
+                order=i.order,
+                code=i.code,
+                requirement=i.requirement,
+                standard=i.standard,
+                points=i.points,
+                rule=i.rule,
+                evaluation=i.evaluation,
+            )  # fmt: skip
+            for i in s.items.all()
+        )
+    return new
+
+
+def _editable_version(version):
+    if version.periods.exists():
+        raise DomainError("该版本已被考核周期使用，不能再修改；请复制出新版本后修改。")
+
+
+@transaction.atomic
+def rubric_item_update(*, actor, item: RubricItem, standard: str, points, requirement: str) -> RubricItem:
+    _require_district(actor)
+    _editable_version(item.section.version)
+    points = scoring.parse_score(points, Decimal("100"), label="分值")
+    if not points:
+        raise DomainError("分值须大于 0。", field="points")
+    item.standard, item.points, item.requirement = standard.strip(), points, requirement.strip()
+    item._history_user = actor
+    item.save()
+    return item
+
+
+@transaction.atomic
+def rubric_section_update(*, actor, section: RubricSection, name: str, max_points) -> RubricSection:
+    _require_district(actor)
+    _editable_version(section.version)
+    section.name = name.strip()
+    section.max_points = scoring.parse_score(max_points, Decimal("100"), label="分值上限") or Decimal("0")
+    section._history_user = actor
+    section.save()
+    return section
+
+
+# ---------------------------------------------------------------- periods
+
+
+@transaction.atomic
+def period_create(*, actor, **data) -> Period:
+    _require_district(actor)
+    p = Period(created_by=actor, **data)
+    if p.window_end < p.window_start:
+        raise DomainError("考核截止日期不能早于起始日期。", field="window_end")
+    if not (p.self_deadline <= p.committee_deadline <= p.district_deadline):
+        raise DomainError("截止日期应依次为：支部自评 ≤ 党(工)委审核 ≤ 区委组织部验收。", field="committee_deadline")
+    if not (Decimal("0") < p.pass_line <= Decimal("100")):
+        raise DomainError("合格分数线应在 0 到 100 之间。", field="pass_line")
+    if not 1 <= p.notice_days <= 30:
+        raise DomainError("公示天数应在 1 到 30 天之间。", field="notice_days")
+    p.full_clean()
+    p._history_user = actor
+    p.save()
+    return p
+
+
+def period_open(*, actor, period: Period) -> Job:
+    """Queue the bulk creation of one assessment per active branch; returns the Job to poll."""
+    _require_district(actor)
+    with transaction.atomic():
+        p = Period.objects.select_for_update().get(pk=period.pk)
+        if p.status not in (PeriodStatus.DRAFT, PeriodStatus.OPENING):
+            raise DomainError("该考核周期已经开始。")
+        p.status = PeriodStatus.OPENING
+        p.save(update_fields=["status"])
+        job = Job.objects.create(kind="period_open", params={"period_id": p.pk}, created_by=actor)
+        from .tasks import period_open_task
+
+        transaction.on_commit(lambda: period_open_task.delay(job.pk))
+    return job
+
+
+def _job_progress(job, done, total=None, message=None):
+    fields = {"done": done}
+    if total is not None:
+        fields["total"] = total
+    if message is not None:
+        fields["message"] = message
+    Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def period_open_run(*, job_id: int) -> int:
+    """Create the assessments and empty score rows in batches, then compute suggestions.
+
+    Idempotent: existing assessments are kept (unique per period and branch), so a
+    redelivered task only fills what is missing.
+    """
+    job = Job.objects.get(pk=job_id)
+    period = Period.objects.select_related("rubric").get(pk=job.params["period_id"])
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    branch_ids = list(
+        Organization.objects.filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
+        .order_by("path")
+        .values_list("pk", flat=True)
+    )
+    items = list(RubricItem.objects.filter(section__version=period.rubric))
+    _job_progress(job, 0, total=len(branch_ids) * 2, message="正在生成各支部考核表")
+    created = 0
+    for i in range(0, len(branch_ids), BATCH):
+        chunk = branch_ids[i : i + BATCH]
+        with transaction.atomic():
+            have = set(
+                Assessment.objects.filter(period=period, branch_id__in=chunk).values_list("branch_id", flat=True)
+            )
+            new = [Assessment(period=period, branch_id=b) for b in chunk if b not in have]
+            bulk_create_with_history(new, Assessment, batch_size=BATCH)
+            fresh = Assessment.objects.filter(period=period, branch_id__in=[a.branch_id for a in new])
+            ItemScore.objects.bulk_create(
+                [ItemScore(assessment=a, item=it) for a in fresh for it in items], batch_size=2000
+            )
+            created += len(new)
+        _job_progress(job, min(i + BATCH, len(branch_ids)))
+    suggestions_run(period=period, branch_ids=branch_ids, job=job, offset=len(branch_ids))
+    Period.objects.filter(pk=period.pk).update(status=PeriodStatus.OPEN)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, done=len(branch_ids) * 2, finished_at=timezone.now(),
+        message=f"已生成 {created} 个支部的考核表并计算建议分",
+    )  # fmt: skip
+    return created
+
+
+# ---------------------------------------------------------------- suggestions
+
+
+def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
+    """Compute suggestions and detected vetoes for these branches, in batches of ``BATCH``.
+
+    Only draft/returned assessments are updated: what a reviewer is judging is frozen.
+    """
+    items = list(RubricItem.objects.filter(section__version=period.rubric).select_related("section"))
+    kinds = {k.detection: k for k in VetoKind.objects.filter(active=True).exclude(detection="")}
+    updated = 0
+    for i in range(0, len(branch_ids), BATCH):
+        chunk = branch_ids[i : i + BATCH]
+        assessments = {
+            a.branch_id: a
+            for a in Assessment.objects.filter(period=period, branch_id__in=chunk, status__in=EDITABLE_BY_BRANCH)
+        }
+        if not assessments:
+            continue
+        ctx = rules.Context(period.window_start, period.window_end, list(assessments))
+        suggestions, vetoes = rules.compute(ctx, items)
+        now = timezone.now()
+        with transaction.atomic():
+            scores = list(ItemScore.objects.filter(assessment__in=assessments.values()).select_related("assessment"))
+            for s in scores:
+                sug = suggestions[(s.assessment.branch_id, s.item_id)]
+                s.suggested, s.suggestion_reason, s.evidence = sug.score, sug.reason[:300], sug.evidence
+            ItemScore.objects.bulk_update(scores, ["suggested", "suggestion_reason", "evidence"], batch_size=2000)
+            Veto.objects.filter(assessment__in=assessments.values(), source=VetoSource.DETECTED).delete()
+            new_vetoes = []
+            for bid, found in vetoes.items():
+                a = assessments.get(bid)
+                if a is None:
+                    continue
+                for key, hits in found.items():
+                    kind = kinds.get(key)
+                    if kind is None:
+                        continue
+                    for detail, evidence in hits:
+                        new_vetoes.append(Veto(assessment=a, kind=kind, source=VetoSource.DETECTED,
+                                               detail=detail[:300], evidence=evidence))  # fmt: skip
+            Veto.objects.bulk_create(new_vetoes, batch_size=2000)
+            with_veto = {v.assessment_id for v in new_vetoes}
+            ids = [a.pk for a in assessments.values()]
+            Assessment.objects.filter(pk__in=ids).update(suggestions_at=now, has_veto=False)
+            Assessment.objects.filter(pk__in=ids).filter(
+                Q(pk__in=with_veto) | Q(vetoes__active=True, vetoes__source=VetoSource.ENTERED)
+            ).update(has_veto=True)
+        updated += len(assessments)
+        if job is not None:
+            _job_progress(job, offset + min(i + BATCH, len(branch_ids)))
+    return updated
+
+
+def suggestions_refresh_one(*, actor, assessment: Assessment) -> None:
+    """On demand, for one branch while its assessment is a draft."""
+    _require(actor, Action.VIEW, assessment.branch)
+    if assessment.status not in EDITABLE_BY_BRANCH:
+        raise DomainError("考核表已报送，建议分不再更新。")
+    suggestions_run(period=assessment.period, branch_ids=[assessment.branch_id])
+
+
+def suggestions_queue_all(*, actor, period: Period) -> Job:
+    _require_district(actor)
+    job = Job.objects.create(kind="suggestions", params={"period_id": period.pk}, created_by=actor)
+    from .tasks import suggestions_task
+
+    transaction.on_commit(lambda: suggestions_task.delay(job.pk))
+    return job
+
+
+def suggestions_job_run(*, job_id: int) -> int:
+    job = Job.objects.get(pk=job_id)
+    period = Period.objects.get(pk=job.params["period_id"])
+    ids = list(
+        Assessment.objects.filter(period=period, status__in=EDITABLE_BY_BRANCH).values_list("branch_id", flat=True)
+    )
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, total=len(ids), message="正在计算建议分")
+    n = suggestions_run(period=period, branch_ids=ids, job=job)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, done=len(ids), finished_at=timezone.now(),
+                                         message=f"已为 {n} 个支部计算建议分")  # fmt: skip
+    return n
+
+
+# ---------------------------------------------------------------- scores
+
+
+def _score_column_save(*, actor, assessment, version, rows, column, remark_column, allowed_statuses, action):
+    """Save one column of scores. ``rows``: {item_id: (raw score, remark)}. All or nothing:
+    every bad value is reported together and nothing is saved."""
+    _require(actor, action, assessment.branch)
+    with transaction.atomic():
+        a = Assessment.objects.select_for_update().select_related("period", "branch").get(pk=assessment.pk)
+        if version is not None and int(version) != a.version:
+            raise StaleEditError()
+        if a.status not in allowed_statuses:
+            raise DomainError(f"考核表当前状态为“{a.get_status_display()}”，不能修改此栏分数。")
+        scores = {s.item_id: s for s in ItemScore.objects.filter(assessment=a).select_related("item")}
+        errors, changed = [], []
+        for item_id, (raw, remark) in rows.items():
+            s = scores.get(item_id)
+            if s is None:
+                continue
+            try:
+                value = scoring.parse_score(raw, s.item.points, label=f"第{s.item.code}项")
+            except DomainError as e:
+                errors.append(e.message)
+                continue
+            remark = (remark or "").strip()[:300]
+            if getattr(s, column) != value or getattr(s, remark_column) != remark:
+                setattr(s, column, value)
+                setattr(s, remark_column, remark)
+                changed.append(s)
+        if errors:
+            raise DomainError("；".join(errors))
+        if changed:
+            bulk_update_with_history(changed, ItemScore, [column, remark_column], default_user=actor)
+        sections = RubricSection.objects.filter(version=a.period.rubric).prefetch_related("items")
+        t = scoring.totals(sections, scores, column)
+        total_field = {"self_score": "self_total", "committee_score": "committee_total",
+                       "district_score": "district_total"}[column]  # fmt: skip
+        setattr(a, total_field, t.total if t.complete else None)
+        a.version += 1
+        a._history_user = actor
+        a.save()
+    return a
+
+
+def self_scores_save(*, actor, assessment, version, rows):
+    return _score_column_save(
+        actor=actor, assessment=assessment, version=version, rows=rows, column="self_score",
+        remark_column="self_remark", allowed_statuses=EDITABLE_BY_BRANCH, action=Action.EDIT,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- vetoes
+
+
+@transaction.atomic
+def veto_enter(*, actor, assessment: Assessment, kind: VetoKind, detail: str) -> Veto:
+    """An 'other' (or any) veto entered by the committee or the district, with its reason."""
+    _require(actor, Action.APPROVE, assessment.branch)
+    detail = (detail or "").strip()
+    if not detail:
+        raise DomainError("请写明一票否决的具体情况。", field="detail")
+    v = Veto(assessment=assessment, kind=kind, source=VetoSource.ENTERED, detail=detail[:300], entered_by=actor)
+    v._history_user = actor
+    v.save()
+    Assessment.objects.filter(pk=assessment.pk).update(has_veto=True)
+    return v
+
+
+@transaction.atomic
+def veto_lift(*, actor, veto: Veto, reason: str) -> Veto:
+    _require(actor, Action.APPROVE, veto.assessment.branch)
+    if not (reason or "").strip():
+        raise DomainError("请填写撤销理由。", field="reason")
+    veto.active, veto.lifted_reason = False, reason.strip()[:300]
+    veto._history_user = actor
+    veto.save()
+    still = Veto.objects.filter(assessment=veto.assessment, active=True).exists()
+    Assessment.objects.filter(pk=veto.assessment_id).update(has_veto=still)
+    return veto
+
+
+# ---------------------------------------------------------------- freezing records
+
+
+def activity_is_frozen(activity) -> bool:
+    """A record is frozen while a submitted assessment of its branch judges its date."""
+    return (
+        Assessment.objects.filter(
+            branch_id=activity.branch_id,
+            period__window_start__lte=activity.held_on,
+            period__window_end__gte=activity.held_on,
+        )
+        .exclude(status__in=EDITABLE_BY_BRANCH)
+        .exists()
+    )
+
+
+def default_window(year):
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)

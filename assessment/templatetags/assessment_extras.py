@@ -1,0 +1,15 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def posted_or(posted, item_id, index, default):
+    """The value the user typed (after a refused save) or the stored one."""
+    if item_id in posted:
+        return posted[item_id][index]
+    if default is None:
+        return ""
+    if hasattr(default, "normalize"):
+        return format(default.normalize(), "f")
+    return default

@@ -1,0 +1,316 @@
+"""Rubric, rules table, periods with bulk opening, the branch self-assessment, read-only views."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from branches import selectors as org_selectors
+from branches.errors import DomainError
+from branches.forms import DATE
+from branches.permissions import Action, can, is_district
+
+from . import rules, selectors, services
+from .models import EDITABLE_BY_BRANCH, Period, RubricItem, RubricVersion, Stage, VetoKind
+
+
+def _district_only(request):
+    if not is_district(request.user):
+        raise Http404
+
+
+# ---------------------------------------------------------------- rubric
+
+
+@login_required
+def rubric_list(request):
+    _district_only(request)
+    return render(request, "assessment/rubric_list.html", {"versions": selectors.versions()})
+
+
+class CopyForm(forms.Form):
+    code = forms.CharField(label="新版本代码", max_length=32)
+    name = forms.CharField(label="名称", max_length=100)
+
+
+@login_required
+def rubric_detail(request, pk):
+    version = get_object_or_404(RubricVersion, pk=pk)
+    if not can_see_rubric(request.user):
+        raise Http404
+    form = CopyForm(request.POST or None, initial={"name": version.name})
+    if request.method == "POST":
+        _district_only(request)
+        if form.is_valid():
+            try:
+                new = services.rubric_copy(actor=request.user, source=version, **form.cleaned_data)
+            except DomainError as e:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+            else:
+                messages.success(request, f"已复制为新版本“{new.code}”，可在使用前修改。")
+                return redirect("rubric_detail", pk=new.pk)
+    ctx = selectors.rubric_overview(version)
+    ctx.update({"version": version, "form": form, "in_use": version.in_use, "is_district": is_district(request.user),
+                "rules": rules.RULES})  # fmt: skip
+    return render(request, "assessment/rubric_detail.html", ctx)
+
+
+def can_see_rubric(user):
+    return user.is_authenticated
+
+
+class ItemForm(forms.Form):
+    requirement = forms.CharField(label="考核要求", max_length=100)
+    standard = forms.CharField(label="考核标准", widget=forms.Textarea(attrs={"rows": 4}))
+    points = forms.CharField(label="分值", max_length=6)
+
+
+@login_required
+def rubric_item_edit(request, pk):
+    _district_only(request)
+    item = get_object_or_404(RubricItem.objects.select_related("section__version"), pk=pk)
+    form = ItemForm(request.POST or None, initial={"requirement": item.requirement, "standard": item.standard,
+                                                   "points": item.points})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rubric_item_update(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("rubric_detail", pk=item.section.version_id)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "title": f"修改考核标准第 {item.code} 项",
+            "back": f"/assessment/rubric/{item.section.version_id}/",
+            "warning": "已被考核周期使用的版本不能修改。" if item.section.version.in_use else "",
+        },
+    )
+
+
+@login_required
+def rules_table(request):
+    items = RubricItem.objects.select_related("section__version").order_by("section__version", "section__order",
+                                                                             "order")  # fmt: skip
+    version = request.GET.get("version")
+    items = items.filter(section__version_id=version) if version else items.filter(section__version__code="2016")
+    rows = [(i, rules.RULES.get(i.rule)) for i in items]
+    return render(request, "assessment/rules_table.html", {"rows": rows, "vetoes": VetoKind.objects.all(),
+                                                           "veto_rules": rules.VETO_RULES})  # fmt: skip
+
+
+# ---------------------------------------------------------------- periods
+
+
+class PeriodForm(forms.ModelForm):
+    class Meta:
+        model = Period
+        fields = ["name", "year", "stage", "window_start", "window_end", "self_deadline", "committee_deadline",
+                  "district_deadline", "pass_line", "notice_days", "rubric"]  # fmt: skip
+        widgets = {f: DATE for f in ["window_start", "window_end", "self_deadline", "committee_deadline",
+                                     "district_deadline"]}  # fmt: skip
+
+
+@login_required
+def period_list(request):
+    _district_only(request)
+    year = timezone.localdate().year
+    form = PeriodForm(request.POST or None, initial={
+        "name": f"{year}年度党支部规范化建设考核", "year": year, "stage": Stage.TWO,
+        "window_start": datetime.date(year, 1, 1), "window_end": datetime.date(year, 12, 31),
+        "self_deadline": datetime.date(year + 1, 1, 15), "committee_deadline": datetime.date(year + 1, 1, 31),
+        "district_deadline": datetime.date(year + 1, 2, 28), "pass_line": 85, "notice_days": 5,
+        "rubric": RubricVersion.objects.filter(code="2016").first(),
+    })  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            p = services.period_create(actor=request.user, **form.cleaned_data)
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"已创建考核周期“{p.name}”。")
+            return redirect("period_detail", pk=p.pk)
+    return render(request, "assessment/period_list.html", {"periods": selectors.periods_with_counts(), "form": form})
+
+
+@login_required
+def period_detail(request, pk):
+    _district_only(request)
+    period = get_object_or_404(Period.objects.select_related("rubric"), pk=pk)
+    from .models import Job
+
+    job = Job.objects.filter(params__period_id=period.pk).order_by("-created_at").first()
+    return render(
+        request,
+        "assessment/period_detail.html",
+        {
+            "period": period,
+            "counts": selectors.period_status_counts(period),
+            "job": job,
+        },
+    )
+
+
+@login_required
+@require_POST
+def period_open(request, pk):
+    _district_only(request)
+    period = get_object_or_404(Period, pk=pk)
+    try:
+        services.period_open(actor=request.user, period=period)
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("period_detail", pk=period.pk)
+
+
+@login_required
+@require_POST
+def period_suggest(request, pk):
+    _district_only(request)
+    period = get_object_or_404(Period, pk=pk)
+    services.suggestions_queue_all(actor=request.user, period=period)
+    messages.success(request, "已开始为全部支部重新计算建议分。")
+    return redirect("period_detail", pk=period.pk)
+
+
+@login_required
+def job_status(request, pk):
+    job = selectors.get_job(pk)
+    if job is None or (job.created_by_id != request.user.pk and not is_district(request.user)):
+        raise Http404
+    data = {"status": job.status, "status_label": job.get_status_display(), "done": job.done, "total": job.total,
+            "percent": job.percent, "message": job.message}  # fmt: skip
+    if request.htmx:
+        return render(request, "assessment/_job.html", {"job": job})
+    return JsonResponse(data)
+
+
+# ---------------------------------------------------------------- assessment pages
+
+
+@login_required
+def branch_assessment(request, pk):
+    """From a branch to its current assessment (self-assessment for branch staff)."""
+    branch = org_selectors.get_branch_for_user(request.user, pk)
+    a = selectors.current_assessment(branch)
+    if a is None:
+        return render(request, "assessment/no_period.html", {"branch": branch})
+    if can(request.user, Action.EDIT, branch) and a.status in EDITABLE_BY_BRANCH:
+        return redirect("assessment_self", pk=a.pk)
+    return redirect("assessment_view", pk=a.pk)
+
+
+def _posted_rows(post, prefix="self"):
+    rows = {}
+    for key, value in post.items():
+        if key.startswith(f"{prefix}_score_"):
+            try:
+                item_id = int(key.rsplit("_", 1)[1])
+            except ValueError:
+                continue
+            rows[item_id] = (value, post.get(f"{prefix}_remark_{item_id}", ""))
+    return rows
+
+
+@login_required
+def assessment_self(request, pk):
+    a = selectors.get_assessment_for_user(request.user, pk, Action.EDIT)
+    if a.status not in EDITABLE_BY_BRANCH:
+        return redirect("assessment_view", pk=a.pk)
+    posted, error = {}, None
+    if request.method == "POST":
+        posted = _posted_rows(request.POST)
+        try:
+            services.self_scores_save(actor=request.user, assessment=a, version=request.POST.get("version"),
+                                      rows=posted)  # fmt: skip
+        except DomainError as e:
+            error = e.message
+        else:
+            messages.success(request, "自评分已保存。")
+            return redirect("assessment_self", pk=a.pk)
+        a.refresh_from_db()
+    sheet = selectors.assessment_sheet(a)
+    return render(
+        request,
+        "assessment/self.html",
+        {
+            "a": a,
+            "branch": a.branch,
+            "period": a.period,
+            "error": error,
+            "posted": posted,
+            "version": request.POST.get("version") if error else a.version,
+            **sheet,
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_refresh(request, pk):
+    a = selectors.get_assessment_for_user(request.user, pk, Action.EDIT)
+    try:
+        services.suggestions_refresh_one(actor=request.user, assessment=a)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, "已按最新记录重新计算建议分和一票否决情形。")
+    return redirect("assessment_self", pk=a.pk)
+
+
+@login_required
+def assessment_view(request, pk):
+    a = selectors.get_assessment_for_user(request.user, pk)
+    sheet = selectors.assessment_sheet(a)
+    return render(
+        request,
+        "assessment/view.html",
+        {
+            "a": a,
+            "branch": a.branch,
+            "period": a.period,
+            "can_veto": can(request.user, Action.APPROVE, a.branch),
+            "veto_kinds": VetoKind.objects.filter(active=True),
+            **sheet,
+        },
+    )
+
+
+@login_required
+@require_POST
+def veto_enter(request, pk):
+    a = selectors.get_assessment_for_user(request.user, pk, Action.APPROVE)
+    kind = VetoKind.objects.filter(pk=request.POST.get("kind"), active=True).first()
+    if kind is None:
+        messages.error(request, "请选择一票否决情形。")
+        return redirect("assessment_view", pk=a.pk)
+    try:
+        services.veto_enter(actor=request.user, assessment=a, kind=kind, detail=request.POST.get("detail", ""))
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.warning(request, f"已认定一票否决情形：{kind.name}。")
+    return redirect("assessment_view", pk=a.pk)
+
+
+@login_required
+@require_POST
+def veto_lift(request, pk):
+    from .models import Veto
+
+    veto = Veto.objects.select_related("assessment__branch").filter(pk=pk).first()
+    if veto is None or not can(request.user, Action.APPROVE, veto.assessment.branch):
+        raise Http404
+    try:
+        services.veto_lift(actor=request.user, veto=veto, reason=request.POST.get("reason", ""))
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("assessment_view", pk=veto.assessment_id)
