@@ -268,6 +268,8 @@ def assessment_refresh(request, pk):
 
 @login_required
 def assessment_view(request, pk):
+    from review.selectors import panel
+
     a = selectors.get_assessment_for_user(request.user, pk)
     sheet = selectors.assessment_sheet(a)
     return render(
@@ -279,6 +281,7 @@ def assessment_view(request, pk):
             "period": a.period,
             "can_veto": can(request.user, Action.APPROVE, a.branch),
             "veto_kinds": VetoKind.objects.filter(active=True),
+            "review": panel(request.user, a),
             **sheet,
         },
     )

@@ -5,7 +5,10 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from review.models import Notice
+
     return {
+        "unread_notices": Notice.objects.filter(user=user, read_at__isnull=True).count(),
         "my_scopes": user_scopes(user),
         "is_district": is_district(user),
         "can_manage_orgs": can_any(user, Action.MANAGE),

@@ -90,3 +90,11 @@ def can(user, action, org) -> bool:
 
 def can_any(user, action) -> bool:
     return any(action in ROLE_ACTIONS[s.role] for s in user_scopes(user))
+
+
+def has_role(user, roles, org) -> bool:
+    """Whether the user holds one of ``roles`` on ``org`` or an organization above it.
+
+    The review workflow asks for roles, not just actions: a committee step needs a
+    committee reviewer, a district step district staff."""
+    return any(s.role in roles and org.path.startswith(s.path) for s in user_scopes(user))

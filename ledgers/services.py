@@ -149,14 +149,15 @@ def _store_uploads(activity, processed, attachments, actor):
         att.save()
 
 
-def photos_attach(*, actor, branch, owner, uploads) -> list[Photo]:
+def photos_attach(*, actor, branch, owner, uploads, require_edit=True) -> list[Photo]:
     """Checked photos for a non-activity owner (阵地 checklist item, 党务公开 posting, ...).
 
     Every file is checked before any is stored; the reuse check covers these photos too.
     """
     from django.contrib.contenttypes.models import ContentType
 
-    _require(actor, Action.EDIT, branch)
+    if require_edit:  # inspectors (committee/district) attach photos without editing the branch
+        _require(actor, Action.EDIT, branch)
     processed, _ = _prepare_uploads(uploads, [])
     ct = ContentType.objects.get_for_model(owner)
     with transaction.atomic():

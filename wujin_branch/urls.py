@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ledgers.urls")),
     path("", include("assessment.urls")),
+    path("", include("review.urls")),
     path("", include("branches.urls")),
 ]
 

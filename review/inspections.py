@@ -1,0 +1,55 @@
+"""On-site inspection (线下实地考察) and the district score adjustments it justifies."""
+
+from django.db import transaction
+from simple_history.utils import bulk_update_with_history
+
+from assessment import scoring
+from assessment.models import AssessmentStatus as S
+from assessment.models import ItemScore
+from branches.errors import DomainError
+from branches.permissions import has_role
+from ledgers.services import photos_attach
+
+from .models import Inspection, ScoreAdjustment
+from .services import COMMITTEE_ROLES, DISTRICT_ROLES
+
+
+def inspection_record(*, actor, assessment, inspected_on, inspectors, items, findings, photos=(), adjustments=None):
+    """Record an inspection; ``adjustments`` {item_id: (new district score, reason)} are district-only
+    and allowed while the district is judging (declared). Every adjustment keeps its reason."""
+    if not has_role(actor, COMMITTEE_ROLES | DISTRICT_ROLES, assessment.branch):
+        raise DomainError("只有党(工)委或区委组织部可以记录实地考察。")
+    adjustments = adjustments or {}
+    if adjustments and not has_role(actor, DISTRICT_ROLES, assessment.branch):
+        raise DomainError("只有区委组织部可以根据实地考察调整考核分。")
+    if adjustments and assessment.status != S.DECLARED:
+        raise DomainError("只能在区委组织部验收阶段调整考核分。")
+    with transaction.atomic():
+        insp = Inspection.objects.create(assessment=assessment, inspected_on=inspected_on, inspectors=inspectors,
+                                         findings=findings, created_by=actor)  # fmt: skip
+        insp.items_checked.set(items)
+        scores = {s.item_id: s for s in ItemScore.objects.filter(assessment=assessment).select_related("item")}
+        changed = []
+        for item_id, (raw, reason) in adjustments.items():
+            s = scores.get(item_id)
+            if s is None:
+                continue
+            if not (reason or "").strip():
+                raise DomainError(f"第{s.item.code}项调整分数须写明理由。")
+            new = scoring.parse_score(raw, s.item.points, label=f"第{s.item.code}项")
+            ScoreAdjustment.objects.create(inspection=insp, item=s.item, old_score=s.district_score, new_score=new,
+                                           reason=reason.strip()[:300], by=actor)  # fmt: skip
+            s.district_score = new
+            s.district_remark = f"实地考察调整：{reason.strip()}"[:300]
+            changed.append(s)
+        if changed:
+            bulk_update_with_history(changed, ItemScore, ["district_score", "district_remark"], default_user=actor)
+            from assessment.models import RubricSection
+
+            sections = RubricSection.objects.filter(version=assessment.period.rubric).prefetch_related("items")
+            t = scoring.totals(sections, scores, "district_score")
+            assessment.district_total = t.total if t.complete else None
+            assessment.save(update_fields=["district_total"])
+        if photos:
+            photos_attach(actor=actor, branch=assessment.branch, owner=insp, uploads=photos, require_edit=False)
+    return insp

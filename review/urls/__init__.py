@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("review.urls.workflow")),
+    path("", include("review.urls.dashboards")),
+    path("", include("review.urls.exports")),
+    path("", include("review.urls.public")),
+]
