@@ -58,3 +58,29 @@ def other_secretary(other_branch):
 @pytest.fixture
 def member(branch):
     return MemberFactory(branch=branch)
+
+
+def ensure_reference_data():
+    """Reinstall the rows that data migrations put in (rubric, vetoes, dues rates, development
+    rules): transactional tests (browser tests) flush every table, and later tests need them."""
+    import importlib
+
+    from django.apps import apps
+
+    from assessment.models import RubricVersion
+    from ledgers.models import DevRule, DuesRateRule
+
+    if not RubricVersion.objects.filter(code="2016").exists():
+        importlib.import_module("assessment.migrations.0002_rubric_2016").install(apps, None)
+    if not DuesRateRule.objects.exists() and not DevRule.objects.exists():
+        importlib.import_module("ledgers.migrations.0004_rate_table_and_dev_rules").install(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "live_server" not in request.fixturenames:
+        return
+    transactional = "live_server" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_reference_data()

@@ -8,6 +8,7 @@ without REDIS_URL Celery runs tasks eagerly, so a local demo needs nothing insta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -153,7 +154,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+# Task modules outside an app's tasks.py (autodiscovery only loads tasks.py).
+CELERY_IMPORTS = ("ledgers.tasks_dues",)
+CELERY_BEAT_SCHEDULE = {
+    "dues-monthly-digest": {
+        "task": "ledgers.tasks_dues.dues_monthly_digest",
+        "schedule": crontab(minute=0, hour=8, day_of_month=5),
+    },
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,7 +1,15 @@
 from django.urls import path
 
-from ledgers.placeholder import not_yet
+from ledgers import development_views as views
 
 urlpatterns = [
-    path("todo/dev_list/<int:pk>/", not_yet, name="dev_list"),
+    path("branch/<int:pk>/development/", views.dev_list, name="dev_list"),
+    path("branch/<int:pk>/development/new/", views.dev_applicant_new, name="dev_applicant_new"),
+    path("branch/<int:pk>/development/plan/", views.dev_plan, name="dev_plan"),
+    path("development/plan/<int:pk>/approve/", views.dev_plan_approve, name="dev_plan_approve"),
+    path("development/applicant/<int:pk>/", views.dev_applicant, name="dev_applicant"),
+    path("development/applicant/<int:pk>/edit/", views.dev_applicant_edit, name="dev_applicant_edit"),
+    path("development/applicant/<int:pk>/step/<int:code>/", views.dev_step, name="dev_step"),
+    path("development/applicant/<int:pk>/stop/", views.dev_stop, name="dev_stop"),
+    path("development/material/<int:pk>/", views.dev_material, name="dev_material"),
 ]
