@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AssessmentConfig(AppConfig):
     name = "assessment"
     verbose_name = "考核"
+
+    def ready(self):
+        # The item rules register themselves on import; the rules table needs them all.
+        from . import rules_records  # noqa: F401

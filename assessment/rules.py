@@ -44,6 +44,11 @@ class Context:
     def year(self):
         return self.end.year
 
+    @property
+    def judged_end(self):
+        """Periods after today cannot be required yet (a draft refreshed mid-year)."""
+        return min(self.end, self.today)
+
     def once(self, key, fn):
         """Share one computation (e.g. all activities in the window) between rules."""
         if key not in self.cache:
@@ -105,7 +110,7 @@ def _complete_records(ctx):
     return out
 
 
-def _periods_in_window(kind, start, end):
+def periods_in_window(kind, start, end):
     out = []
     for year in range(start.year, end.year + 1):
         for i in range({"month": 12, "quarter": 4, "half": 2, "year": 1}[kind]):
@@ -129,7 +134,7 @@ KIND_LABEL = {"month": "个月", "quarter": "个季度", "half": "个半年"}
 
 def _frequency(ctx, item, type_, kind):
     records = ctx.once("complete_records", lambda: _complete_records(ctx))
-    periods = _periods_in_window(kind, ctx.start, ctx.end)
+    periods = periods_in_window(kind, ctx.start, ctx.judged_end)
     label = ActivityType(type_).label
     points = item.points
     out = {}
