@@ -245,7 +245,8 @@ def test_member_list_search_by_pinyin_and_scope(client, secretary, branch, other
 def _populate(committee, n_branches, per_branch):
     for i in range(n_branches):
         b = make_branch(committee, name=f"批量支部{i}")
-        people = [MemberFactory(branch=b) for _ in range(per_branch)]
+        # at least one name matching the pinyin search, whatever the factory's name cycle is at
+        people = [MemberFactory(branch=b, name="张明")] + [MemberFactory(branch=b) for _ in range(per_branch - 1)]
         g = PartyGroup.objects.create(branch=b, name="一组", leader=people[0])
         Member.objects.filter(pk__in=[p.pk for p in people]).update(party_group=g)
         make_term(b, seats=[(Position.SECRETARY, people[0])])
