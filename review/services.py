@@ -290,6 +290,7 @@ def publish(*, actor, period, assessments, title="", starts_on=None, contact="")
     return pub
 
 
+@transaction.atomic
 def objection_lodge(*, entry: PublicationEntry, name: str, contact: str, text: str, client: str = "") -> Objection:
     """Anyone may object during the notice; contact is required, the name optional."""
     today = timezone.localdate()

@@ -84,3 +84,24 @@ def _reference_data(request):
     transactional = "live_server" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
     request.getfixturevalue("transactional_db" if transactional else "db")
     ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_local_cache(request, settings):
+    """Tests run Celery tasks in-process and use a per-process cache, even when REDIS_URL
+    is set (CI): only tests marked ``real_celery`` talk to a real worker through Redis.
+    A shared Redis cache would also carry throttles and once-a-month keys between runs."""
+    if request.node.get_closest_marker("real_celery"):
+        yield
+        return
+    from wujin_branch.celery import app
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = old

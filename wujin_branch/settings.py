@@ -143,6 +143,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # attendance grids of large branches
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@wujin-branch.local")
+# Only behind a proxy that overwrites X-Forwarded-For (used to throttle public objections).
+PUBLIC_TRUST_X_FORWARDED_FOR = env.bool("PUBLIC_TRUST_X_FORWARDED_FOR", default=False)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in mails
 
 # Celery: with REDIS_URL the broker and result store are Redis; without it tasks run

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from ledgers.placeholder import not_yet
+from review import public_views
 
 urlpatterns = [
-    path("gongshi/", not_yet, name="public_notices"),
-    path("gongshi/<int:pk>/", not_yet, name="public_notice_detail"),
+    path("gongshi/", public_views.public_notices, name="public_notices"),
+    path("gongshi/<int:pk>/", public_views.public_notice_detail, name="public_notice_detail"),
 ]
