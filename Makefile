@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) system-deps
-	DEBUG=1 $(BIN)/python manage.py build_pdf_font
+	@DEBUG=1 $(BIN)/python manage.py build_pdf_font || echo "PDF font not built (install fonts-noto-cjk): PDFs will not work until it is."
 
 # Debian packages: Chromium for browser tests, a CJK font for PDFs. Installed when we are
 # root and they are missing (checked on every run: it is cheap); otherwise a hint is printed
