@@ -1,9 +1,9 @@
 from django.urls import path
 
-from ledgers.placeholder import not_yet
+from review import dashboard_views as views
 
 urlpatterns = [
-    path("review/district/", not_yet, name="district_dashboard"),
-    path("review/committee/<int:pk>/", not_yet, name="committee_dashboard"),
-    path("review/district/results.xlsx", not_yet, name="results_xlsx"),
+    path("review/district/", views.district_dashboard, name="district_dashboard"),
+    path("review/committee/<int:pk>/", views.committee_dashboard, name="committee_dashboard"),
+    path("review/district/results.xlsx", views.results_xlsx, name="results_xlsx"),
 ]
