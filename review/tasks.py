@@ -16,3 +16,18 @@ def mail_notices(notice_ids):
             send_mail(n.title, body, settings.DEFAULT_FROM_EMAIL, [n.user.email], fail_silently=False)
             sent += 1
     return sent
+
+
+@shared_task(acks_late=True)
+def bulk_export_task(job_id: int) -> int:
+    """Every branch's score sheet of a period in one PDF (``review.exports``). Idempotent: a
+    redelivered message for a finished job does nothing. A failure is shown on the job."""
+    from assessment.models import Job, JobStatus
+
+    from .exports import bulk_export_run
+
+    try:
+        return bulk_export_run(job_id=job_id)
+    except Exception as e:  # the page shows the failure instead of polling forever
+        Job.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=f"导出失败：{e}"[:300])
+        raise

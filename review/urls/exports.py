@@ -1,9 +1,11 @@
 from django.urls import path
 
-from ledgers.placeholder import not_yet
+from review import export_views as views
 
 urlpatterns = [
-    path("assessment/<int:pk>/sheet.pdf", not_yet, name="score_sheet_pdf"),
-    path("review/declaration/<int:pk>/declaration.pdf", not_yet, name="declaration_pdf"),
-    path("assessment/periods/<int:pk>/export/", not_yet, name="bulk_export"),
+    path("assessment/<int:pk>/sheet.pdf", views.score_sheet_pdf, name="score_sheet_pdf"),
+    path("review/declaration/<int:pk>/declaration.pdf", views.declaration_pdf, name="declaration_pdf"),
+    path("assessment/periods/<int:pk>/export/", views.bulk_export, name="bulk_export"),
+    path("assessment/exports/<int:pk>/", views.bulk_export_status, name="bulk_export_status"),
+    path("assessment/exports/<int:pk>/download/", views.bulk_export_download, name="bulk_export_download"),
 ]

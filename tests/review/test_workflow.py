@@ -35,7 +35,7 @@ def open_all(actor, period):
     period_open_run(job_id=job.pk)
 
 
-def full_rows(a, prefix_value=None, minus=D("0")):
+def full_rows(a, prefix_value=None, minus=None):
     rows = {}
     for s in ItemScore.objects.filter(assessment=a).select_related("item"):
         rows[s.item_id] = (str(prefix_value if prefix_value is not None else s.item.points), "")
@@ -98,7 +98,9 @@ def test_whole_path_with_return_and_objection(world, secretary, reviewer, distri
     today = datetime.date.today()
     pub = services.publish(actor=district_user, period=a.period, assessments=[a], starts_on=today)
     entry = pub.entries.get()
-    o = services.objection_lodge(entry=entry, name="", contact="13800000000", text="该支部七月份没有开会，照片是去年的。")
+    o = services.objection_lodge(
+        entry=entry, name="", contact="13800000000", text="该支部七月份没有开会，照片是去年的。"
+    )
     services.objection_handle(actor=district_user, objection=o, upheld=False, note="经核实有会议记录和签到")
     a.refresh_from_db()
     with pytest.raises(DomainError, match="期满后"):

@@ -1,0 +1,174 @@
+"""Integration: the bulk export through a REAL Celery worker and Redis.
+
+Skipped unless REDIS_URL is set; under CI=true a missing REDIS_URL or a Redis that does not
+answer is a failure, not a skip. The worker runs in a subprocess on its own Redis database
+index (``CELERY_TEST_REDIS_DB``, default 5, flushed before use) and connects to the test
+database (the test's data is committed: ``transaction=True``). It is always terminated.
+"""
+
+import datetime
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pypdf
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from assessment.models import Assessment, Job, JobStatus, RubricVersion, Veto
+from assessment.services import period_create, period_open_run
+from branches.models import Role
+from review import exports, pdf
+from tests.factories import UserFactory, grant, make_branch, make_committee
+
+ROOT = Path(__file__).resolve().parents[2]
+CI = os.environ.get("CI") == "true"
+TIMEOUT = 60  # seconds for the worker to start and make the PDF
+
+
+def _skip_or_fail(reason):
+    if CI:
+        pytest.fail(f"{reason} (CI=true: the worker test must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _redis_url_for_tests() -> str:
+    """REDIS_URL with the database index replaced by CELERY_TEST_REDIS_DB; the DB is flushed."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        _skip_or_fail("REDIS_URL is not set")
+    parts = urlsplit(url)
+    url = urlunsplit(parts._replace(path=f"/{os.environ.get('CELERY_TEST_REDIS_DB', '5')}"))
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3)
+        client.ping()
+        client.flushdb()  # no message left from an earlier run
+        client.close()
+    except redis.RedisError as e:
+        _skip_or_fail(f"Redis at {parts.hostname}:{parts.port} does not answer: {e}")
+    return url
+
+
+def _test_database_url() -> str:
+    s = connection.settings_dict
+    user = quote(s.get("USER") or "postgres")
+    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{quote(s['NAME'])}"
+
+
+def _reset_producers(app):
+    """Forget pooled connections so the next send uses the broker URL just configured
+    (what Celery itself does after a fork)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker(settings):
+    """The test process sends to the worker's Redis DB, really (not eagerly)."""
+    if connection.vendor != "postgresql":
+        _skip_or_fail("the worker must share the test database: run with DATABASE_URL=postgres://…")
+    url = _redis_url_for_tests()
+    from wujin_branch.celery import app
+
+    old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    _reset_producers(app)
+    yield url
+    app.conf.update(**old)
+    _reset_producers(app)
+
+
+@pytest.fixture
+def worker(broker, tmp_path):
+    """A Celery worker subprocess on the test database and the test's MEDIA_ROOT."""
+    celery = Path(sys.executable).with_name("celery")
+    command = [str(celery)] if celery.exists() else [sys.executable, "-m", "celery"]
+    command += ["-A", "wujin_branch", "worker", "-l", "warning", "--pool=solo", "--without-gossip",
+                "--without-mingle", "--without-heartbeat", "-n", f"export-test-{os.getpid()}@%h"]  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": broker,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "TESTING": "1",
+        "CONN_MAX_AGE": "0",
+        "DJANGO_SETTINGS_MODULE": "wujin_branch.settings",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+    try:
+        yield proc, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown of the worker and any child
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def _make_period(actor):
+    year = datetime.date.today().year - 1
+    period = period_create(
+        actor=actor, name=f"{year}年度考核", year=year, stage=2, window_start=datetime.date(year, 1, 1),
+        window_end=datetime.date(year, 12, 31), self_deadline=datetime.date(year + 1, 1, 15),
+        committee_deadline=datetime.date(year + 1, 1, 31), district_deadline=datetime.date(year + 1, 2, 28),
+        pass_line=Decimal("85"), notice_days=5, rubric=RubricVersion.objects.get(code="2016"),
+    )  # fmt: skip
+    job = Job.objects.create(kind="period_open", params={"period_id": period.pk}, created_by=actor)
+    period_open_run(job_id=job.pk)
+    Veto.objects.filter(assessment__period=period).delete()
+    Assessment.objects.filter(period=period).update(has_veto=False)
+    return period
+
+
+@pytest.mark.real_celery
+@pytest.mark.django_db(transaction=True)
+def test_bulk_export_through_a_real_worker(worker, district):
+    from ledgers import fonts
+
+    if not fonts.FACES[0].source.exists():
+        _skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
+    fonts.build()
+    proc, log = worker
+    district_user = grant(UserFactory(), district, Role.DISTRICT)
+    committee = make_committee("湖塘镇党委")
+    names = [f"东街村第{i}党支部" for i in range(3)]
+    for name in names:
+        make_branch(committee, name=name)
+    period = _make_period(district_user)
+
+    job = exports.bulk_export_start(actor=district_user, period=period)  # queued on commit, sent to Redis
+    job.refresh_from_db()
+    assert job.status != JobStatus.DONE  # not run eagerly in this process
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in (JobStatus.DONE, JobStatus.FAILED) or proc.poll() is not None:
+            break
+        time.sleep(0.5)
+    output = log.read_text(errors="replace")[-3000:]
+    assert proc.poll() is None, f"the worker exited ({proc.returncode}):\n{output}"
+    assert job.status == JobStatus.DONE, f"job {job.status} {job.message!r} after {TIMEOUT} s; worker log:\n{output}"
+    assert job.done == job.total == 3
+    with job.result.open("rb") as f:
+        reader = pypdf.PdfReader(io.BytesIO(f.read()))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 3
+    assert text.count(pdf.SHEET_TITLE) == 3
+    for name in names:
+        assert name in text
