@@ -238,6 +238,13 @@ def assessment_self(request, pk):
             return redirect("assessment_self", pk=a.pk)
         a.refresh_from_db()
     sheet = selectors.assessment_sheet(a)
+    from review.models import ReviewEvent
+
+    last_return = (
+        ReviewEvent.objects.filter(assessment=a, code="review.committee.returned").order_by("-at").first()
+        if a.status == "returned"
+        else None
+    )
     return render(
         request,
         "assessment/self.html",
@@ -248,6 +255,8 @@ def assessment_self(request, pk):
             "error": error,
             "posted": posted,
             "version": request.POST.get("version") if error else a.version,
+            "last_return": last_return,
+            "return_items": (last_return.details.get("items", {}) if last_return else {}),
             **sheet,
         },
     )

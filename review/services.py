@@ -161,7 +161,8 @@ def committee_return(*, actor, assessment, comment, item_comments=None):
 
     a = transition("committee_return", actor=actor, assessment=assessment, comment=comment.strip(),
                    details={"items": item_comments or {}}, mutate=mutate)  # fmt: skip
-    notify_branch(a, "考核表被退回修改", comment, "assessment_self")
+    body = "\n".join([comment.strip()] + [f"第{k}项：{v}" for k, v in (item_comments or {}).items()]).strip()
+    notify_branch(a, "考核表被退回修改", body, "assessment_self")
     return a
 
 

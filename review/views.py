@@ -195,7 +195,7 @@ def publication_new(request, pk):
             _fail(request, e)
         else:
             messages.success(request, f"已发布公示，公示期 {pub.starts_on} 至 {pub.ends_on}。")
-            return redirect("public_notice_detail", pk=pub.pk)
+            return redirect("period_detail", pk=period.pk)
     return render(
         request,
         "review/publication_new.html",
