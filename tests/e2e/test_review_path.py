@@ -238,7 +238,11 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         _click_and_wait(dis, dis.get_by_role("button", name="发布公示"))
         assert "已发布公示" in _messages(dis)
         pub = Publication.objects.get()
-        assert dis.url.endswith(reverse("public_notice_detail", args=[pub.pk]))
+        # back on the period page, which links to the public notice
+        assert dis.url.endswith(reverse("period_detail", args=[pub.period_id]))
+        assert dis.get_by_role("link", name=pub.title).get_attribute("href").endswith(
+            reverse("public_notice_detail", args=[pub.pk])
+        )
 
         # ------------------------------------------------ a member of the public objects (phone, no login)
         pub_page = new_page(phone=True)
