@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("ledgers.urls.members_support")),
     path("", include("ledgers.urls.branch_support")),
     path("", include("ledgers.urls.records")),
+    path("", include("ledgers.urls.ledgers2")),
 ]

@@ -1,0 +1,14 @@
+"""党员信息台账 and 联系服务群众台账 (pk is the branch), beside the 党组织生活台账's ``life_ledger``."""
+
+from django.urls import path
+
+from ledgers import ledger2_views as v
+
+urlpatterns = [
+    path("branch/<int:pk>/member-ledger/<int:year>/", v.member_ledger, name="member_ledger"),
+    path("branch/<int:pk>/member-ledger/<int:year>.pdf", v.member_ledger_pdf, name="member_ledger_pdf"),
+    path("branch/<int:pk>/member-ledger/<int:year>.xlsx", v.member_ledger_xlsx, name="member_ledger_xlsx"),
+    path("branch/<int:pk>/service-ledger/<int:year>/", v.service_ledger, name="service_ledger"),
+    path("branch/<int:pk>/service-ledger/<int:year>.pdf", v.service_ledger_pdf, name="service_ledger_pdf"),
+    path("branch/<int:pk>/service-ledger/<int:year>.xlsx", v.service_ledger_xlsx, name="service_ledger_xlsx"),
+]
