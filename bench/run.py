@@ -3,9 +3,11 @@
     .venv/bin/python bench/run.py [--repeat 30] [--only member_list] [--seed 1]
 
 Uses DATABASE_URL if set, else postgres://postgres@127.0.0.1:5432/wujin_bench. Creates
-the database if missing, migrates, seeds 3,000 branches / 90,000 members unless they are
-already there, then requests each page in PAGES as the given user and prints median and
-p95 time and the number of SQL queries. A page that fails shows its error in its row.
+the database if missing, migrates, seeds 3,000 branches / 90,000 members with a year of
+activity records unless they are already there, then requests each page in PAGES as the
+given user and prints median and p95 time and the number of SQL queries. The functions in
+MEASURES (no page: a district-wide count, a PDF) are timed the same way, fewer times, and
+printed as rows of the same table. A row that fails shows its error.
 """
 
 import argparse
@@ -29,13 +31,22 @@ MEMBERS_PER_BRANCH = 30
 class Page(NamedTuple):
     label: str
     user: str  # a key of the users built in ``bench_context``: district | reviewer | secretary
-    url: str  # URL name in branches/urls.py
-    args: tuple = ()  # context keys whose objects' pks are the URL arguments
+    url: str  # URL name
+    args: tuple = ()  # context keys whose objects' pks (or plain values, e.g. year) are the URL arguments
     query: dict | None = None  # query string; "{key}" is replaced by that context object's pk
+    target_ms: float | None = None  # the goal; a slower median is marked in the table
+
+
+class Measure(NamedTuple):
+    """Timed work that is not a page: ``run(objects)`` returns (a size in bytes or None, a note)."""
+
+    label: str
+    run: object
+    target_ms: float | None = None
 
 
 # The pages to time. Add a row when a page is added; the context keys are built in
-# ``bench_context`` (root, big_committee, big_branch, member).
+# ``bench_context`` (root, big_committee, big_branch, member, record, busy_branch, year).
 PAGES = [
     Page("组织树·全区", "district", "org_tree", ("root",)),
     Page("组织树·最大党(工)委", "reviewer", "org_tree", ("big_committee",)),
@@ -46,6 +57,37 @@ PAGES = [
     Page("党员详情", "district", "member_detail", ("member",)),
     Page("空壳支部列表", "district", "shell_list"),
     Page("花名册导出·最大支部", "secretary", "roster_export", ("big_branch",)),
+    Page("考核看板·全区", "district", "district_dashboard"),
+    Page("考核看板·最大党(工)委", "reviewer", "committee_dashboard", ("big_committee",)),
+    Page("考核结果导出·全区", "district", "results_xlsx"),
+    Page("组织生活日历·最大支部·本年", "secretary", "branch_calendar", ("big_branch",), {"year": "{year}"}, 100),
+    Page("组织生活记录·党员大会", "secretary", "activity_detail", ("record",), target_ms=100),
+    Page("组织生活记录列表·最大支部", "secretary", "activity_list", ("big_branch",)),
+    Page("组织生活台账（网页）·记录最多的支部", "district", "life_ledger", ("busy_branch", "year")),
+]
+
+
+def _compliance_counts(objects):
+    import datetime
+
+    from ledgers.selectors import compliance_counts
+
+    year = objects["year"]
+    counts = compliance_counts(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    return None, f"{len(counts):,} 个支部"
+
+
+def _ledger_pdf(objects):
+    from ledgers.ledger import ledger_pdf
+
+    content = ledger_pdf(objects["busy_branch"], objects["year"])
+    return len(content), f"{objects['busy_records']} 条记录"
+
+
+# Timed work that is not a page, printed in the same table.
+MEASURES = [
+    Measure("compliance_counts·全区全部支部·本年", _compliance_counts, 5000),
+    Measure("台账 PDF·记录最多的支部·本年", _ledger_pdf, 3000),
 ]
 
 
@@ -96,18 +138,45 @@ def migrate_and_seed(seed):
     from django.core.management import call_command
 
     from branches.models import Organization, OrgKind
+    from ledgers.models import Activity
 
     call_command("migrate", interactive=False, verbosity=0)
     n = Organization.objects.filter(kind=OrgKind.BRANCH).count()
-    if n == BRANCHES:
-        print(f"数据库中已有 {n:,} 个支部，跳过生成数据。")
+    if n == BRANCHES and Activity.objects.exists():
+        print(f"数据库中已有 {n:,} 个支部及组织生活记录，跳过生成数据。")
         return
-    if n:
+    if n == BRANCHES:
+        print(f"数据库中已有 {n:,} 个支部，但没有组织生活记录（较早的种子数据），清空后重新生成。")
+    elif n:
         print(f"数据库中有 {n:,} 个支部（不是 {BRANCHES:,}），清空后重新生成。")
     t = time.perf_counter()
     call_command("seed_demo", scale="district", seed=seed, branches=BRANCHES,
                  members_per_branch=MEMBERS_PER_BRANCH, flush=Organization.objects.exists())
     print(f"生成全区规模数据用时 {time.perf_counter() - t:.1f} 秒")
+
+
+def ensure_open_period():
+    """The review dashboards need an open period with assessments: create and open one if none exists."""
+    import datetime
+
+    from assessment.models import Job, Period, PeriodStatus, RubricVersion
+    from assessment.services import period_create, period_open_run
+    from branches.models import Organization, OrgKind, Role
+
+    if Period.objects.filter(status=PeriodStatus.OPEN, assessments__isnull=False).exists():
+        return
+    actor = _user_with_role(Organization.objects.get(kind=OrgKind.DISTRICT, depth=1), Role.DISTRICT, "bench_district")
+    year = datetime.date.today().year - 1
+    period = period_create(
+        actor=actor, name=f"{year}年度党支部规范化建设考核", year=year, stage=2,
+        window_start=datetime.date(year, 1, 1), window_end=datetime.date(year, 12, 31),
+        self_deadline=datetime.date(year + 1, 1, 15), committee_deadline=datetime.date(year + 1, 1, 31),
+        district_deadline=datetime.date(year + 1, 2, 28), rubric=RubricVersion.objects.get(code="2016"),
+    )  # fmt: skip
+    job = Job.objects.create(kind="period_open", params={"period_id": period.pk}, created_by=actor)
+    t = time.perf_counter()
+    period_open_run(job_id=job.pk)
+    print(f"已创建并开始考核周期 {period.name}，用时 {time.perf_counter() - t:.1f} 秒")
 
 
 # ---------------------------------------------------------------- context
@@ -127,8 +196,10 @@ def _user_with_role(org, role, fallback_username):
 def bench_context():
     from django.db.models import Count
     from django.db.models.functions import Substr
+    from django.utils import timezone
 
     from branches.models import CommitteeSeat, Member, Organization, OrgKind, Position, Role, Standing
+    from ledgers.models import Activity, ActivityType
 
     root = Organization.objects.get(kind=OrgKind.DISTRICT, depth=1)
     prefix_len = Organization.steplen * 2
@@ -162,7 +233,26 @@ def bench_context():
         "reviewer": _user_with_role(big_committee, Role.REVIEWER, "bench_reviewer"),
         "secretary": _user_with_role(big_branch, Role.SECRETARY, "bench_secretary"),
     }
-    objects = {"root": root, "big_committee": big_committee, "big_branch": big_branch, "member": member}
+    year = timezone.localdate().year
+    this_year = Activity.objects.filter(held_on__year=year)
+    # The record page: the biggest branch's best attended 党员大会 with photos.
+    record = (
+        this_year.filter(branch=big_branch, type=ActivityType.CONGRESS, photo_count__gt=0)
+        .order_by("-expected_count", "-id")
+        .first()
+        or this_year.filter(branch=big_branch).order_by("-expected_count", "-id").first()
+    )
+    busy = this_year.values("branch").annotate(n=Count("id")).order_by("-n", "branch").first()
+    objects = {
+        "root": root,
+        "big_committee": big_committee,
+        "big_branch": big_branch,
+        "member": member,
+        "record": record,
+        "busy_branch": Organization.objects.get(pk=busy["branch"]) if busy else big_branch,
+        "busy_records": busy["n"] if busy else 0,
+        "year": year,
+    }
     return objects, users, top["n"], biggest["n"]
 
 
@@ -174,9 +264,10 @@ def _url(page, objects):
 
     from django.urls import reverse
 
-    url = reverse(page.url, args=[objects[k].pk for k in page.args])
+    url = reverse(page.url, args=[getattr(objects[k], "pk", objects[k]) for k in page.args])
     if page.query:
-        query = {k: v.format(**{name: obj.pk for name, obj in objects.items()}) for k, v in page.query.items()}
+        values = {name: getattr(obj, "pk", obj) for name, obj in objects.items()}
+        query = {k: v.format(**values) for k, v in page.query.items()}
         url += "?" + urlencode(query)
     return url
 
@@ -202,7 +293,7 @@ def time_page(page, clients, objects, repeat):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    row = {"label": page.label, "user": page.user}
+    row = {"label": page.label, "user": page.user, "target": page.target_ms}
     try:
         url = _url(page, objects)
         row["url"] = url
@@ -233,6 +324,38 @@ def time_page(page, clients, objects, repeat):
     return row
 
 
+def time_measure(measure, objects, repeat):
+    """Like ``time_page`` for a function: a warm-up call, then ``repeat`` timed calls."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    row = {"label": measure.label, "user": "—", "target": measure.target_ms}
+    try:
+        measure.run(objects)  # warm-up
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            size, note = measure.run(objects)
+        queries = len(ctx.captured_queries)
+        samples = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            measure.run(objects)
+            samples.append((time.perf_counter() - t) * 1000)
+    except Exception as e:
+        row["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:100] if str(e) else ''}"
+        return row
+    samples.sort()
+    row.update(
+        queries=queries,
+        median=statistics.median(samples),
+        p95=samples[max(0, math.ceil(0.95 * len(samples)) - 1)],
+        kb=size / 1024 if size is not None else None,
+        note=note,
+        repeat=repeat,
+    )
+    return row
+
+
 def _width(s):
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
@@ -243,24 +366,27 @@ def _pad(s, width, right=False):
 
 
 def print_table(rows, repeat):
-    headers = ["页面", "用户", "中位数 ms", "p95 ms", "SQL 数", "大小 KB"]
+    headers = ["页面", "用户", "中位数 ms", "p95 ms", "SQL 数", "大小 KB", "目标 ms"]
     body = []
     for r in rows:
         if "error" in r:
             body.append([r["label"], r["user"], "错误：" + r["error"]])
-        else:
-            body.append([r["label"], r["user"], f"{r['median']:.1f}", f"{r['p95']:.1f}", str(r["queries"]),
-                         f"{r['kb']:.1f}"])
+            continue
+        target = r.get("target")
+        mark = "" if target is None else f"≤{target:g}" + (" 超出" if r["median"] > target else "")
+        size = "" if r.get("kb") is None else f"{r['kb']:.1f}"
+        label = r["label"] + (f"（{r['note']}，{r['repeat']} 次）" if r.get("note") else "")
+        body.append([label, r["user"], f"{r['median']:.1f}", f"{r['p95']:.1f}", str(r["queries"]), size, mark])
     widths = [max(_width(h), *(_width(b[i]) for b in body if len(b) > i and len(b) == len(headers)))
               for i, h in enumerate(headers)]
-    line = "  ".join(_pad(h, w, right=i >= 2) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    line = "  ".join(_pad(h, w, right=2 <= i < 6) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
     print()
     print(f"每个页面请求 {repeat} 次（另有 1 次预热、1 次统计 SQL）：")
     print(line)
     print("-" * _width(line))
     for b in body:
         if len(b) == len(headers):
-            print("  ".join(_pad(c, w, right=i >= 2) for i, (c, w) in enumerate(zip(b, widths, strict=True))))
+            print("  ".join(_pad(c, w, right=2 <= i < 6) for i, (c, w) in enumerate(zip(b, widths, strict=True))))
         else:
             print("  ".join([_pad(b[0], widths[0]), _pad(b[1], widths[1]), b[2]]))
 
@@ -270,6 +396,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=30, help="每个页面计时的请求次数（默认 30）")
     parser.add_argument("--seed", type=int, default=1, help="生成数据用的随机种子（默认 1）")
     parser.add_argument("--only", default="", help="只测 URL 名或标题包含该字符串的页面")
+    parser.add_argument("--measure-repeat", type=int, default=5,
+                        help="非页面测量（全区统计、台账 PDF）的计时次数（默认 5）")
     args = parser.parse_args(argv)
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -279,9 +407,11 @@ def main(argv=None):
     from django.test import Client
 
     from branches.models import Member, Organization, OrgKind
+    from ledgers.models import Activity, Attendance
 
     print(f"数据库：{connection.settings_dict['NAME']}（{connection.vendor}）")
     migrate_and_seed(args.seed)
+    ensure_open_period()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # the pages should meet a database with current statistics
     objects, users, big_branch_members, big_committee_branches = bench_context()
@@ -292,8 +422,16 @@ def main(argv=None):
     for key, user in users.items():
         clients[key] = Client()
         clients[key].force_login(user)
+    print(f"组织生活记录 {Activity.objects.count():,} 条，出勤 {Attendance.objects.count():,} 条；"
+          f"记录最多的支部：{objects['busy_branch'].name}（本年 {objects['busy_records']} 条）")
     pages = [p for p in PAGES if args.only in p.url or args.only in p.label]
     rows = [time_page(p, clients, objects, args.repeat) for p in pages]
+    measures = [m for m in MEASURES if args.only in m.label]
+    if any(m.run is _ledger_pdf for m in measures):
+        from ledgers import fonts
+
+        fonts.build()  # the PDF font subset, built once per machine
+    rows += [time_measure(m, objects, args.measure_repeat) for m in measures]
     print_table(rows, args.repeat)
     return 0
 

@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(**options):
+    options.setdefault("no_activities", True)  # records are covered by tests/ledgers/test_demo_activities.py
     out = StringIO()
     call_command("seed_demo", stdout=out, **options)
     return out.getvalue()

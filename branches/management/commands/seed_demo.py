@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from branches.demo import DEMO_PASSWORD, DemoBuilder, district_plan, flush_demo_data, small_plan
 from branches.models import Organization
+from ledgers.demo_activities import seed_activities
 
 
 class Command(BaseCommand):
@@ -26,8 +27,11 @@ class Command(BaseCommand):
                             help="仅 --scale district：支部数（默认 3000）")
         parser.add_argument("--members-per-branch", type=int, default=None,
                             help="仅 --scale district：平均每个支部的党员数（默认 30）")
+        parser.add_argument("--no-activities", action="store_true",
+                            help="不生成组织生活记录（出勤、照片）：只要组织和党员时更快")
 
-    def handle(self, *args, scale, seed, if_empty, flush, branches, members_per_branch, **options):
+    def handle(self, *args, scale, seed, if_empty, flush, branches, members_per_branch, no_activities=False,
+               **options):
         if scale != "district" and (branches is not None or members_per_branch is not None):
             raise CommandError("--branches 和 --members-per-branch 只能与 --scale district 一起使用。")
         branches = 3000 if branches is None else branches
@@ -56,6 +60,7 @@ class Command(BaseCommand):
                 log(f"生成小型示范区数据（种子 {seed}）")
                 plan = small_plan()
             counts = builder.run(plan)
+            records = None if no_activities else seed_activities(builder, seed=seed, scale=scale, log=log)
         if connection.vendor == "postgresql":
             # Fresh statistics, or the planner guesses one row per table after a bulk load.
             t = time.perf_counter()
@@ -68,7 +73,9 @@ class Command(BaseCommand):
             f"完成，用时 {elapsed:.1f} 秒：组织 {counts['organizations']:,} 个（支部 {counts['branches']:,} 个），"
             f"党员 {counts['members']:,} 名，党小组 {counts['groups']:,} 个，届次 {counts['terms']:,} 个，"
             f"支委职务 {counts['seats']:,} 个，组织关系接转 {counts['transfers']:,} 条，"
-            f"党纪处分 {counts['sanctions']:,} 条。"
+            f"党纪处分 {counts['sanctions']:,} 条"
+            + (f"；组织生活记录 {records['activities']:,} 条，出勤 {records['attendance']:,} 条，"
+               f"照片 {records['photos']:,} 张。" if records else "。")
         ))
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         self.stdout.write("  district   区委组织部工作人员（可登录 /admin/）")

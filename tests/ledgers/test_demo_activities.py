@@ -1,0 +1,167 @@
+"""Demo activity records from ``seed_demo``: the small demo through the services, and a
+small run of the district-scale bulk writer."""
+
+import datetime
+import random
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from branches.demo import DEMO_BRANCH
+from branches.models import Organization, OrgKind
+from ledgers import services, textsim
+from ledgers.demo_activities import PieceSimhash, _fill, draw_photo
+from ledgers.models import (
+    Activity,
+    ActivityType,
+    Attendance,
+    AttendanceStatus,
+    FlagKind,
+    IntegrityFlag,
+    Photo,
+    private_storage,
+)
+from ledgers.selectors import REQUIREMENTS, branch_calendar
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options):
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_small_demo_records_flags_photos_and_calendars(django_capture_on_commit_callbacks):
+    # The service's integrity checks run after the commit (eager Celery); run them here.
+    with django_capture_on_commit_callbacks(execute=True):
+        output = seed(seed=1)
+    today = timezone.localdate()
+    assert "组织生活记录" in output
+
+    types = set(Activity.objects.values_list("type", flat=True))
+    assert {t for t, _, _ in REQUIREMENTS} | {ActivityType.SERVICE} <= types
+    assert not Activity.objects.filter(held_on__gt=today).exists()
+    assert not Activity.objects.filter(held_on__lt=datetime.date(today.year - 1, 12, 1)).exists()
+
+    # At least one of each kind of flag, all made on purpose: nothing flagged by accident.
+    kinds = dict(IntegrityFlag.objects.values_list("kind").annotate(n=Count("id")))
+    assert set(kinds) == set(FlagKind.values), kinds
+    assert sum(kinds.values()) < 30
+
+    # Entry times are shortly after the activity, except the deliberate late entries;
+    # the history rows carry the entry time and the demo district user.
+    late = Activity.objects.filter(created_at__gt=F("held_on") + datetime.timedelta(days=31))
+    assert 3 <= late.count() <= 6
+    assert set(late.values_list("pk", flat=True)) == set(
+        IntegrityFlag.objects.filter(kind=FlagKind.LATE_ENTRY).values_list("activity_id", flat=True)
+    )
+    first = Activity.objects.order_by("id").first()
+    created = Activity.history.filter(id=first.pk, history_type="+").get()
+    assert created.history_date == first.created_at and created.history_user.username == "district"
+
+    # Real photos behind the photo rows, stored by the upload path (three variants).
+    photos = list(Photo.objects.all())
+    assert len(photos) > Activity.objects.count()
+    for p in photos[:: max(1, len(photos) // 60)]:
+        for f in (p.original, p.display, p.thumb):
+            assert private_storage.exists(f.name), f.name
+        assert (p.width, p.height) == (400, 300)
+    assert Activity.objects.filter(photo_count=0).exists()
+    assert Activity.objects.filter(quorum_met=False).exists()
+
+    # Stored counts agree with the attendance rows; leave always has a reason.
+    for a in Activity.objects.annotate(
+        n=Count("attendance"), p=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT))
+    ).order_by("id")[::29]:
+        assert (a.expected_count, a.present_count) == (a.n, a.p)
+    assert Attendance.objects.filter(status=AttendanceStatus.LEAVE).exists()
+    assert not Attendance.objects.filter(status=AttendanceStatus.LEAVE, leave_reason="").exists()
+
+    # The demo secretary's branch: green but for one missed month, and one flagged record.
+    branch = Organization.objects.get(name=DEMO_BRANCH, kind=OrgKind.BRANCH)
+    states = [c.state for row in branch_calendar(branch, today.year) for c in row.cells]
+    assert states.count("missing") == 1 and states.count("partial") == 0
+    assert states.count("ok") >= 30
+    assert IntegrityFlag.objects.filter(activity__branch=branch).values("activity").distinct().count() == 1
+
+    # Elsewhere some branches missed months and some records lack photos or quorum.
+    seen = set()
+    for b in Organization.objects.filter(kind=OrgKind.BRANCH).exclude(pk=branch.pk):
+        seen.update(c.state for row in branch_calendar(b, today.year) for c in row.cells)
+    assert {"ok", "missing", "partial"} <= seen
+
+
+def _fingerprint():
+    activities = list(
+        Activity.objects.order_by("branch__name", "held_on", "type", "party_group__name", "start_time", "topic")
+        .values_list(
+            "branch__name", "type", "held_on", "start_time", "topic", "content", "expected_count", "present_count",
+            "quorum_met", "photo_count", "created_at",
+        )
+    )  # fmt: skip
+    attendance = sorted(
+        Attendance.objects.values_list("activity__branch__name", "activity__held_on", "activity__type",
+                                       "member__id_number", "status", "leave_reason")
+    )  # fmt: skip
+    return activities, attendance
+
+
+def test_district_scale_mini_run_is_deterministic_and_consistent(settings):
+    seed(scale="district", branches=20, members_per_branch=6, seed=5)
+    first = _fingerprint()
+    assert len(first[0]) > 300 and len(first[1]) > 1500
+
+    # What the bulk writer stored matches what the services would derive.
+    for a in Activity.objects.select_related("branch", "party_group").order_by("id")[::17]:
+        expected = services.expected_attendees(
+            branch=a.branch, type=a.type, held_on=a.held_on, party_group=a.party_group, life_level=a.life_level
+        )
+        rows = {r.member_id: r.counts_for_quorum for r in a.attendance.all()}
+        assert rows == {m.pk: counts for m, counts in expected}, a
+        assert a.text_hash == textsim.simhash(a.content)
+        assert a.quorum_met == (a.quorum_base > 0 and 2 * a.quorum_present > a.quorum_base)
+    assert Activity.objects.count() == Activity.history.filter(history_type="+").count()
+    assert Attendance.objects.count() == Attendance.history.count()
+    assert Photo.objects.count() == Photo.history.count()
+    assert Photo.objects.count() >= Activity.objects.count()
+    # Each photo row has its own hashes, so only the deliberately shared ones are flagged.
+    assert IntegrityFlag.objects.filter(kind=FlagKind.REUSED_PHOTO).count() <= 10
+    assert IntegrityFlag.objects.filter(kind=FlagKind.LATE_ENTRY).exists() or Activity.objects.count() < 2000
+
+    seed(scale="district", branches=20, members_per_branch=6, seed=5, flush=True)
+    assert _fingerprint() == first
+    seed(scale="district", branches=20, members_per_branch=6, seed=6, flush=True)
+    assert _fingerprint() != first
+
+
+def test_piece_simhash_equals_textsim():
+    ps = PieceSimhash()
+    values = {"a": 2026, "b": 3, "c": "东街村党支部", "d": "会议室"}
+    samples = [
+        _fill("{a}年{b}月，{c}在{d}召开支委会，研究部署下阶段工作。", values) * 3,
+        ["一", "二", "三四", "，", "五六七八九十"] * 12,
+        ["太短"],
+        ["abc", "  ", "DEF", "！", "g"] * 20,
+    ]  # fmt: skip
+    rng = random.Random(3)
+    alphabet = "党员会议研究部署工作支部学习群众服务，。、 abc123"
+    for _ in range(200):
+        samples.append(["".join(rng.choices(alphabet, k=rng.randint(0, 9))) for _ in range(rng.randint(1, 60))])
+    for pieces in samples:
+        assert ps(pieces) == textsim.simhash("".join(pieces)), pieces
+
+
+def test_draw_photo_differs_per_seed_and_keeps_capture_time():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ledgers import images
+
+    taken = timezone.make_aware(datetime.datetime(2026, 3, 5, 9, 30))
+    a = images.check_and_process(SimpleUploadedFile("a.jpg", draw_photo(1, taken=taken)))
+    b = images.check_and_process(SimpleUploadedFile("b.jpg", draw_photo(2)))
+    assert a.taken_at == taken and b.taken_at is None
+    assert images.hamming(a.phash, b.phash) > 3
