@@ -64,6 +64,10 @@ PAGES = [
     Page("组织生活记录·党员大会", "secretary", "activity_detail", ("record",), target_ms=100),
     Page("组织生活记录列表·最大支部", "secretary", "activity_list", ("big_branch",)),
     Page("组织生活台账（网页）·记录最多的支部", "district", "life_ledger", ("busy_branch", "year")),
+    Page("支部自评·最大支部", "secretary", "assessment_self", ("assessment",), target_ms=150),
+    Page("评分表 PDF·最大支部", "secretary", "score_sheet_pdf", ("assessment",), target_ms=500),
+    Page("党费收缴表·最大支部·本月", "secretary", "dues_month", ("big_branch",)),
+    Page("党内统计·全区", "district", "statistics", ("root",)),
 ]
 
 
@@ -84,8 +88,19 @@ def _ledger_pdf(objects):
     return len(content), f"{objects['busy_records']} 条记录"
 
 
+def _suggestions_all(objects):
+    from assessment.models import Assessment
+    from assessment.services import suggestions_run
+
+    period = objects["assessment"].period
+    ids = list(Assessment.objects.filter(period=period).values_list("branch_id", flat=True))
+    n = suggestions_run(period=period, branch_ids=ids)
+    return None, f"{n:,} 个支部"
+
+
 # Timed work that is not a page, printed in the same table.
 MEASURES = [
+    Measure("建议分与一票否决·全区全部支部", _suggestions_all, 30000),
     Measure("compliance_counts·全区全部支部·本年", _compliance_counts, 5000),
     Measure("台账 PDF·记录最多的支部·本年", _ledger_pdf, 3000),
 ]
@@ -243,7 +258,10 @@ def bench_context():
         or this_year.filter(branch=big_branch).order_by("-expected_count", "-id").first()
     )
     busy = this_year.values("branch").annotate(n=Count("id")).order_by("-n", "branch").first()
+    from assessment.models import Assessment
+
     objects = {
+        "assessment": Assessment.objects.filter(branch=big_branch).order_by("-period__created_at").first(),
         "root": root,
         "big_committee": big_committee,
         "big_branch": big_branch,
