@@ -199,14 +199,18 @@ for _type, _kind, _label in REQUIREMENTS:
 @veto_rule("secretary_vacant", "考核期截止时（或今天，取较早者）党支部没有在任书记：书记缺职。")
 def veto_secretary_vacant(ctx):
     on = min(ctx.end, ctx.today)
+    # The 书记 seat of the term in office on that day, held on that day: filled now, or
+    # vacated only after it.
     filled = set(
         CommitteeSeat.objects.filter(
             term__branch_id__in=ctx.branch_ids,
-            term__ended_on__isnull=True,
+            term__elected_on__lte=on,
             position=Position.SECRETARY,
-            holder__isnull=False,
             since__lte=on,
-        ).values_list("term__branch_id", flat=True)
+        )
+        .filter(Q(term__ended_on__isnull=True) | Q(term__ended_on__gt=on))
+        .filter(Q(holder__isnull=False) | Q(vacated_on__gt=on))
+        .values_list("term__branch_id", flat=True)
     )
     return {
         bid: [("考核期截止时党支部书记缺职。", [link("支部页面", "branch_detail", bid)])]
