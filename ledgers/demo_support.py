@@ -627,8 +627,10 @@ class _DuesSeeder:
                     w.counts["dues_bases"] += len(rows)
                     # verified in January of that year, not today
                     verified = D(year, 1, rng.randint(5, 25))
-                    DuesBase.objects.filter(member__branch=b.org, year=year).update(verified_on=verified)
-                    DuesBase.history.filter(member__branch=b.org, year=year).update(
+                    ids = [r.member_id for r in rows] if hasattr(rows[0], "member_id") else None
+                    ids = ids or list(Member.objects.filter(branch=b.org).values_list("pk", flat=True))
+                    DuesBase.objects.filter(member_id__in=ids, year=year).update(verified_on=verified)
+                    DuesBase.history.filter(member_id__in=ids, year=year).update(
                         verified_on=verified, history_date=_aware(verified, rng=rng)
                     )
             if reduce_member is not None and DuesBase.objects.filter(member=reduce_member, reduced=True).exists():
@@ -698,8 +700,11 @@ class _DuesSeeder:
             w.counts["dues_payments"] += r.created
         # Typed in on the day of payment, not today.
         recorded = Cast(F("paid_on"), DateTimeField()) + datetime.timedelta(hours=9)
-        DuesPayment.objects.filter(member__branch=b.org).update(recorded_at=recorded)
-        DuesPayment.history.filter(member__branch=b.org).update(recorded_at=recorded, history_date=recorded)
+        # By member id, not a join: PostgreSQL planned the joined UPDATE of the history table
+        # badly on a fresh (un-analysed) database and took minutes.
+        member_ids = list(Member.objects.filter(branch=b.org).values_list("pk", flat=True))
+        DuesPayment.objects.filter(member_id__in=member_ids).update(recorded_at=recorded)
+        DuesPayment.history.filter(member_id__in=member_ids).update(recorded_at=recorded, history_date=recorded)
 
     def _reminders(self):
         w, rng = self.w, self.w.rng
