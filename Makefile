@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps .env
 	@DEBUG=1 $(BIN)/python manage.py build_pdf_font || echo "PDF font not built (install fonts-noto-cjk): PDFs will not work until it is."
 
 # Debian packages: Chromium for browser tests, a CJK font for PDFs. Installed when we are
@@ -34,6 +34,10 @@ system-deps:
 	    echo "Missing system packages:$$missing (install them as root: apt-get install$$missing)"; \
 	  fi; \
 	fi
+
+# Local settings for plain `manage.py` commands: a random SECRET_KEY, never committed.
+.env:
+	@$(PY) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 
 migrate: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput

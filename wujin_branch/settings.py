@@ -14,7 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+# A local, git-ignored .env (made by `make install` with a random SECRET_KEY) lets plain
+# `manage.py` commands run in a checkout; real environment variables always win.
+ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 # Set by `make test`: a non-debug configuration without HTTPS redirects or manifest storage.
