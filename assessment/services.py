@@ -1,7 +1,6 @@
 """Writes for the assessment: rubric versions, periods (opened in bulk by a Celery task),
 suggestions (set-based, by task or on demand for one draft), self scores, vetoes."""
 
-import datetime
 import json
 from decimal import Decimal
 
@@ -400,7 +399,3 @@ def activity_is_frozen(activity) -> bool:
         .exclude(status__in=EDITABLE_BY_BRANCH)
         .exists()
     )
-
-
-def default_window(year):
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)

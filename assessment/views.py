@@ -41,8 +41,6 @@ class CopyForm(forms.Form):
 @login_required
 def rubric_detail(request, pk):
     version = get_object_or_404(RubricVersion, pk=pk)
-    if not can_see_rubric(request.user):
-        raise Http404
     form = CopyForm(request.POST or None, initial={"name": version.name})
     if request.method == "POST":
         _district_only(request)
@@ -58,10 +56,6 @@ def rubric_detail(request, pk):
     ctx.update({"version": version, "form": form, "in_use": version.in_use, "is_district": is_district(request.user),
                 "rules": rules.RULES})  # fmt: skip
     return render(request, "assessment/rubric_detail.html", ctx)
-
-
-def can_see_rubric(user):
-    return user.is_authenticated
 
 
 class ItemForm(forms.Form):

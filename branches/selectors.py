@@ -1,11 +1,10 @@
 """Reads that build pages. Every list starts from ``orgs_visible_to`` / ``branches_visible_to``."""
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -289,31 +288,6 @@ def tree_root_for(user):
 # ---------------------------------------------------------------- lists
 
 
-def branch_list(user, *, under=None):
-    """Branches with their alert flags and member counts, for lists of any size (fixed queries)."""
-    qs = branches_visible_to(user).filter(status=OrgStatus.ACTIVE)
-    if under is not None:
-        qs = qs.filter(path__startswith=under.path)
-    has_secretary = CommitteeSeat.objects.filter(
-        term__branch=OuterRef("pk"), term__ended_on__isnull=True, position=Position.SECRETARY, holder__isnull=False
-    )
-    cur = CommitteeTerm.objects.filter(branch=OuterRef("pk"), ended_on__isnull=True).annotate(
-        due=Coalesce("postponed_until", "due_on")
-    )
-    n_members = (
-        Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
-        .order_by()
-        .values("branch")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return qs.annotate(
-        has_secretary=Exists(has_secretary),
-        due=Subquery(cur.values("due")[:1]),
-        n_members=Coalesce(Subquery(n_members), 0),
-    ).order_by("path")
-
-
 def shell_orgs(user, *, on=None):
     """Likely 空壳 branches for stage 1's clean-up, each annotated with why.
 
@@ -326,8 +300,10 @@ def shell_orgs(user, *, on=None):
     six_months_ago = on - datetime.timedelta(days=183)
     has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
     recent = Activity.objects.filter(branch=OuterRef("pk"), held_on__gte=six_months_ago)
-    qs = branches_visible_to(user).filter(status=OrgStatus.ACTIVE).annotate(
-        has_member=Exists(has_member), has_recent=Exists(recent)
+    qs = (
+        branches_visible_to(user)
+        .filter(status=OrgStatus.ACTIVE)
+        .annotate(has_member=Exists(has_member), has_recent=Exists(recent))
     )
     condition = Q(has_member=False)
     if Activity.objects.exists():
@@ -347,10 +323,3 @@ def parents_by_path(orgs):
     paths = {o.path[: -Organization.steplen] for o in orgs if o.depth > 1}
     names = dict(Organization.objects.filter(path__in=paths).values_list("path", "name"))
     return {o.pk: names.get(o.path[: -Organization.steplen], "") for o in orgs}
-
-
-def group_members(branch):
-    by_group = defaultdict(list)
-    for m in active_members(branch).only("id", "name", "party_group_id", "status"):
-        by_group[m.party_group_id].append(m)
-    return by_group

@@ -5,6 +5,8 @@ id is a 404, same as a missing one) and call ``services``; a ``DomainError`` is 
 the form, which keeps what was typed.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -615,93 +617,55 @@ def term_elect(request, pk):
     )
 
 
+def _branch_form_action(request, form, call, *, branch_id, title, done, level=messages.SUCCESS):
+    """A small committee form: on a valid POST call the service, show a message and go back
+    to the branch; a refused call keeps the form with the Chinese message."""
+    back = reverse("branch_detail", args=[branch_id])
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(**form.cleaned_data)
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            messages.add_message(request, level, done)
+            return redirect(back)
+    return render(request, "branches/form.html", {"form": form, "title": title, "back": back})
+
+
 @login_required
 def seat_add(request, pk):
     term = selectors.get_term_for_user(request.user, pk, Action.EDIT)
     form = SeatAddForm(request.POST or None, branch=term.branch)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.seat_add(actor=request.user, term=term, **form.cleaned_data)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, "已增补支部委员。")
-            return redirect("branch_detail", pk=term.branch_id)
-    return render(
-        request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": "增补支部委员",
-            "back": reverse("branch_detail", args=[term.branch_id]),
-        },
-    )
+    call = partial(services.seat_add, actor=request.user, term=term)
+    return _branch_form_action(request, form, call, branch_id=term.branch_id, title="增补支部委员",
+                               done="已增补支部委员。")  # fmt: skip
 
 
 @login_required
 def seat_vacate(request, pk):
     seat = selectors.get_seat_for_user(request.user, pk, Action.EDIT)
     form = VacateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.seat_vacate(actor=request.user, seat=seat, **form.cleaned_data)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.warning(request, f"{seat.get_position_display()}已登记出缺，请及时补选。")
-            return redirect("branch_detail", pk=seat.term.branch_id)
-    return render(
-        request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"登记出缺：{seat.get_position_display()} {seat.holder or ''}",
-            "back": reverse("branch_detail", args=[seat.term.branch_id]),
-        },
-    )
+    call = partial(services.seat_vacate, actor=request.user, seat=seat)
+    title = f"登记出缺：{seat.get_position_display()} {seat.holder or ''}"
+    done = f"{seat.get_position_display()}已登记出缺，请及时补选。"
+    return _branch_form_action(request, form, call, branch_id=seat.term.branch_id, title=title, done=done,
+                               level=messages.WARNING)  # fmt: skip
 
 
 @login_required
 def seat_fill(request, pk):
     seat = selectors.get_seat_for_user(request.user, pk, Action.EDIT)
     form = SeatFillForm(request.POST or None, branch=seat.term.branch)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.seat_fill(actor=request.user, seat=seat, **form.cleaned_data)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, f"{seat.get_position_display()}补选结果已录入。")
-            return redirect("branch_detail", pk=seat.term.branch_id)
-    return render(
-        request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"补选：{seat.get_position_display()}",
-            "back": reverse("branch_detail", args=[seat.term.branch_id]),
-        },
-    )
+    call = partial(services.seat_fill, actor=request.user, seat=seat)
+    return _branch_form_action(request, form, call, branch_id=seat.term.branch_id,
+                               title=f"补选：{seat.get_position_display()}",
+                               done=f"{seat.get_position_display()}补选结果已录入。")  # fmt: skip
 
 
 @login_required
 def term_postpone(request, pk):
     term = selectors.get_term_for_user(request.user, pk, Action.APPROVE)
     form = PostponeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.term_postpone(actor=request.user, term=term, **form.cleaned_data)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, "已批准延期换届。")
-            return redirect("branch_detail", pk=term.branch_id)
-    return render(
-        request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"批准延期换届：{term.branch.name}（本届 {term.due_on:%Y年%m月%d日} 届满）",
-            "back": reverse("branch_detail", args=[term.branch_id]),
-        },
-    )
+    call = partial(services.term_postpone, actor=request.user, term=term)
+    title = f"批准延期换届：{term.branch.name}（本届 {term.due_on:%Y年%m月%d日} 届满）"
+    return _branch_form_action(request, form, call, branch_id=term.branch_id, title=title, done="已批准延期换届。")

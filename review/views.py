@@ -22,7 +22,7 @@ from branches.permissions import Action, has_role, is_district
 from ledgers.forms import MultipleFileField, MultipleFileInput
 
 from . import services
-from .models import Inspection, Notice, Objection, ObjectionStatus, Rectification, RectificationTask
+from .models import Notice, Objection, ObjectionStatus, Rectification, RectificationTask
 
 
 def _fail(request, e):
@@ -341,10 +341,6 @@ def inspection_new(request, pk):
     sheet = a_selectors.assessment_sheet(a)
     return render(request, "review/inspection_new.html", {"a": a, "form": form, "branch": a.branch, **sheet,
                                                           "can_adjust": is_district(request.user)})  # fmt: skip
-
-
-def inspections_for(assessment):
-    return Inspection.objects.filter(assessment=assessment).prefetch_related("items_checked", "adjustments__item")
 
 
 # ---------------------------------------------------------------- notices
