@@ -10,13 +10,13 @@ per activity.
 import datetime
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db.models import F, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Activity, ActivityType, Attendance, AttendanceStatus, Photo, private_storage
+from .models import Activity, ActivityType, Attendance, AttendanceStatus, Photo
+from .pdfs import cached_pdf, photo_uri, render_pdf, store_pdf, stored_pdf
 
 TITLE = "党组织生活台账"
 NAME_SEP = "、"
@@ -175,59 +175,35 @@ def life_ledger(branch, year: int) -> LifeLedger:
 
 # ---------------------------------------------------------------- PDF
 
-
-def _local_fetcher():
-    """WeasyPrint may read only the built font and the private photo store, nothing else.
-
-    Record text is escaped by the template, so it cannot add an <img>; this is the second
-    fence, should a template ever print something unescaped.
-    """
-    from weasyprint.urls import URLFetcher
-
-    from .fonts import font_dir
-
-    roots = [font_dir().resolve(), Path(private_storage.location).resolve()]
-
-    class LocalFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if not url.startswith("file:"):
-                raise ValueError(f"台账 PDF 不读取外部资源：{url[:80]}")
-            from urllib.request import url2pathname
-
-            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not any(path.is_relative_to(root) for root in roots):
-                raise ValueError(f"台账 PDF 不读取该文件：{path}")
-            return super().fetch(path.as_uri(), headers)
-
-    return LocalFetcher(allowed_protocols=["file"])
-
-
-def _photo_uri(photo) -> str | None:
-    name = photo.display.name
-    if not name:
-        return None
-    return Path(private_storage.path(name)).resolve().as_uri()
+PDF_KIND = "life"
 
 
 def ledger_html_for_pdf(ledger: LifeLedger) -> str:
     from .fonts import font_family_css, pdf_font_css
 
     for e in ledger.entries:
-        e.photo_uris = [uri for uri in (_photo_uri(p) for p in e.photos) if uri]
+        e.photo_uris = [uri for uri in (photo_uri(p) for p in e.photos) if uri]
     return render_to_string(
         "ledgers/ledger_pdf.html",
-        {"ledger": ledger, "font_css": pdf_font_css(), "font_family": font_family_css()},
+        {"ledger": ledger, "kind": TITLE, "font_css": pdf_font_css(), "font_family": font_family_css()},
     )
 
 
-def ledger_pdf(branch, year: int, *, ledger: LifeLedger | None = None) -> bytes:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+def ledger_pdf(branch, year: int, *, ledger: LifeLedger | None = None, cached: bool = False) -> bytes:
+    """The PDF book; with ``cached`` the stored copy made from the same HTML is used (and a
+    new one kept), see ``ledgers.pdfs``."""
+    html = ledger_html_for_pdf(ledger or life_ledger(branch, year))
+    return cached_pdf(PDF_KIND, branch.pk, year, html) if cached else render_pdf(html)
 
-    ledger = ledger or life_ledger(branch, year)
-    html = ledger_html_for_pdf(ledger)
-    document = weasyprint.HTML(string=html, url_fetcher=_local_fetcher())
-    return document.write_pdf(font_config=FontConfiguration())
+
+def build_stored_pdf(branch, year: int) -> bool:
+    """Make and keep the PDF unless the stored one is already made from the same HTML;
+    returns whether it was made. What the background task does after records change."""
+    html = ledger_html_for_pdf(life_ledger(branch, year))
+    if stored_pdf(PDF_KIND, branch.pk, year, html) is not None:
+        return False
+    store_pdf(PDF_KIND, branch.pk, year, html, render_pdf(html))
+    return True
 
 
 # ---------------------------------------------------------------- Excel

@@ -67,7 +67,7 @@ def service_ledger(request, pk, year):
 def service_ledger_pdf(request, pk, year):
     branch, year = _branch_and_year(request, pk, year)
     ledger = ledger_service.service_ledger(branch, year)
-    content = ledger_service.service_ledger_pdf(branch, year, ledger=ledger)
+    content = ledger_service.service_ledger_pdf(branch, year, ledger=ledger, cached=True)
     return _download(content, "application/pdf", ledger.filename("pdf"))
 
 

@@ -28,8 +28,9 @@ from branches.permissions import Action, can
 
 from . import development as dev
 from . import dues
-from .ledger import _local_fetcher, _xlsx_header, _xlsx_text, cn_date
+from .ledger import _xlsx_header, _xlsx_text, cn_date
 from .models import Applicant, DevStage, DuesBase, DuesGroup, DuesPayment, MemberRecord, RecordKind
+from .pdfs import render_pdf
 
 TITLE = "党员信息台账"
 NAME_SEP = "、"
@@ -536,18 +537,20 @@ def member_ledger_html_for_pdf(ledger: MemberLedger) -> str:
 
     return render_to_string(
         "ledgers/member_ledger_pdf.html",
-        {"ledger": ledger, "font_css": pdf_font_css(), "font_family": font_family_css(), "months": MONTHS},
+        {
+            "ledger": ledger,
+            "kind": TITLE,
+            "font_css": pdf_font_css(),
+            "font_family": font_family_css(),
+            "months": MONTHS,
+        },
     )
 
 
 def member_ledger_pdf(branch, year: int, *, user, ledger: MemberLedger | None = None) -> bytes:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    ledger = ledger or member_ledger(branch, year, user=user)
-    html = member_ledger_html_for_pdf(ledger)
-    document = weasyprint.HTML(string=html, url_fetcher=_local_fetcher())
-    return document.write_pdf(font_config=FontConfiguration())
+    """Rendered on every download, never stored: it can carry full ID numbers, and it is a
+    few pages, not a book (``ledgers.pdfs`` keeps only the record books)."""
+    return render_pdf(member_ledger_html_for_pdf(ledger or member_ledger(branch, year, user=user)))
 
 
 # ---------------------------------------------------------------- Excel

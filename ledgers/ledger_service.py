@@ -17,9 +17,10 @@ from django.db.models import F, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .ledger import _local_fetcher, _photo_uri, _xlsx_header, _xlsx_text, cn_date
+from .ledger import _xlsx_header, _xlsx_text, cn_date
 from .ledger_members import parent_name, xlsx_align_row, year_bounds
 from .models import Activity, ActivityType, Escalation, EscalationStatus, Photo, Plan, PlanKind, ServiceSystem
+from .pdfs import cached_pdf, photo_uri, render_pdf
 
 TITLE = "联系服务群众台账"
 MONTH_STATES = {
@@ -194,21 +195,16 @@ def service_ledger_html_for_pdf(ledger: ServiceLedger) -> str:
     from .fonts import font_family_css, pdf_font_css
 
     for e in ledger.entries:
-        e.photo_uris = [uri for uri in (_photo_uri(p) for p in e.photos) if uri]
+        e.photo_uris = [uri for uri in (photo_uri(p) for p in e.photos) if uri]
     return render_to_string(
         "ledgers/service_ledger_pdf.html",
-        {"ledger": ledger, "font_css": pdf_font_css(), "font_family": font_family_css()},
+        {"ledger": ledger, "kind": TITLE, "font_css": pdf_font_css(), "font_family": font_family_css()},
     )
 
 
-def service_ledger_pdf(branch, year: int, *, ledger: ServiceLedger | None = None) -> bytes:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    ledger = ledger or service_ledger(branch, year)
-    html = service_ledger_html_for_pdf(ledger)
-    document = weasyprint.HTML(string=html, url_fetcher=_local_fetcher())
-    return document.write_pdf(font_config=FontConfiguration())
+def service_ledger_pdf(branch, year: int, *, ledger: ServiceLedger | None = None, cached: bool = False) -> bytes:
+    html = service_ledger_html_for_pdf(ledger or service_ledger(branch, year))
+    return cached_pdf("service", branch.pk, year, html) if cached else render_pdf(html)
 
 
 # ---------------------------------------------------------------- Excel

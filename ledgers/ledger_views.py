@@ -47,7 +47,7 @@ def ledger_page(request, pk, year):
 def ledger_pdf(request, pk, year):
     branch, year = _branch_and_year(request, pk, year)
     ledger = ledgers.life_ledger(branch, year)
-    content = ledgers.ledger_pdf(branch, year, ledger=ledger)
+    content = ledgers.ledger_pdf(branch, year, ledger=ledger, cached=True)
     return _download(content, "application/pdf", ledger.filename("pdf"))
 
 

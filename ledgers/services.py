@@ -35,6 +35,7 @@ from .models import (
     LifeMeetingLevel,
     Photo,
 )
+from .pdfs import schedule_life_ledger
 
 ACTIVITY_FIELDS = [
     "type", "party_group", "held_on", "start_time", "place", "form", "host", "recorder", "topic", "content",
@@ -309,6 +310,7 @@ def activity_create(
         _store_uploads(activity, processed, checked, actor)
         activity.save()
         _after_commit_checks(activity.pk)
+        schedule_life_ledger(branch.pk, activity.held_on.year)
     return activity
 
 
@@ -322,6 +324,7 @@ def activity_update(
         a = Activity.objects.select_for_update().select_related("branch").get(pk=activity.pk)
         if version is not None and int(version) != a.version:
             raise StaleEditError()
+        old_year = a.held_on.year
         for k, v in data.items():
             if k in ACTIVITY_FIELDS:
                 setattr(a, k, v if v is not None or k in ("party_group", "start_time", "minutes_filed_on") else "")
@@ -340,6 +343,7 @@ def activity_update(
         a._history_user = actor
         a.save()
         _after_commit_checks(a.pk)
+        schedule_life_ledger(a.branch_id, old_year, a.held_on.year)
     return a
 
 

@@ -3,7 +3,6 @@ rendered three ways (web, PDF, Excel)."""
 
 import datetime
 import io
-import time
 from urllib.parse import quote
 
 import pypdf
@@ -718,13 +717,13 @@ def test_post_is_refused(client, secretary, branch):
     assert client.post(reverse("member_ledger", args=[branch.pk, YEAR])).status_code == 405
 
 
-# ================================================================ print time
+# ================================================================ a full year
 
 
-def test_pdf_time_for_a_full_year(secretary, branch, pdf_font, capsys):
-    """Not a limit, a measurement: 60 members with a year of records and dues; 24 service records with photos."""
+def test_pdfs_of_a_full_year(secretary, branch, pdf_font):
+    """60 members with a year of records and dues; 24 service records with photos. (How long
+    they take is measured in the benchmark, at district scale.)"""
     people = [MemberFactory(branch=branch, is_hardship=i % 10 == 0) for i in range(60)]
-    started = time.monotonic()
     for i, m in enumerate(people):
         for k, kind in enumerate(RecordKind.values[: 2 + i % 3]):
             member_record_create(
@@ -765,21 +764,11 @@ def test_pdf_time_for_a_full_year(secretary, branch, pdf_font, capsys):
             seed=300 + i,
             content="服务内容：" + "走访群众，解决困难。" * 30,
         )
-    setup = time.monotonic() - started
 
-    started, cpu = time.monotonic(), time.process_time()
     member_pdf = ledger_members.member_ledger_pdf(branch, YEAR, user=secretary)
-    member_time, member_cpu = time.monotonic() - started, time.process_time() - cpu
-    started, cpu = time.monotonic(), time.process_time()
     service_pdf = ledger_service.service_ledger_pdf(branch, YEAR)
-    service_time, service_cpu = time.monotonic() - started, time.process_time() - cpu
     member_pages = len(pypdf.PdfReader(io.BytesIO(member_pdf)).pages)
-    service_pages = len(pypdf.PdfReader(io.BytesIO(service_pdf)).pages)
-    with capsys.disabled():
-        print(
-            f"\n[member ledger PDF] 60 members, {sum(2 + i % 3 for i in range(60))} records, dues grid: "
-            f"{member_time:.2f} s (CPU {member_cpu:.2f} s), {member_pages} pages, {len(member_pdf) / 1e6:.1f} MB"
-            f"\n[service ledger PDF] 24 records, 36 photos: {service_time:.2f} s (CPU {service_cpu:.2f} s), "
-            f"{service_pages} pages, {len(service_pdf) / 1e6:.1f} MB (set-up {setup:.1f} s)"
-        )
-    assert member_pages >= 6 and service_pages >= 24
+    service_reader = pypdf.PdfReader(io.BytesIO(service_pdf))
+    service_text = "".join(page.extract_text() for page in service_reader.pages)
+    assert all(f"第{i + 1}次志愿服务" in service_text for i in range(24))
+    assert member_pages >= 6 and len(service_reader.pages) >= 24

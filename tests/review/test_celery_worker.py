@@ -1,4 +1,4 @@
-"""Integration: the bulk export through a REAL Celery worker and Redis.
+"""Integration: the bulk export and the ledger PDF built ahead, through a REAL Celery worker and Redis.
 
 Skipped unless REDIS_URL is set; under CI=true a missing REDIS_URL or a Redis that does not
 answer is a failure, not a skip. The worker runs in a subprocess on its own Redis database
@@ -25,8 +25,12 @@ from django.db import connection
 from assessment.models import Assessment, Job, JobStatus, RubricVersion, Veto
 from assessment.services import period_create, period_open_run
 from branches.models import Role
+from ledgers import ledger as life
+from ledgers import pdfs
+from ledgers.models import ActivityType
+from ledgers.services import activity_create
 from review import exports, pdf
-from tests.factories import UserFactory, grant, make_branch, make_committee
+from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = os.environ.get("CI") == "true"
@@ -172,3 +176,40 @@ def test_bulk_export_through_a_real_worker(worker, district):
     assert text.count(pdf.SHEET_TITLE) == 3
     for name in names:
         assert name in text
+
+
+@pytest.mark.real_celery
+@pytest.mark.django_db(transaction=True)
+def test_saving_a_record_has_the_worker_build_the_ledger_pdf(worker, settings):
+    """activity_create → on commit a task is sent → the worker lays out the year's 台账 and
+    stores it; the download then finds exactly that file (same HTML key)."""
+    from ledgers import fonts
+
+    if not fonts.FACES[0].source.exists():
+        _skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
+    fonts.build()
+    settings.LEDGER_PDF_DELAY = 0
+    proc, log = worker
+    branch = make_branch(make_committee("湖塘镇党委"), name="东街村党支部")
+    secretary = grant(UserFactory(), branch, Role.SECRETARY)
+    for name in ("张伟", "王芳", "李娜"):
+        MemberFactory(branch=branch, name=name)
+    year = datetime.date.today().year - 1
+    activity_create(actor=secretary, branch=branch, attendance={}, data={
+        "type": ActivityType.COMMITTEE, "held_on": datetime.date(year, 3, 5), "start_time": datetime.time(9, 30),
+        "place": "村党群服务中心", "form": "offline", "host": "张伟", "recorder": "王芳",
+        "topic": "研究年度工作计划", "content": "讨论通过年度工作计划。", "decisions": "按计划推进。",
+    })  # fmt: skip
+    folder = Path(settings.MEDIA_ROOT) / "private" / pdfs.CACHE_DIR / "life" / str(branch.pk) / str(year)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and not list(folder.glob("*.pdf")) and proc.poll() is None:
+        time.sleep(0.5)
+    output = log.read_text(errors="replace")[-3000:]
+    assert proc.poll() is None, f"the worker exited ({proc.returncode}):\n{output}"
+    stored = list(folder.glob("*.pdf"))
+    assert len(stored) == 1, f"no ledger PDF after {TIMEOUT} s; worker log:\n{output}"
+    html = life.ledger_html_for_pdf(life.life_ledger(branch, year))
+    assert stored[0].name == f"{pdfs.html_key(html)}.pdf"  # made from what the download would render
+    assert pdfs.stored_pdf("life", branch.pk, year, html) == stored[0].read_bytes()
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(stored[0].read_bytes())).pages)
+    assert "研究年度工作计划" in text and "东街村党支部" in text
