@@ -374,11 +374,21 @@ class BranchInfo:
     current_seats: list = field(default_factory=list)  # the term in office
     stable: list = field(default_factory=list)  # on the roster the whole window
     variable: list = field(default_factory=list)  # on the roster part of it
+    former: list = field(default_factory=list)  # moved to another branch during the window
+    moves: dict = field(default_factory=dict)  # member id -> their transfers in date order (all branches)
+
+    def branch_on(self, m, day):
+        """Where ``m`` was on ``day``, read from the transfers as ``services.roster_on`` does."""
+        for t in self.moves.get(m.pk, ()):
+            if t.occurred_on > day:
+                return t.from_branch_id
+        return m.branch_id
 
     def prepare(self, window_start, today):
-        for m in self.members:
+        for m in [*self.members, *self.former]:
             active = m.standing == Standing.ACTIVE
-            if active and m.joined_on <= window_start:
+            moved = any(t.occurred_on > window_start for t in self.moves.get(m.pk, ()))
+            if active and m.joined_on <= window_start and not moved and m.branch_id == self.org.pk:
                 self.stable.append(m)
             elif m.joined_on <= today and (active or (m.left_on and m.left_on > window_start)):
                 self.variable.append(m)
@@ -395,6 +405,7 @@ class BranchInfo:
             if m.joined_on <= day
             and (m.standing == Standing.ACTIVE or m.left_on > day)
             and (group_id is None or m.party_group_id == group_id)
+            and self.branch_on(m, day) == self.org.pk
         ]
         return base + extra if extra else base
 
@@ -438,6 +449,12 @@ def branch_infos(builder, window_start, today) -> list[BranchInfo]:
     seats = defaultdict(list)
     for s in builder.seats:
         seats[s.term.branch_id].append(s)
+    moves = defaultdict(list)
+    former = defaultdict(list)
+    for t in sorted(builder.transfers, key=lambda t: t.occurred_on):  # stable: ties keep id order
+        moves[t.member_id].append(t)
+        if t.from_branch_id and t.occurred_on > window_start and t.from_branch_id != t.member.branch_id:
+            former[t.from_branch_id].append(t.member)
     out = []
     for b in builder.branches:
         org = b.org
@@ -452,6 +469,8 @@ def branch_infos(builder, window_start, today) -> list[BranchInfo]:
             groups=sorted(groups[org.pk], key=lambda g: g.name),
             seats=branch_seats,
             demo=b.spec.demo,
+            former=list({id(m): m for m in former[org.pk]}.values()),
+            moves=moves,
         )
         info.current_seats = [s for s in branch_seats if s.term.ended_on is None]
         info.prepare(window_start, today)

@@ -7,7 +7,7 @@ nothing half-saved. Integrity checks run after commit (a Celery task; eager with
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -16,6 +16,7 @@ from branches.models import (
     CommitteeSeat,
     Member,
     MemberStatus,
+    MemberTransfer,
     Organization,
     OrgKind,
     PartyGroup,
@@ -71,9 +72,23 @@ def is_frozen(activity) -> bool:
 
 
 def roster_on(branch, day):
-    """Members on the branch's roster on ``day``: joined by then and not yet gone."""
-    return Member.objects.filter(branch=branch, joined_on__lte=day).filter(
-        Q(standing=Standing.ACTIVE) | Q(left_on__gt=day)
+    """Members on the branch's roster on ``day``: joined by then, not yet gone, and in this
+    branch then.
+
+    ``Member.branch`` is where a member is now. Where they were on a past day is read from
+    the transfers (接转) since: the ``from_branch`` of their first transfer after ``day`` (none:
+    they came from outside the district), or their current branch if they have not moved
+    since. So a member who moved on keeps their place in the old branch's past meetings,
+    ballots and counts, and a newcomer is not expected at meetings held before they came.
+    """
+    later = MemberTransfer.objects.filter(member=OuterRef("pk"), occurred_on__gt=day).order_by("occurred_on", "id")
+    left_since = MemberTransfer.objects.filter(from_branch=branch, occurred_on__gt=day).values("member_id")
+    return (
+        Member.objects.filter(Q(branch=branch) | Q(pk__in=left_since))
+        .filter(joined_on__lte=day)
+        .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gt=day))
+        .alias(moved=Exists(later), branch_then=Subquery(later.values("from_branch_id")[:1]))
+        .filter(Q(moved=False, branch=branch) | Q(moved=True, branch_then=branch.pk))
     )
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from PIL import Image
 
 from branches.errors import DomainError
-from branches.models import MemberStatus, PartyGroup, Position
+from branches.models import MemberStatus, MemberTransfer, PartyGroup, Position, TransferDirection
+from branches.services import member_transfer
 from ledgers import images, selectors, services
 from ledgers.models import Activity, ActivityType, FlagKind, IntegrityFlag, Photo
 from tests.factories import MemberFactory, make_term
@@ -88,6 +89,34 @@ def test_expected_attendees_by_type(committee_branch):
         m.save()
     group = services.expected_attendees(branch=branch, type=ActivityType.GROUP, held_on=day, party_group=g)
     assert {m for m, _ in group} == set(people[:4])
+
+
+def test_roster_on_a_past_day_follows_transfers(branch, other_branch, secretary):
+    """Who was in the branch on a past day, not who is in it now: a member who moved on is
+    still on the old branch's past roster, a newcomer is not on it before they came, and a
+    member transferred out of the district is on it until the day they left."""
+    old = datetime.date(TODAY.year - 1, 3, 1)
+    moved_on = datetime.date(TODAY.year - 1, 6, 1)
+    stay = MemberFactory(branch=branch, joined_on=datetime.date(2000, 1, 1))
+    leaver = MemberFactory(branch=branch, joined_on=datetime.date(2000, 1, 1))
+    newcomer = MemberFactory(branch=other_branch, joined_on=datetime.date(2000, 1, 1))
+    gone = MemberFactory(branch=branch, joined_on=datetime.date(2000, 1, 1))
+    member_transfer(actor=secretary, member=leaver, direction=TransferDirection.INTERNAL, occurred_on=moved_on,
+                    to_branch=other_branch)  # fmt: skip
+    newcomer.branch = branch  # came from other_branch the same day (recorded as a transfer)
+    newcomer.save()
+    MemberTransfer.objects.create(member=newcomer, direction=TransferDirection.INTERNAL, occurred_on=moved_on,
+                                  from_branch=other_branch, to_branch=branch)  # fmt: skip
+    member_transfer(actor=secretary, member=gone, direction=TransferDirection.OUT, occurred_on=moved_on,
+                    counterpart="区外某党支部")  # fmt: skip
+
+    assert set(services.roster_on(branch, old)) == {stay, leaver, gone}
+    assert set(services.roster_on(other_branch, old)) == {newcomer}
+    assert set(services.roster_on(branch, moved_on)) == {stay, newcomer}  # moves take effect that day
+    assert set(services.roster_on(other_branch, moved_on)) == {leaver}
+    assert set(services.roster_on(branch, TODAY)) == {stay, newcomer}
+    congress = dict(services.expected_attendees(branch=branch, type=ActivityType.CONGRESS, held_on=old))
+    assert set(congress) == {stay, leaver, gone}
 
 
 def test_quorum_more_than_half(committee_branch, secretary):
