@@ -56,6 +56,7 @@ PAGES = [
     Page("党员列表·按支部", "district", "member_list", query={"branch": "{big_branch}"}),
     Page("党员详情", "district", "member_detail", ("member",)),
     Page("空壳支部列表", "district", "shell_list"),
+    Page("30天未记录的支部·全区", "district", "silent_list"),
     Page("花名册导出·最大支部", "secretary", "roster_export", ("big_branch",)),
     Page("考核看板·全区", "district", "district_dashboard"),
     Page("考核看板·最大党(工)委", "reviewer", "committee_dashboard", ("big_committee",)),
@@ -93,6 +94,17 @@ def _ledger_pdf(objects):
     return len(content), f"{objects['busy_records']} 条记录"
 
 
+def _daily_reminders(objects):
+    """The morning task for the whole district (the first run writes the notices, later
+    runs find them sent and add nothing)."""
+    from django.utils import timezone
+
+    from review.reminders import daily_reminders
+
+    made = daily_reminders(on=timezone.localdate())
+    return None, f"新通知：未记录 {made['silent']:,}，截止提醒 {made['deadlines']:,}"
+
+
 def _suggestions_all(objects):
     from assessment.models import Assessment
     from assessment.services import suggestions_run
@@ -107,6 +119,7 @@ def _suggestions_all(objects):
 MEASURES = [
     Measure("建议分与一票否决·全区全部支部", _suggestions_all, 30000),
     Measure("compliance_counts·全区全部支部·本年", _compliance_counts, 5000),
+    Measure("每日提醒·全区（30天未记录、截止提醒）", _daily_reminders),
     # What the worker does after a record is saved (not in a request: the download is the row above).
     Measure("台账 PDF 排版·记录最多的支部·本年（后台）", _ledger_pdf),
 ]

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -309,6 +309,29 @@ def shell_orgs(user, *, on=None):
     if Activity.objects.exists():
         condition |= Q(has_recent=False) & (Q(founded_on__isnull=True) | Q(founded_on__lt=six_months_ago))
     return qs.filter(condition).order_by("path")
+
+
+SILENT_DAYS = 30
+
+
+def silent_branches(orgs=None, *, on=None, days=SILENT_DAYS):
+    """Active branches with no organization-life record held in the ``days`` days up to
+    ``on`` (DOMAIN.md: a branch silent for 30 days gets a reminder), each annotated with
+    ``last_held`` (None: never). A branch founded within those days is not silent yet.
+    ``orgs`` narrows the search (e.g. ``branches_visible_to(user)``); one query."""
+    from ledgers.models import Activity
+
+    on = on or today()
+    since = on - datetime.timedelta(days=days)
+    last = Activity.objects.filter(branch=OuterRef("pk"), held_on__lte=on).order_by("-held_on").values("held_on")[:1]
+    qs = (orgs if orgs is not None else Organization.objects.all()).filter(
+        kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE
+    )
+    return (
+        qs.filter(Q(founded_on__isnull=True) | Q(founded_on__lte=since))
+        .annotate(last_held=Subquery(last))
+        .filter(Q(last_held__isnull=True) | Q(last_held__lte=since))
+    )
 
 
 def members_list(user, *, branch=None):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("org/<int:pk>/merge/", views.org_merge, name="org_merge"),
     path("org/<int:pk>/dissolve/", views.org_dissolve, name="org_dissolve"),
     path("org/shells/", views.shell_list, name="shell_list"),
+    path("org/silent/", views.silent_list, name="silent_list"),
     path("branch/<int:pk>/", views.branch_detail, name="branch_detail"),
     path("branch/<int:pk>/members/new/", views.member_create, name="member_create"),
     path("branch/<int:pk>/committee/elect/", views.term_elect, name="term_elect"),

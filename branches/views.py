@@ -10,6 +10,7 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -123,6 +124,26 @@ def shell_list(request):
             "parents": selectors.parents_by_path(page.object_list),
         },
     )
+
+
+@login_required
+def silent_list(request):
+    """Branches with no organization-life record for 30 days: the ones to ring before the
+    quarter ends, not to blame after it. Most silent first."""
+    if not can_any(request.user, Action.MANAGE):
+        raise Http404
+    on = selectors.today()
+    qs = selectors.silent_branches(selectors.branches_visible_to(request.user), on=on).order_by(
+        F("last_held").asc(nulls_first=True), "path"
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for b in page.object_list:
+        b.days_silent = (on - b.last_held).days if b.last_held else None
+    return render(request, "branches/silent_list.html", {
+        "page": page,
+        "parents": selectors.parents_by_path(page.object_list),
+        "days": selectors.SILENT_DAYS,
+    })  # fmt: skip
 
 
 # ---------------------------------------------------------------- organizations

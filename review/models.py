@@ -229,12 +229,17 @@ class Notice(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set on reminders (review.reminders): one notice per user and key, so a re-run sends nothing twice.
+    key = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="uniq_notice_key"),
+        ]
 
     def __str__(self):
         return self.title

@@ -31,3 +31,14 @@ def bulk_export_task(job_id: int) -> int:
     except Exception as e:  # the page shows the failure instead of polling forever
         Job.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=f"导出失败：{e}"[:300])
         raise
+
+
+@shared_task(acks_late=True)
+def daily_reminders() -> dict:
+    """The morning reminders (``review.reminders``): silent branches and coming deadlines.
+    Idempotent: every reminder has a key, so a redelivery sends nothing twice."""
+    from django.utils import timezone
+
+    from .reminders import daily_reminders as run
+
+    return run(on=timezone.localdate())

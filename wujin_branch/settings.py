@@ -169,6 +169,10 @@ CELERY_IMPORTS = ("ledgers.tasks_dues",)
 LEDGER_PDF_PREBUILD = env.bool("LEDGER_PDF_PREBUILD", default=True)
 LEDGER_PDF_DELAY = env.int("LEDGER_PDF_DELAY", default=60)
 CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "review.tasks.daily_reminders",
+        "schedule": crontab(minute=30, hour=8),
+    },
     "dues-monthly-digest": {
         "task": "ledgers.tasks_dues.dues_monthly_digest",
         "schedule": crontab(minute=0, hour=8, day_of_month=5),
