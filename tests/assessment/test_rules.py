@@ -1,4 +1,4 @@
-"""The suggestion rules of ``assessment.rules_records`` at their edges, and one test that all
+"""The suggestion rules of ``assessment.rules`` at their edges, and one test that all
 items for 40 branches are computed with a bounded number of queries (set-based)."""
 
 import datetime
@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from assessment import rules_records  # noqa: F401  (registers the rules)
 from assessment.models import RubricItem
 from assessment.rules import RULES, Context, compute
 from branches.models import (

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from assessment.models import Assessment, Job, Period
 from assessment.models import AssessmentStatus as S
-from branches.demo import DEMO_BRANCH, CommitteeSpec, DemoBuilder, _b, flush_demo_data
+from branches.demo import DEMO_BRANCH, CommitteeSpec, DemoBuilder, flush_demo_data
+from branches.demo import branch_spec as _b
 from branches.models import BranchType, CommitteeKind, Member, MemberStatus, RegionalKind
 from ledgers import dues
 from ledgers.demo_support import seed_support

@@ -1,0 +1,37 @@
+"""Suggested scores and detected vetoes, computed set-based for many branches at once.
+
+Each rubric item names a rule (``RubricItem.rule``, a key of ``RULES``). A rule receives a
+``Context`` (the period's window and the branches) and returns ``{branch_id: Suggestion}``
+using a few queries for all branches together — never a query per branch. A branch missing
+from the result gets "no basis" and stays manual. The rules table page shows
+``Rule.description``.
+
+Layout:
+
+- ``base``: ``Context``, ``Suggestion``, ``Rule``, the registries ``RULES`` / ``VETO_RULES``
+  with their decorators ``@rule`` / ``@veto_rule``, and ``compute``.
+- ``thresholds``, ``helpers``, ``reads``: what the record rules share (the thresholds each
+  description states, score arithmetic, and reads cached on the context).
+- One module per rubric section, each rule registering itself on import:
+  ``organization`` (组织设置合理), ``member_development`` and ``member_management``
+  (党员管理规范), ``activities`` (活动开展有序), ``support`` (保障措施到位); and ``vetoes``
+  (一票否决).
+
+Importing this package registers every rule.
+"""
+
+from . import activities, member_development, member_management, organization, support, vetoes  # noqa: F401
+from .base import RULES, VETO_RULES, Context, Rule, Suggestion, compute, link, periods_in_window, rule, veto_rule
+
+__all__ = [
+    "RULES",
+    "VETO_RULES",
+    "Context",
+    "Rule",
+    "Suggestion",
+    "compute",
+    "link",
+    "periods_in_window",
+    "rule",
+    "veto_rule",
+]
