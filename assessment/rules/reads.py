@@ -3,10 +3,10 @@
 Each is cached on the context (``ctx.once``), so rules that need the same records share
 one query and the number of queries does not grow with the number of branches.
 
-- "在册党员" of a day is the roster of that day: joined by then and not yet gone (the same
-  rule as ``ledgers.services.roster_on``); "考核期末在册党员" is the roster on the window's
-  last day. Flags that the platform keeps only as current state (党小组, 失联/空挂/流动,
-  支委分工) are read as they are now.
+- "在册党员" of a day is the roster of that day: joined by then, not yet gone, and in the
+  branch then, read from the transfers (the same rule as ``ledgers.services.roster_on``);
+  "考核期末在册党员" is the roster on the window's last day. Flags that the platform keeps
+  only as current state (党小组, 失联/空挂/流动, 支委分工) are read as they are now.
 - "本年度" is the year of the window's last day (``ctx.year``): plans, 党费基数, 民主评议,
   联系服务群众制度 and 经费 are yearly records.
 """
@@ -19,7 +19,16 @@ from typing import NamedTuple
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Trim
 
-from branches.models import PRE_1949_CUTOFF, CommitteeSeat, CommitteeTerm, Member, MemberStatus, Organization, Standing
+from branches.models import (
+    PRE_1949_CUTOFF,
+    CommitteeSeat,
+    CommitteeTerm,
+    Member,
+    MemberStatus,
+    MemberTransfer,
+    Organization,
+    Standing,
+)
 from ledgers.models import Activity, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
 
 from .thresholds import CULTIVATION_STEPS, STOP_CODE
@@ -44,11 +53,20 @@ class _M:
     is_flowing: bool
     flow_counterpart: str
     is_hardship: bool
+    moves: tuple = ()  # (occurred_on, from_branch_id) of the transfers after the window's start, in order
 
     def on_roster(self, day):
         return self.joined_on <= day and (
             self.standing == Standing.ACTIVE or (self.left_on is not None and self.left_on > day)
         )
+
+    def branch_on(self, day):
+        """The branch on ``day``: where the first transfer after it came from (None: from
+        outside the district), else the current branch."""
+        for occurred_on, from_branch_id in self.moves:
+            if occurred_on > day:
+                return from_branch_id
+        return self.branch_id
 
     def full_on(self, day):
         if self.full_member_on is not None:
@@ -64,16 +82,28 @@ def window_members(ctx):
     """Members who were on some branch's roster during the window: one query."""
 
     def load():
+        ids = list(ctx.branch_ids)
+        moves = defaultdict(list)
+        for member_id, occurred_on, from_branch_id in (
+            MemberTransfer.objects.filter(occurred_on__gt=ctx.start)
+            .filter(Q(member__branch_id__in=ids) | Q(from_branch_id__in=ids))
+            .order_by("member_id", "occurred_on", "id")
+            .values_list("member_id", "occurred_on", "from_branch_id")
+        ):
+            moves[member_id].append((occurred_on, from_branch_id))
+        fields = [f for f in _M.__dataclass_fields__ if f != "moves"]
         rows = (
-            Member.objects.filter(branch_id__in=ctx.branch_ids, joined_on__lte=ctx.end)
+            Member.objects.filter(Q(branch_id__in=ids) | Q(pk__in=list(moves)), joined_on__lte=ctx.end)
             .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gte=ctx.start))
             .order_by("name_pinyin", "id")
-            .values_list(*_M.__dataclass_fields__)
+            .values_list(*fields)
         )
+        wanted = set(ids)
         out = defaultdict(list)
         for row in rows:
-            m = _M(*row)
-            out[m.branch_id].append(m)
+            m = _M(*row, moves=tuple(moves.get(row[0], ())))
+            for bid in {m.branch_id, *(b for _, b in m.moves)} & wanted:  # every branch it was in
+                out[bid].append(m)
         return out
 
     return ctx.once("rec:members", load)
@@ -81,7 +111,7 @@ def window_members(ctx):
 
 def roster_of(ctx, bid, day=None):
     day = day or ctx.end
-    return [m for m in window_members(ctx).get(bid, []) if m.on_roster(day)]
+    return [m for m in window_members(ctx).get(bid, []) if m.on_roster(day) and m.branch_on(day) == bid]
 
 
 def branch_rows(ctx):

@@ -439,6 +439,29 @@ def test_appraisal_90_vs_89_percent(branch, other_branch):
     assert got[other_branch.pk].score == D("1.5")
 
 
+def test_roster_of_follows_transfers_like_roster_on(branch, other_branch):
+    """The rules' roster is ``ledgers.services.roster_on`` for every branch at once."""
+    from assessment.rules.reads import roster_of
+    from branches.models import MemberTransfer, TransferDirection
+    from ledgers.services import roster_on
+
+    stay, mover = members(branch, 2, joined_on=datetime.date(2000, 1, 1))
+    (incomer,) = members(other_branch, 1, joined_on=datetime.date(2000, 1, 1))
+    moved = datetime.date(2025, 7, 1)
+    Member.objects.filter(pk=mover.pk).update(branch=other_branch)  # moved on after the window's middle
+    MemberTransfer.objects.create(member=mover, direction=TransferDirection.INTERNAL, occurred_on=moved,
+                                  from_branch=branch, to_branch=other_branch)  # fmt: skip
+    Member.objects.filter(pk=incomer.pk).update(branch=branch)  # came over the same day
+    MemberTransfer.objects.create(member=incomer, direction=TransferDirection.INTERNAL, occurred_on=moved,
+                                  from_branch=other_branch, to_branch=branch)  # fmt: skip
+    ctx = Context(START, END, [branch.pk, other_branch.pk], today=TODAY)
+    for day in (datetime.date(2025, 3, 1), moved, END):
+        for b in (branch, other_branch):
+            assert {m.id for m in roster_of(ctx, b.pk, day)} == set(roster_on(b, day).values_list("pk", flat=True))
+    assert {m.id for m in roster_of(ctx, branch.pk, datetime.date(2025, 3, 1))} == {stay.pk, mover.pk}
+    assert {m.id for m in roster_of(ctx, branch.pk, END)} == {stay.pk, incomer.pk}
+
+
 def test_appraisal_none_and_roster_on_the_day(branch):
     assert one("appraisal", branch).score == D("0")
     people = members(branch, 9)
