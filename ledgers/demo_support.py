@@ -341,6 +341,8 @@ EXCEPTIONS = {
     "late_approval": ("上级党委换届期间集中审批，审批时间超过三个月，已说明情况。", 17),
     "order": ("入党积极分子备案回执延后送达，先行确定发展对象，次日即补报备案。", 7),
 }
+EXAM_NOTES = ["思想上积极要求进步，认真学习党的理论，工作中发挥骨干作用，群众评价较好。",
+              "参加支部组织的学习和志愿服务，表现积极；对党的认识还需进一步加深。"]  # fmt: skip
 STOP_REASONS = ["本人因工作调动离开本地，经支部研究终止培养，材料转交新单位党组织。",
                 "培养考察期间表现不符合条件，经支部委员会研究终止培养。"]  # fmt: skip
 TRAINING_UNITS = ["区委党校第{n}期发展对象培训班", "{c}发展对象集中培训班", "区委党校网络学院发展对象专题培训"]
@@ -405,6 +407,8 @@ class _DevSeeder:
             return 1, w.day(t - days(100), t - days(6)), 2
         if kind == "activist":
             return 3, w.day(t - days(330), t - days(40)), 6
+        if kind == "activist_overdue":  # no examination since step 6: the half-yearly one is overdue
+            return 3, w.day(t - days(600), t - days(400)), 6
         if kind == "candidate":
             return 7, w.day(t - days(260), t - days(40)), 16
         if kind == "stopped":
@@ -486,19 +490,31 @@ class _DevSeeder:
             if code == 19 and b.groups:
                 a.refresh_from_db()
                 member_update(actor=b.user, member=a.member, version=None, party_group=rng.choice(b.groups))
+        if kind == "activist":
+            self._examinations(b, a, recorded.get(6, recorded[3]))
         if kind == "stopped":
             stop_on = min(w.today, max(recorded.values()) + days(rng.randint(60, 160)))
             development.applicant_stop(actor=b.user, applicant=a, stopped_on=stop_on, reason=rng.choice(STOP_REASONS))
         self.w.counts["applicants"] += 1
         return a
 
+    def _examinations(self, b: _B, a, since):
+        """Half-yearly 考察 of an activist every five to six months after step 6 (the first one), on a
+        random stream of its own so the rest of the demo data stays as it was."""
+        rng = random.Random(f"exam:{a.id_number}")
+        day = since + days(rng.randint(150, 178))
+        while day <= self.w.today:
+            development.examination_record(actor=b.user, applicant=a, examined_on=day, examined_by="培养联系人",
+                                           content=rng.choice(EXAM_NOTES))  # fmt: skip
+            day += days(rng.randint(150, 178))
+
     def run(self):
         w, rng = self.w, self.w.rng
         plan = []  # (branch, kind, flags)
         if w.demo:
-            for kind, flags in [("applicant", ()), ("applicant", ()), ("activist", ("late_talk",)), ("activist", ()),
-                                ("candidate", ()), ("prob_this", ()), ("full_this", ()), ("full_last", ()),
-                                ("stopped", ())]:  # fmt: skip
+            for kind, flags in [("applicant", ()), ("applicant", ()), ("activist", ("late_talk",)),
+                                ("activist_overdue", ()), ("candidate", ()), ("prob_this", ()), ("full_this", ()),
+                                ("full_last", ()), ("stopped", ())]:  # fmt: skip
                 plan.append((w.demo, kind, flags))
         kinds = Weighted({"applicant": 5, "activist": 6, "candidate": 3, "prob_this": 2, "prob_last": 2,
                           "full_this": 1, "full_last": 2, "stopped": 1})  # fmt: skip

@@ -12,13 +12,14 @@ so nothing is typed twice.
 who recorded it and history, like every other event on the timeline.
 """
 
+import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, Prefetch, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +30,7 @@ from branches.models import Education, Member, MemberStatus, Occupation, Organiz
 from branches.permissions import Action, can
 
 from . import images
-from .models import Applicant, DevelopmentPlan, DevRule, DevStage, DevStep
+from .models import ActivistExamination, Applicant, DevelopmentPlan, DevRule, DevStage, DevStep
 from .services import check_attachment
 
 # ---------------------------------------------------------------- the 25 steps
@@ -114,6 +115,17 @@ def min_age():
 def training_minimum():
     """(days, class hours): 集中培训 of either is enough (regulation; configurable)."""
     return getattr(settings, "DEV_TRAINING_MIN_DAYS", 3), getattr(settings, "DEV_TRAINING_MIN_HOURS", 24)
+
+
+def examination_months() -> int:
+    """党支部每半年对入党积极分子进行一次考察 (regulation; configurable)."""
+    return getattr(settings, "DEV_EXAMINATION_MONTHS", 6)
+
+
+def months_after(day: datetime.date, n: int) -> datetime.date:
+    """The same day ``n`` calendar months later, or the month's last day when it has no such day."""
+    y, m = divmod(day.year * 12 + day.month - 1 + n, 12)
+    return datetime.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
 
 
 def age_on(birth: datetime.date, day: datetime.date) -> int:
@@ -506,6 +518,118 @@ def applicant_stop(*, actor, applicant: Applicant, stopped_on: datetime.date, re
     return step
 
 
+# ---------------------------------------------------------------- 积极分子考察 (every half year)
+
+
+EXAMINATION_STEP = 6  # 第6步“培养教育考察”: its date counts as an examination too
+
+
+def examination_record(
+    *, actor, applicant: Applicant, examined_on: datetime.date, examined_by: str, content: str
+) -> ActivistExamination:
+    """Record one half-yearly examination of an 入党积极分子 (between steps 3 and 7)."""
+    _require(actor, Action.EDIT, applicant.branch)
+    examined_by = (examined_by or "").strip()
+    content = (content or "").strip()
+    if not examined_by:
+        raise DomainError("请填写考察人。", field="examined_by")
+    if not content:
+        raise DomainError("请填写考察情况。", field="content")
+    if examined_on > _today():
+        raise DomainError("考察日期不能晚于今天（考察后再记录）。", field="examined_on")
+    with transaction.atomic():
+        a = Applicant.objects.select_for_update(of=("self",)).select_related("branch").get(pk=applicant.pk)
+        if not a.branch.is_active:
+            raise DomainError("该支部已撤销或撤并，不能再记录。")
+        if a.stage == DevStage.STOPPED:
+            raise DomainError("已终止培养，不能再记录考察。")
+        dates = dict(a.steps.filter(code__in=[3, 7]).values_list("code", "done_on"))
+        if 3 not in dates:
+            raise DomainError("尚未确定为入党积极分子（第3步），不能记录积极分子考察。")
+        if examined_on < dates[3]:
+            raise DomainError(f"考察日期不能早于确定为入党积极分子的日期（{_fmt(dates[3])}）。", field="examined_on")
+        if 7 in dates and examined_on > dates[7]:
+            raise DomainError(
+                f"考察日期不能晚于确定为发展对象的日期（{_fmt(dates[7])}），此后的考察请记入发展对象阶段的步骤。",
+                field="examined_on",
+            )
+        if a.examinations.filter(examined_on=examined_on).exists():
+            raise DomainError(f"{_fmt(examined_on)} 已有一条考察记录。", field="examined_on")
+        exam = ActivistExamination(
+            applicant=a, examined_on=examined_on, examined_by=examined_by, content=content, recorded_by=actor
+        )
+        _full_clean(exam)
+        exam._history_user = actor
+        exam.save()
+    return exam
+
+
+def examination_due_on(activist_on: datetime.date, examined: list) -> datetime.date:
+    """When the next examination is due: 6 months after the last one, or after becoming an activist."""
+    return months_after(max(examined, default=activist_on), examination_months())
+
+
+@dataclass
+class ExaminationDue:
+    applicant: Applicant
+    activist_on: datetime.date
+    last_examined_on: datetime.date | None
+    due_on: datetime.date
+    on: datetime.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.on > self.due_on
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, (self.on - self.due_on).days)
+
+
+def _examination_row(applicant, activist_on, examined, on) -> ExaminationDue:
+    examined = [d for d in examined if d and d >= activist_on]
+    return ExaminationDue(
+        applicant=applicant,
+        activist_on=activist_on,
+        last_examined_on=max(examined, default=None),
+        due_on=examination_due_on(activist_on, examined),
+        on=on,
+    )
+
+
+def examination_status(branch, *, on: datetime.date | None = None) -> list[ExaminationDue]:
+    """Every 入党积极分子 of the branch with the day the next examination is due, soonest first (one query).
+
+    The clock starts on step 3 (确定为入党积极分子) and restarts with each examination
+    (an ``ActivistExamination`` or step 6). Due on the same day 6 months later; overdue after it.
+    """
+    on = on or _today()
+    steps = DevStep.objects.filter(applicant=OuterRef("pk")).order_by()
+    last_exam = ActivistExamination.objects.filter(applicant=OuterRef("pk")).order_by("-examined_on")
+    people = (
+        Applicant.objects.filter(branch=branch, stage=DevStage.ACTIVIST)
+        .annotate(
+            activist_on=Subquery(steps.filter(code=3).values("done_on")[:1]),
+            step6_on=Subquery(steps.filter(code=EXAMINATION_STEP).values("done_on")[:1]),
+            last_exam_on=Subquery(last_exam.values("examined_on")[:1]),
+        )
+        .only("id", "name", "stage", "branch_id")
+        .order_by("id")
+    )
+    rows = []
+    for a in people:
+        if a.activist_on is None:
+            continue
+        rows.append(_examination_row(a, a.activist_on, [a.step6_on, a.last_exam_on], on))
+    rows.sort(key=lambda r: (r.due_on, r.applicant.pk))
+    return rows
+
+
+def overdue_examination_count(branch, *, on: datetime.date | None = None) -> int:
+    """入党积极分子 of the branch whose half-yearly examination is overdue (for the branch home; one query)."""
+    return sum(1 for r in examination_status(branch, on=on) if r.overdue)
+
+
 # ---------------------------------------------------------------- plan
 
 
@@ -679,7 +803,8 @@ class TimelineItem:
 
 
 def applicant_page(applicant: Applicant, *, on: datetime.date | None = None) -> dict:
-    """The 25-step timeline of one person, grouped by stage, with what is due next (two queries)."""
+    """The 25-step timeline of one person, grouped by stage, with what is due next and the
+    activist examinations (three queries)."""
     on = on or _today()
     rows = list(applicant.steps.select_related("recorded_by").order_by("code"))
     by_code = {r.code: r for r in rows}
@@ -689,6 +814,10 @@ def applicant_page(applicant: Applicant, *, on: datetime.date | None = None) -> 
     timeline = [(k, STAGES[k], [TimelineItem(STEP[c], by_code.get(c)) for c in STAGE_STEPS[k]]) for k in STAGES]
     finished = applicant.stage == DevStage.STOPPED or LAST_CODE in dates
     nxt = None if finished else next_code(dates)
+    exams = list(applicant.examinations.select_related("recorded_by"))
+    exam_due = None
+    if applicant.stage == DevStage.ACTIVIST and 3 in dates:
+        exam_due = _examination_row(applicant, dates[3], [e.examined_on for e in exams] + [dates.get(6)], on)
     return {
         "timeline": timeline,
         "stopped": stopped,
@@ -697,6 +826,10 @@ def applicant_page(applicant: Applicant, *, on: datetime.date | None = None) -> 
         "n_breaks": sum(1 for r in rows if r.rule_breaks),
         "applied_on": dates.get(1),
         "rules": rules,
+        "latest_step_id": max((r.pk for r in rows), default=None),
+        "examinations": exams,
+        "exam_due": exam_due,
+        "can_examine": 3 in dates and applicant.stage != DevStage.STOPPED,
     }
 
 

@@ -1,5 +1,6 @@
 """发展党员 pages: the branch's pipeline, one person's 25-step timeline, recording a step,
-new applicant, stop, and the yearly plan beside the actual structure.
+correcting or withdrawing a recorded one (with a reason, kept as 更正记录), the activists'
+half-yearly examinations, new applicant, stop, and the yearly plan beside the actual structure.
 
 Branch staff write (Action.EDIT); committee reviewers read everything, including the
 rule breaks shown in red, and approve plans (Action.APPROVE). Foreign or missing ids are 404.
@@ -21,6 +22,7 @@ from branches.models import Education, Gender, Occupation
 from branches.permissions import Action, can
 
 from . import development as dev
+from . import development_corrections as fixes
 from .models import DevelopmentPlan, DevStage
 
 # ---------------------------------------------------------------- forms (parse input only)
@@ -103,6 +105,45 @@ class StepForm(forms.Form):
         return {k: self.cleaned_data.get(k) for k in dev.VOTE_FIELDS}
 
 
+REASON_HELP = "更正或撤回的原因，将与原内容一并保留在“更正记录”中，审核人员可以查看。"
+
+
+def _reason_field(label):
+    return forms.CharField(label=label, max_length=300, widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP)
+
+
+class StepCorrectForm(StepForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _reason_field("更正理由")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].label = "更换材料（不更换请留空）"
+
+
+class StopCorrectForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    done_on = forms.DateField(label="终止日期", widget=DATE)
+    note = forms.CharField(label="终止培养原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = _reason_field("更正理由")
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _reason_field("撤回理由")
+
+
+class ExaminationForm(forms.Form):
+    examined_on = forms.DateField(label="考察日期", widget=DATE)
+    examined_by = forms.CharField(label="考察人（培养联系人、党小组等）", max_length=100)
+    content = forms.CharField(
+        label="考察情况",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="思想、学习、工作表现，听取党小组、培养联系人和群众意见的情况，存在的不足及下一步培养措施。",
+    )
+
+
 class StopForm(forms.Form):
     stopped_on = forms.DateField(label="终止日期", widget=DATE)
     reason = forms.CharField(label="终止培养原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
@@ -141,6 +182,7 @@ def dev_list(request, pk):
     if stage not in DevStage.values:
         stage = None
     data = dev.pipeline(branch, stage=stage)
+    exams = dev.examination_status(branch)
     year = timezone.localdate().year
     return render(
         request,
@@ -154,6 +196,9 @@ def dev_list(request, pk):
             "year": year,
             "plan": DevelopmentPlan.objects.filter(branch=branch, year=year).first(),
             "can_edit": can(request.user, Action.EDIT, branch) and branch.is_active,
+            "exams_overdue": [r for r in exams if r.overdue],
+            "n_activists": len(exams),
+            "exam_months": dev.examination_months(),
         },
     )
 
@@ -207,6 +252,9 @@ def dev_applicant(request, pk):
             "can_stop": can_edit and a.stage in (DevStage.APPLICANT, DevStage.ACTIVIST, DevStage.CANDIDATE),
             "can_fix": can_edit and a.member_id is None and a.stage != DevStage.STOPPED,
             "can_see_id": can(request.user, Action.SEE_ID, branch),
+            "can_correct": can_edit,
+            "corrections": fixes.corrections_of(a),
+            "exam_months": dev.examination_months(),
         }
     )
     return render(request, "ledgers/dev_applicant.html", ctx)
@@ -296,6 +344,138 @@ def dev_step(request, pk, code):
             "intro": step.hint,
             "stage_label": dev.STAGES[step.stage],
             "dues": dues,
+            "back": reverse("dev_applicant", args=[a.pk]),
+        },
+    )
+
+
+def _recorded_step(request, pk, code):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    step = a.steps.filter(code=code).first()
+    if step is None or not a.branch.is_active:
+        raise Http404
+    step.applicant = a
+    return a, step
+
+
+def _correct_initial(row):
+    initial = {"version": row.version, "done_on": row.done_on, "note": row.note}
+    if row.code == dev.STOP_CODE:
+        return initial
+    initial.update({k: getattr(row, k) for k in ["people", "exception_reason", *dev.VOTE_FIELDS]})
+    if row.code == 11:
+        days, hours, rest = fixes.split_training_note(row.note)
+        initial.update({"training_days": days, "training_hours": hours, "note": rest})
+    return initial
+
+
+@login_required
+def dev_step_correct(request, pk, code):
+    a, row = _recorded_step(request, pk, code)
+    initial = _correct_initial(row)
+    if code == dev.STOP_CODE:
+        form = StopCorrectForm(request.POST or None, initial=initial)
+    else:
+        step = dev.STEP[code]
+        form = StepCorrectForm(request.POST or None, request.FILES or None, step=step, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        kw = {"done_on": d["done_on"], "note": d["note"]}
+        if code != dev.STOP_CODE:
+            kw.update(exception_reason=d["exception_reason"], material=d["material"])
+            if "people" in form.fields:
+                kw["people"] = d["people"]
+            if step.vote:
+                kw["votes"] = form.votes()
+            if code == 11:
+                kw.update(training_days=d["training_days"], training_hours=d["training_hours"])
+        try:
+            fixes.step_correct(actor=request.user, step=row, version=d["version"], reason=d["reason"], **kw)
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            messages.success(request, f"已更正{fixes.step_label(code)}，原内容已保留在更正记录中。")
+            return redirect("dev_applicant", pk=a.pk)
+    warning = ""
+    if code == 17:
+        warning = "更正日期将同步修改党员名册中的入党日期。"
+    elif code == 24:
+        warning = "更正日期将同步修改党员名册中的转正日期。"
+    return render(
+        request,
+        "ledgers/dev_form.html",
+        {
+            "branch": a.branch,
+            "form": form,
+            "title": f"更正：{a.name} · {fixes.step_label(code)}",
+            "intro": "更正后将重新核对时限和顺序规定；原内容、更正人、时间和理由保留在“更正记录”中。",
+            "warning": warning,
+            "back": reverse("dev_applicant", args=[a.pk]),
+        },
+    )
+
+
+@login_required
+def dev_step_withdraw(request, pk, code):
+    a, row = _recorded_step(request, pk, code)
+    form = WithdrawForm(request.POST or None, initial={"version": row.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            fixes.step_withdraw(
+                actor=request.user, step=row, version=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
+            )
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            messages.success(request, f"已撤回{fixes.step_label(code)}，原内容已保留在更正记录中。")
+            return redirect("dev_applicant", pk=a.pk)
+    later = fixes.later_steps(row)
+    if later:
+        warning = (
+            f"只能撤回最近录入的一步：{fixes.step_label(code)}之后还录入了"
+            f"{'、'.join(fixes.step_label(r.code) for r in later)}。"
+        )
+    else:
+        warning = {
+            17: "撤回后，该同志将从党员名册中移除（名册中已有党费、出勤等记录的不能撤回）。",
+            24: "撤回后，党员名册中该同志将恢复为预备党员。",
+        }.get(code, "撤回后可重新记录这一步。")
+    return render(
+        request,
+        "ledgers/dev_form.html",
+        {
+            "branch": a.branch,
+            "form": form,
+            "title": f"撤回：{a.name} · {fixes.step_label(code)}（{row.done_on:%Y-%m-%d}）",
+            "intro": "用于撤回误录的步骤；原内容、撤回人、时间和理由保留在“更正记录”中。",
+            "warning": warning,
+            "back": reverse("dev_applicant", args=[a.pk]),
+        },
+    )
+
+
+@login_required
+def dev_examination_new(request, pk):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    if a.stage == DevStage.STOPPED or not a.branch.is_active:
+        raise Http404
+    form = ExaminationForm(request.POST or None, initial={"examined_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            dev.examination_record(actor=request.user, applicant=a, **form.cleaned_data)
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            messages.success(request, "已记录入党积极分子考察。")
+            return redirect("dev_applicant", pk=a.pk)
+    return render(
+        request,
+        "ledgers/dev_form.html",
+        {
+            "branch": a.branch,
+            "form": form,
+            "title": f"入党积极分子考察：{a.name}",
+            "intro": f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
             "back": reverse("dev_applicant", args=[a.pk]),
         },
     )

@@ -65,6 +65,7 @@ class DevStep(models.Model):
     material = models.FileField("材料", storage=private_storage, upload_to="development/%Y/", blank=True)
     recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -76,6 +77,56 @@ class DevStep(models.Model):
 
     def __str__(self):
         return f"{self.applicant} 第{self.code}步"
+
+
+class CorrectionKind(models.TextChoices):
+    CORRECT = "correct", "更正"
+    WITHDRAW = "withdraw", "撤回"
+
+
+class DevCorrection(models.Model):
+    """A correction or withdrawal of a recorded step: who, when, why, and the values before and after.
+
+    ``changes`` is a list of ``{"field": label, "old": text, "new": text}`` written by the
+    service, so a reviewer reads exactly what was typed before, even for a withdrawn step.
+    """
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="corrections")
+    code = models.PositiveSmallIntegerField("步骤")
+    kind = models.CharField("类型", max_length=10, choices=CorrectionKind.choices)
+    reason = models.CharField("理由", max_length=300)
+    changes = models.JSONField("更正内容", default=list)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "发展党员更正记录"
+        verbose_name_plural = "发展党员更正记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.applicant} 第{self.code}步 {self.get_kind_display()}"
+
+
+class ActivistExamination(models.Model):
+    """党支部每半年对入党积极分子进行一次考察: one examination, its date, who examined and what was found."""
+
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="examinations")
+    examined_on = models.DateField("考察日期")
+    examined_by = models.CharField("考察人（培养联系人、党小组等）", max_length=100)
+    content = models.TextField("考察情况")
+    recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "入党积极分子考察"
+        verbose_name_plural = "入党积极分子考察"
+        ordering = ["examined_on", "id"]
+
+    def __str__(self):
+        return f"{self.applicant} {self.examined_on:%Y-%m-%d} 考察"
 
 
 class DevRule(models.Model):

@@ -10,6 +10,9 @@ urlpatterns = [
     path("development/applicant/<int:pk>/", views.dev_applicant, name="dev_applicant"),
     path("development/applicant/<int:pk>/edit/", views.dev_applicant_edit, name="dev_applicant_edit"),
     path("development/applicant/<int:pk>/step/<int:code>/", views.dev_step, name="dev_step"),
+    path("development/applicant/<int:pk>/step/<int:code>/correct/", views.dev_step_correct, name="dev_step_correct"),
+    path("development/applicant/<int:pk>/step/<int:code>/withdraw/", views.dev_step_withdraw, name="dev_step_withdraw"),
+    path("development/applicant/<int:pk>/examination/new/", views.dev_examination_new, name="dev_examination_new"),
     path("development/applicant/<int:pk>/stop/", views.dev_stop, name="dev_stop"),
     path("development/material/<int:pk>/", views.dev_material, name="dev_material"),
 ]
