@@ -76,3 +76,17 @@ class ActivityEditForm(forms.Form):
 
 class ExplainForm(forms.Form):
     explanation = forms.CharField(label="说明", max_length=300)
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="退回理由",
+        max_length=500,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "例如：会议记录只有标题，请补充讨论内容和决议；缺少现场照片。"}
+        ),
+        error_messages={
+            "required": "请填写退回理由，说明需要补充或修改什么。",
+            "max_length": "退回理由不能超过 500 字。",
+        },
+    )

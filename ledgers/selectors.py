@@ -16,6 +16,7 @@ from django.utils import timezone
 from branches.models import PartyGroup
 from branches.permissions import Action, can
 
+from .development import overdue_examination_count
 from .models import Activity, ActivityType, IntegrityFlag, Photo
 
 # (type, period kind, label). The order is the calendar's row order.
@@ -101,7 +102,7 @@ class Cell:
     def state_label(self):
         return {
             "ok": "已完成",
-            "partial": "已开展，缺照片或人数不足",
+            "partial": "已开展，缺照片、人数不足或退回补充",
             "missing": "未开展",
             "current": "本期待开展",
             "future": "未到期",
@@ -180,8 +181,10 @@ def due_now(branch, *, today=None) -> list[str]:
     for row in branch_calendar(branch, today.year, today=today):
         for cell in row.cells:
             if cell.start <= today <= cell.end and cell.state in ("current", "partial"):
-                extra = "（已有记录，但缺照片或到会人数不足）" if cell.state == "partial" else ""
+                extra = "（已有记录，但缺照片、到会人数不足或被退回补充）" if cell.state == "partial" else ""
                 out.append(f"{row.label}：{cell.label}{extra}，截止 {cell.end:%m月%d日}")
+    if n := overdue_examination_count(branch, on=today):
+        out.append(f"入党积极分子考察：{n} 人逾期未考察，请及时考察并记录")
     return out
 
 
@@ -196,7 +199,9 @@ def compliance_counts(start: datetime.date, end: datetime.date, *, branch_ids=No
     ``required_periods(kind, start, end)`` (times the number of groups for 党小组会).
     Only whole periods inside the window count.
     """
-    qs = Activity.objects.filter(held_on__gte=start, held_on__lte=end, quorum_met=True, photo_count__gt=0)
+    qs = Activity.objects.filter(
+        held_on__gte=start, held_on__lte=end, quorum_met=True, photo_count__gt=0, returned=False
+    )  # what Activity.is_complete says, for every branch at once
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
     rows = (

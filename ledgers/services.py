@@ -353,6 +353,10 @@ def activity_update(
         _store_uploads(a, processed, checked, actor)
         _set_text_hash(a)
         a.photo_count = a.photos.count()
+        if a.returned:  # amending a record a reviewer returned closes the return
+            from .record_returns import resolve_on_amend
+
+            resolve_on_amend(a, actor)
         a.version += 1
         a.updated_at = timezone.now()
         a._history_user = actor

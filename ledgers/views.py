@@ -13,8 +13,8 @@ from branches.errors import DomainError
 from branches.models import PartyGroup
 from branches.permissions import Action, can
 
-from . import selectors, services
-from .forms import ActivityEditForm, ExplainForm
+from . import record_returns, selectors, services
+from .forms import ActivityEditForm, ExplainForm, ReturnForm
 from .models import ActivityType, Attachment, AttendanceStatus, LifeMeetingLevel
 
 
@@ -153,9 +153,14 @@ def activity_new(request, pk):
 
 @login_required
 def activity_detail(request, pk):
-    activity = selectors.get_activity_for_user(request.user, pk)
+    return _detail(request, selectors.get_activity_for_user(request.user, pk))
+
+
+def _detail(request, activity, *, return_form=None, status=200):
     branch = activity.branch
     can_review = can(request.user, Action.APPROVE, branch)
+    frozen = services.is_frozen(activity)
+    returns = list(activity.returns.select_related("returned_by", "resolved_by"))
     return render(request, "ledgers/activity_detail.html", {
         "activity": activity,
         "branch": branch,
@@ -163,10 +168,45 @@ def activity_detail(request, pk):
         "photos": activity.photos.all(),
         "attachments": activity.attachments.all(),
         "flags": activity.flags.select_related("explained_by", "other_activity__branch").all() if can_review else [],
-        "can_edit": can(request.user, Action.EDIT, branch) and not services.is_frozen(activity),
+        "can_edit": can(request.user, Action.EDIT, branch) and not frozen,
         "can_review": can_review,
+        "can_return": can_review and not frozen and not activity.returned,
         "explain_form": ExplainForm(),
-    })
+        "return_form": return_form or ReturnForm(),
+        "open_return": next((r for r in returns if r.resolved_at is None), None),
+        "past_returns": [r for r in returns if r.resolved_at is not None],
+    }, status=status)  # fmt: skip
+
+
+@login_required
+@require_POST
+def activity_return(request, pk):
+    """A reviewer returns a thin record for completion; a refusal re-shows the page with what was typed."""
+    activity = selectors.get_activity_for_user(request.user, pk, Action.APPROVE)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            record_returns.activity_return(actor=request.user, activity=activity, reason=form.cleaned_data["reason"])
+        except DomainError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, "已退回支部补充，支部书记和党务工作者会收到通知。")
+            return redirect("activity_detail", pk=activity.pk)
+    activity.refresh_from_db()
+    return _detail(request, activity, return_form=form, status=400)
+
+
+@login_required
+@require_POST
+def activity_return_withdraw(request, pk):
+    activity = selectors.get_activity_for_user(request.user, pk, Action.APPROVE)
+    try:
+        record_returns.activity_return_withdraw(actor=request.user, activity=activity)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, "已撤销退回，本记录重新计入完成情况。")
+    return redirect("activity_detail", pk=activity.pk)
 
 
 @login_required

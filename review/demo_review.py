@@ -462,6 +462,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
         rows = sh.self_rows(rng, paper=False, target=Decimal("100"), partial=rng.choice([0.3, 0.5, 0.8]))
         with _Clock(_at(today - days(rng.randint(1, 20)), rng)):
             self_scores_save(actor=staff.submitter[a.branch_id], assessment=a, version=a.version, rows=rows)
+    counts["records_returned"] = _return_thin_records(staff, this)
     states = Assessment.objects.filter(period=period).values_list("status", flat=True)
     counts["states"] = {st: n for st in S.values if (n := sum(1 for x in states if x == st))}
     log(
@@ -470,6 +471,41 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
         + f"），{current.name}（全部自评中）：{time.perf_counter() - started:.2f} 秒"
     )
     return counts
+
+
+THIN_REASON = "会议记录过于简单，请补充讨论的主要内容、形成的决议和参会人员发言情况。"
+
+
+def _return_thin_records(staff, year) -> int:
+    """This year's two thinnest records under each committee (at most three committees) are
+    returned by its reviewer, so the demo shows 退回补充 on both sides. No random numbers:
+    the rest of the demo stays the same for a seed."""
+    from django.db.models.functions import Length
+
+    from branches.errors import DomainError
+    from ledgers.models import Activity
+    from ledgers.record_returns import activity_return
+
+    done, by_committee = 0, {}
+    thin = (
+        Activity.objects.filter(held_on__year=year, branch_id__in=list(staff.committee_of), returned=False)
+        .annotate(n=Length("content"))
+        .select_related("branch")
+        .order_by("n", "-held_on", "id")[:200]
+    )
+    for a in thin:
+        c = staff.committee_of.get(a.branch_id)
+        reviewer = staff.reviewer.get(c.pk) if c is not None else None
+        taken = by_committee.get(getattr(c, "pk", None), 0)
+        if reviewer is None or taken >= 2 or (taken == 0 and len(by_committee) >= 3):
+            continue
+        try:
+            activity_return(actor=reviewer, activity=a, reason=THIN_REASON)
+        except DomainError:  # frozen by a submitted self-assessment
+            continue
+        by_committee[c.pk] = taken + 1
+        done += 1
+    return done
 
 
 def _lift_false_vacancies(staff, period, assessments, rng, opened_on) -> int:

@@ -55,3 +55,15 @@ def notify_district(title, body, url_name):
 
     users = _users_with([Role.DISTRICT], Q(organization__depth=1))
     return _send(users, title, body, reverse(url_name))
+
+
+def notify_branch_users(branch, title, body, url):
+    """The branch's secretary and Party-affairs workers (e.g. a record returned for completion)."""
+    from django.db.models import Q
+
+    users = _users_with([Role.SECRETARY, Role.WORKER], Q(organization_id=branch.pk))
+    return _send(users, f"{branch.name}：{title}", body, url)
+
+
+def notify_user(user, title, body, url):
+    return _send([user] if user is not None and user.is_active else [], title, body, url)

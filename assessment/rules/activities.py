@@ -16,7 +16,8 @@ from .reads import service_with_photo
 
 
 def _complete_records(ctx):
-    """Every complete record (quorum met, with a photo) of a required type in the window: one query."""
+    """Every complete record (quorum met, with a photo, not returned for completion) of a
+    required type in the window: one query."""
     rows = (
         Activity.objects.filter(
             branch_id__in=ctx.branch_ids,
@@ -24,6 +25,7 @@ def _complete_records(ctx):
             held_on__lte=ctx.end,
             quorum_met=True,
             photo_count__gt=0,
+            returned=False,
             type__in=[t for t, _, _ in REQUIREMENTS],
         )
         .order_by("held_on", "id")

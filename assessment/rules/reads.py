@@ -193,10 +193,11 @@ class _Act(NamedTuple):
     quorum_met: bool
     photo_count: int
     texts: bool  # place, topic and content all filled
+    returned: bool  # returned by a reviewer for completion, not amended yet
 
     @property
     def complete(self):
-        return self.quorum_met and self.photo_count > 0 and self.texts
+        return self.quorum_met and self.photo_count > 0 and self.texts and not self.returned
 
 
 def window_activities(ctx):
@@ -209,7 +210,9 @@ def window_activities(ctx):
             .annotate(_place=Trim("place"), _topic=Trim("topic"), _content=Trim("content"))
             .annotate(texts=Case(When(filled, then=Value(True)), default=Value(False), output_field=BooleanField()))
             .order_by("held_on", "id")
-            .values_list("branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts")
+            .values_list(
+                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned"
+            )
         )
         out = defaultdict(list)
         for bid, *rest in rows:
@@ -320,4 +323,8 @@ def in_progress(ctx):
 
 
 def service_with_photo(ctx, bid):
-    return [a for a in window_activities(ctx).get(bid, []) if a.type == ActivityType.SERVICE and a.photo_count > 0]
+    return [
+        a
+        for a in window_activities(ctx).get(bid, [])
+        if a.type == ActivityType.SERVICE and a.photo_count > 0 and not a.returned
+    ]

@@ -103,6 +103,9 @@ class Activity(models.Model):
     quorum_present = models.PositiveIntegerField("计入法定人数的到会人数", default=0)
     quorum_met = models.BooleanField("到会人数符合要求", default=False)
     photo_count = models.PositiveSmallIntegerField("照片数", default=0)
+    # A reviewer returned the record for completion (RecordReturn) and the branch has not
+    # amended it yet: it does not count on the calendar or in the scores meanwhile.
+    returned = models.BooleanField("退回补充中", default=False)
 
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
@@ -136,8 +139,9 @@ class Activity(models.Model):
 
     @property
     def is_complete(self):
-        """Counts towards the calendar: quorum met and at least one photo (图文结合)."""
-        return self.quorum_met and self.photo_count > 0
+        """Counts towards the calendar: quorum met, at least one photo (图文结合), and not
+        returned by a reviewer for completion."""
+        return self.quorum_met and self.photo_count > 0 and not self.returned
 
     @property
     def entry_delay_days(self):
@@ -269,3 +273,35 @@ class IntegrityFlag(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+class ReturnResolution(models.TextChoices):
+    AMENDED = "amended", "支部已修改"
+    WITHDRAWN = "withdrawn", "审核人员撤销退回"
+
+
+class RecordReturn(models.Model):
+    """A reviewer's request that the branch complete a thin record, with the reason
+    (DOMAIN.md: reviewers need to reject thin records with a reason). Open until the branch
+    amends the record or the reviewer withdraws it; one open return per record."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="returns")
+    reason = models.CharField("退回理由", max_length=500)
+    returned_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    returned_at = models.DateTimeField(default=timezone.now)
+    resolution = models.CharField("处理结果", max_length=10, choices=ReturnResolution.choices, blank=True)
+    resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "退回补充"
+        verbose_name_plural = "退回补充"
+        ordering = ["-returned_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity"], condition=Q(resolved_at__isnull=True), name="one_open_return")
+        ]
+
+    def __str__(self):
+        return f"{self.activity} 退回：{self.reason[:30]}"
