@@ -105,6 +105,22 @@ def _daily_reminders(objects):
     return None, f"新通知：未记录 {made['silent']:,}，截止提醒 {made['deadlines']:,}"
 
 
+def _dues_month_save(objects):
+    """Last month's grid of the biggest branch saved in one go, every member ticked; each run
+    alternates the amounts, so half the runs create or change every row."""
+    from branches.models import Standing, User
+    from ledgers import dues
+
+    branch = objects["big_branch"]
+    month = dues.add_months(dues.month_start(dues.today()), -1)
+    ids = list(branch.members.filter(standing=Standing.ACTIVE, joined_on__lt=month).values_list("pk", flat=True))
+    objects["dues_flip"] = not objects.get("dues_flip")
+    amount = 4050 if objects["dues_flip"] else 4000
+    rows = [dues.PaymentInput(member_id=pk, paid=True, amount_fen=amount) for pk in ids]
+    dues.dues_month_save(actor=User.objects.get(username="district"), branch=branch, month=month, rows=rows)
+    return None, f"{len(ids)} 名党员"
+
+
 def _suggestions_all(objects):
     from assessment.models import Assessment
     from assessment.services import suggestions_run
@@ -119,6 +135,7 @@ def _suggestions_all(objects):
 MEASURES = [
     Measure("建议分与一票否决·全区全部支部", _suggestions_all, 30000),
     Measure("compliance_counts·全区全部支部·本年", _compliance_counts, 5000),
+    Measure("党费收缴表保存·最大支部·上月", _dues_month_save, 300),
     Measure("每日提醒·全区（30天未记录、截止提醒）", _daily_reminders),
     # What the worker does after a record is saved (not in a request: the download is the row above).
     Measure("台账 PDF 排版·记录最多的支部·本年（后台）", _ledger_pdf),

@@ -9,8 +9,8 @@ Money is integer 分 (fen) everywhere; ``yuan()`` only formats it for people.
 Which months a member is expected to pay (used by the grid and by arrears):
 
 - from the month of ``joined_on`` (预备党员 pay from admission, the month of the branch
-  meeting included), or from the month after a transfer in from outside the district
-  (the old organization collects up to the month of transfer);
+  meeting included), or from the month after a transfer in, from outside the district or
+  from another branch in it (the old organization collects up to the month of transfer);
 - not in a year whose verified monthly amount is 0 (a waiver approved by the upper
   committee; the latest verified base of that year or an earlier one applies);
 - arrears count only complete months, from when the branch started recording dues on the
@@ -243,8 +243,10 @@ def _clean_fields(obj, exclude, who):
 
 
 def _transfer_in_q(branch):
+    """Transfers into ``branch``, from outside the district or from another branch in it:
+    either way the old organization collected up to the month of transfer."""
     return MemberTransfer.objects.filter(
-        member=OuterRef("pk"), direction=TransferDirection.IN, to_branch=branch
+        member=OuterRef("pk"), direction__in=[TransferDirection.IN, TransferDirection.INTERNAL], to_branch=branch
     ).order_by("-occurred_on", "-id")
 
 
