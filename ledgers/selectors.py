@@ -140,7 +140,7 @@ def branch_calendar(branch, year, *, today=None) -> list[Row]:
     today = today or timezone.localdate()
     records = list(
         Activity.objects.filter(branch=branch, held_on__year=year, type__in=[t for t, _, _ in REQUIREMENTS]).only(
-            "id", "type", "held_on", "party_group_id", "quorum_met", "photo_count", "topic"
+            "id", "type", "held_on", "party_group_id", "quorum_met", "photo_count", "returned", "topic"
         )
     )
     groups = list(PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name"))
