@@ -431,8 +431,11 @@ def print_table(rows, repeat):
         size = "" if r.get("kb") is None else f"{r['kb']:.1f}"
         label = r["label"] + (f"（{r['note']}，{r['repeat']} 次）" if r.get("note") else "")
         body.append([label, r["user"], f"{r['median']:.1f}", f"{r['p95']:.1f}", str(r["queries"]), size, mark])
-    widths = [max(_width(h), *(_width(b[i]) for b in body if len(b) > i and len(b) == len(headers)))
-              for i, h in enumerate(headers)]
+    if not body:
+        print("没有与 --only 匹配的页面或计时项。")
+        return
+    widths = [max([_width(h), *(_width(b[i]) for b in body if len(b) > i and len(b) == len(headers))])
+              for i, h in enumerate(headers)]  # fmt: skip
     line = "  ".join(_pad(h, w, right=2 <= i < 6) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
     print()
     print(f"每个页面请求 {repeat} 次（另有 1 次预热、1 次统计 SQL）：")
