@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
@@ -414,11 +414,18 @@ class Deadline:
 
 
 def committee_overview(committee, period, *, status="", waiting=False, on=None):
-    """Counts, deadlines and the (unevaluated) list of a committee's assessments in ``period``.
+    """Counts, deadlines, the day-to-day follow-up (branches silent for 30 days, records
+    returned for completion) and the (unevaluated) list of a committee's assessments in
+    ``period``, each row with its branch's open returns.
 
-    Two queries here plus the page's two (count and rows)."""
+    Four queries here plus the page's two (count and rows)."""
+    from branches.selectors import silent_branches
+    from ledgers.models import Activity
+
     on = on or today()
     base = Assessment.objects.filter(period=period, branch__path__startswith=committee.path)
+    silent = silent_branches(Organization.objects.filter(path__startswith=committee.path), on=on).count()
+    returned = Activity.objects.filter(branch__path__startswith=committee.path, returned=True).count()
     counts = dict(base.order_by().values_list("status").annotate(n=Count("id")))
     groups = [(g, sum(counts.get(s, 0) for s in g.statuses)) for g in STATUS_GROUPS]
     waiting_counts = {}
@@ -429,7 +436,18 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
                  (getattr(period, kind.deadline_field) - on).days, sum(counts.get(s, 0) for s in kind.statuses))
         for kind in OVERDUE_KINDS
     ]  # fmt: skip
-    rows = base.select_related("branch").order_by("branch__path")
+    open_returns = (
+        Activity.objects.filter(branch=OuterRef("branch_id"), returned=True)
+        .order_by()
+        .values("branch")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        base.select_related("branch")
+        .annotate(open_returns=Coalesce(Subquery(open_returns), 0))
+        .order_by("branch__path")
+    )
     if status in GROUPS_BY_KEY:
         rows = rows.filter(status__in=GROUPS_BY_KEY[status].statuses)
     elif status in S.values:
@@ -443,6 +461,8 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
         "waiting_counts": waiting_counts,
         "waiting_total": sum(waiting_counts.values()),
         "deadlines": deadlines,
+        "silent_branches": silent,
+        "returned_records": returned,
         "rows": rows,
     }
 

@@ -345,3 +345,21 @@ def test_dashboard_pages_constant_queries(client, committee, other_committee, di
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
     assert len(small.captured_queries) <= 12
+
+
+def test_committee_dashboard_shows_silent_branches_and_returned_records(client, world, reviewer, committee, branch,
+                                                                       other_branch):  # fmt: skip
+    from ledgers.models import Activity, ActivityType
+
+    today = datetime.date.today()
+    for b, returned in ((branch, True), (branch, True), (other_branch, True)):
+        Activity.objects.create(branch=b, type=ActivityType.COMMITTEE, held_on=today, place="会议室", topic="支委会",
+                                content="学习。", returned=returned)  # fmt: skip
+    client.force_login(reviewer)
+    r = client.get(reverse("committee_dashboard", args=[committee.pk]))
+    # the committee's 7 active branches have no record but 东街村 (another committee's 西庄村 is not counted)
+    assert r.context["silent_branches"] == 6
+    assert r.context["returned_records"] == 2
+    rows = {a.branch_id: a.open_returns for a in r.context["page"]}
+    assert rows[branch.pk] == 2 and sum(rows.values()) == 2
+    assert "退回 2" in r.content.decode()
