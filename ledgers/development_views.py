@@ -22,7 +22,7 @@ from branches.models import Education, Gender, Occupation
 from branches.permissions import Action, can
 
 from . import development as dev
-from . import development_corrections as fixes
+from .development import corrections as fixes
 from .models import DevelopmentPlan, DevStage
 
 # ---------------------------------------------------------------- forms (parse input only)

@@ -235,7 +235,7 @@ def _dues_cells(member, expected_fen, payments: dict, year, last_due, tracking_f
         p = payments.get(i)
         if p is not None:
             state = "paid"
-        elif month < first or not dues._on_roster_in(member, month) or expected_fen == 0:
+        elif month < first or not dues.on_roster_in(member, month) or expected_fen == 0:
             state = "exempt"
         elif tracking_from is None or month < tracking_from:
             state = "untracked"  # before the branch recorded dues on the platform
@@ -305,7 +305,7 @@ def _development(branch, year) -> list[DevGroup]:
     """Applicants on the path during the year, grouped by their stage at its end (two queries)."""
     start, end = year_bounds(year)
     groups = {s: DevGroup(s, DEV_GROUP_LABELS[s]) for s in DEV_GROUP_ORDER}
-    people = Applicant.objects.filter(branch=branch).prefetch_related(dev._steps_prefetch()).order_by("id")
+    people = Applicant.objects.filter(branch=branch).prefetch_related(dev.steps_prefetch()).order_by("id")
     for a in people:
         dates = {s.code: s.done_on for s in a.steps.all()}
         applied = dates.get(1)
@@ -434,7 +434,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
     start, end = year_bounds(year)
     show_id = can(user, Action.SEE_ID, branch)
     members = list(
-        dues._members_with_dues(branch, year)  # the year's base and the transfer-in date, as subqueries
+        dues.members_with_dues(branch, year)  # the year's base and the transfer-in date, as subqueries
         .filter(joined_on__lte=end)
         .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gte=start))
         .select_related("party_group")
@@ -488,7 +488,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
     last_due = arrears.last_month
     dues_rows = []
     for m in members:
-        fen, note = dues._expected_amount(m, year)
+        fen, note = dues.expected_amount(m, year)
         if fen == 0:
             note = "经批准免交"
         cells = _dues_cells(m, fen, payments[m.pk], year, last_due, arrears.tracking_from)

@@ -13,7 +13,7 @@ from assessment.models import Assessment, Period, RubricVersion
 from branches.errors import DomainError, StaleEditError
 from branches.models import Member, MemberStatus, Position, Standing
 from ledgers import development as dev
-from ledgers import development_corrections as fixes
+from ledgers.development import corrections as fixes
 from ledgers.models import DevCorrection, DevStage, DevStep, StudyPlan
 from tests.factories import make_term
 from tests.ledgers.test_development import (

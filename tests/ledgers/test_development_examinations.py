@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from branches.errors import DomainError
 from ledgers import development as dev
-from ledgers import development_corrections as fixes
+from ledgers.development import corrections as fixes
 from ledgers.models import ActivistExamination, DevStep
 from ledgers.selectors import due_now
 from tests.ledgers.test_development import TODAY, D, new_applicant, record, walk

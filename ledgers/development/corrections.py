@@ -32,9 +32,11 @@ from branches.errors import DomainError, StaleEditError
 from branches.models import CommitteeSeat, Member, MemberStatus, Standing
 from branches.permissions import Action
 
-from . import development as dev
-from .models import Applicant, CorrectionKind, DevCorrection, DevStage, DevStep
-from .services import is_frozen
+from ..models import Applicant, CorrectionKind, DevCorrection, DevStage, DevStep
+from ..services import is_frozen
+from .recording import attach_material, full_clean_step, prepare_material
+from .rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
+from .steps import STAGE_ORDER, STEP, STOP_CODE, TRANSITIONS, age_on, fmt_day, min_age, require, today
 
 KEEP = object()  # a keyword left at KEEP keeps the step's current value
 
@@ -50,9 +52,9 @@ TRAINING_BREAK = "集中培训时间"
 
 
 def step_label(code: int) -> str:
-    if code == dev.STOP_CODE:
+    if code == STOP_CODE:
         return "终止培养"
-    return f"第{code}步“{dev.STEP[code].name}”" if code in dev.STEP else f"第{code}步"
+    return f"第{code}步“{STEP[code].name}”" if code in STEP else f"第{code}步"
 
 
 def split_training_note(note: str):
@@ -75,7 +77,7 @@ def _check_not_frozen(a: Applicant, *days):
     for day in sorted(set(days)):
         if step_is_frozen(a.branch_id, day):
             raise DomainError(
-                f"{dev._fmt(day)} 所在考核期的自评已报送，本支部该期间的发展党员记录已锁定，不能更正或撤回。"
+                f"{fmt_day(day)} 所在考核期的自评已报送，本支部该期间的发展党员记录已锁定，不能更正或撤回。"
                 "如确需更正，请联系上级党委退回自评后再办理。"
             )
 
@@ -118,14 +120,14 @@ def _text(v) -> str:
     if v is None:
         return ""
     if isinstance(v, datetime.date):
-        return dev._fmt(v)
+        return fmt_day(v)
     return str(v)
 
 
 def _labels(code: int) -> dict:
-    if code == dev.STOP_CODE:
+    if code == STOP_CODE:
         return {"done_on": "终止日期", "note": "终止培养原因"}
-    step = dev.STEP[code]
+    step = STEP[code]
     out = {"done_on": "日期"}
     if step.people_label:
         out["people"] = step.people_label
@@ -160,22 +162,22 @@ def _training_breaks_of(row: DevStep) -> list[str]:
     days, hours, _ = split_training_note(row.note)
     if days is None:  # not written by step_record: keep what was found then
         return [b for b in row.rule_breaks.splitlines() if b.startswith(TRAINING_BREAK)]
-    return dev.training_breaks(days, hours)
+    return training_breaks(days, hours)
 
 
 def recheck_from(rows: list[DevStep], first: DevStep) -> dict[int, list[str]]:
     """The breaks of ``first`` and of every step recorded after it, checked as ``step_record`` does:
     each against the steps recorded before it (in id order), with today's rules."""
-    rules = dev.active_rules()
+    rules = active_rules()
     seen: dict[int, datetime.date] = {}
     out = {}
     for r in sorted(rows, key=lambda r: r.pk):
-        if r.code == dev.STOP_CODE:
+        if r.code == STOP_CODE:
             continue
         if r.pk >= first.pk:
             out[r.pk] = (
-                dev.order_breaks_for(r.code, r.done_on, seen)
-                + dev.rule_breaks_for(r.code, r.done_on, seen, rules)
+                order_breaks_for(r.code, r.done_on, seen)
+                + rule_breaks_for(r.code, r.done_on, seen, rules)
                 + _training_breaks_of(r)
             )
         seen[r.code] = r.done_on
@@ -184,27 +186,27 @@ def recheck_from(rows: list[DevStep], first: DevStep) -> dict[int, list[str]]:
 
 def _check_dates(a: Applicant, s: DevStep, rows: list[DevStep]):
     dates = {r.code: r.done_on for r in rows}
-    if s.done_on > dev._today():
+    if s.done_on > today():
         raise DomainError("日期不能晚于今天。", field="done_on")
     if s.code == 1:
-        if s.done_on <= a.birth_date or dev.age_on(a.birth_date, s.done_on) < dev.min_age():
-            raise DomainError(f"递交入党申请书时应年满{dev.min_age()}周岁，请核对日期。", field="done_on")
+        if s.done_on <= a.birth_date or age_on(a.birth_date, s.done_on) < min_age():
+            raise DomainError(f"递交入党申请书时应年满{min_age()}周岁，请核对日期。", field="done_on")
         later = [(d, c) for c, d in dates.items() if c != 1 and d < s.done_on]
         if later:
             d, c = min(later)
-            raise DomainError(f"递交入党申请书日期不能晚于{step_label(c)}的日期（{dev._fmt(d)}）。", field="done_on")
+            raise DomainError(f"递交入党申请书日期不能晚于{step_label(c)}的日期（{fmt_day(d)}）。", field="done_on")
     elif 1 in dates and s.done_on < dates[1]:
-        raise DomainError(f"日期不能早于递交入党申请书的日期（{dev._fmt(dates[1])}）。", field="done_on")
+        raise DomainError(f"日期不能早于递交入党申请书的日期（{fmt_day(dates[1])}）。", field="done_on")
     exams = a.examinations.values_list("examined_on", flat=True).order_by("examined_on")
     if s.code == 3 and exams.filter(examined_on__lt=s.done_on).exists():
         raise DomainError(
-            f"已有早于该日期的入党积极分子考察记录（{dev._fmt(exams.first())}），"
+            f"已有早于该日期的入党积极分子考察记录（{fmt_day(exams.first())}），"
             "确定为入党积极分子的日期不能晚于考察日期。",
             field="done_on",
         )
     if s.code == 7 and exams.filter(examined_on__gt=s.done_on).exists():
         raise DomainError(
-            f"已有晚于该日期的入党积极分子考察记录（{dev._fmt(exams.last())}），确定为发展对象的日期不能早于考察日期。",
+            f"已有晚于该日期的入党积极分子考察记录（{fmt_day(exams.last())}），确定为发展对象的日期不能早于考察日期。",
             field="done_on",
         )
 
@@ -228,15 +230,15 @@ def _sync_roster_date(actor, a: Applicant, code: int, old: datetime.date, new: d
     if code == 17:
         if m.joined_on != old:
             raise DomainError(
-                f"党员名册中的入党日期（{dev._fmt(m.joined_on)}）与第17步日期（{dev._fmt(old)}）不一致，"
+                f"党员名册中的入党日期（{fmt_day(m.joined_on)}）与第17步日期（{fmt_day(old)}）不一致，"
                 "名册已另行修改，请先在党员名册中核对。"
             )
         roster.member_update(actor=actor, member=m, version=None, joined_on=new)
     else:
         if m.status != MemberStatus.FULL or m.full_member_on != old:
             raise DomainError(
-                f"党员名册中的转正日期（{dev._fmt(m.full_member_on) if m.full_member_on else '未填'}）"
-                f"与第24步日期（{dev._fmt(old)}）不一致，名册已另行修改，请先在党员名册中核对。"
+                f"党员名册中的转正日期（{fmt_day(m.full_member_on) if m.full_member_on else '未填'}）"
+                f"与第24步日期（{fmt_day(old)}）不一致，名册已另行修改，请先在党员名册中核对。"
             )
         roster.member_update(actor=actor, member=m, version=None, full_member_on=new)
 
@@ -266,7 +268,7 @@ def _revert_admission(actor, a: Applicant, s: DevStep, reason: str):
         raise DomainError("党员名册中该同志已是正式党员，不能撤回接收预备党员的审批。")
     if m.joined_on != s.done_on:
         raise DomainError(
-            f"党员名册中的入党日期（{dev._fmt(m.joined_on)}）已另行修改，与第17步日期不一致，不能自动撤回，"
+            f"党员名册中的入党日期（{fmt_day(m.joined_on)}）已另行修改，与第17步日期不一致，不能自动撤回，"
             "请先在党员名册中核对。"
         )
     used = member_dependents(m)
@@ -318,16 +320,16 @@ def step_correct(
     The time rules run again; a break needs an exception reason. Steps 17 and 24 move the
     roster's dates with them.
     """
-    dev._require(actor, Action.EDIT, step.applicant.branch)
+    require(actor, Action.EDIT, step.applicant.branch)
     reason = _reason(reason)
-    stored = dev.prepare_material(material)
+    stored = prepare_material(material)
     with transaction.atomic():
         a, s = _locked(step.applicant_id, step.pk, version, lock=_lock_row, after_read=_after_read)
         old = _snapshot(s)
         old_day = s.done_on
         if done_on is not KEEP:
             s.done_on = done_on
-        if s.code == dev.STOP_CODE:
+        if s.code == STOP_CODE:
             if note is not KEEP:
                 s.note = (note or "").strip()
             if not s.note:
@@ -339,14 +341,14 @@ def step_correct(
         _check_dates(a, s, rows)
         changes = []
         others = []
-        if s.code != dev.STOP_CODE:
+        if s.code != STOP_CODE:
             others, changes = _apply_breaks(s, rows)
         if stored:
-            dev._attach(s, stored)
+            attach_material(s, stored)
         changes = _diff(s.code, old, _snapshot(s)) + changes
         if not changes:
             raise DomainError("没有修改任何内容。")
-        dev._full_clean_step(s)
+        full_clean_step(s)
         _sync_roster_date(actor, a, s.code, old_day, s.done_on)
         for r in [s, *others]:
             r.version += 1
@@ -363,7 +365,7 @@ def step_correct(
 
 
 def _apply_fields(s: DevStep, people, note, votes, training_days, training_hours, exception_reason):
-    definition = dev.STEP[s.code]
+    definition = STEP[s.code]
     if people is not KEEP and definition.people_label:
         s.people = (people or "").strip()
     if definition.people_required and not s.people:
@@ -378,7 +380,7 @@ def _apply_fields(s: DevStep, people, note, votes, training_days, training_hours
     elif note is not KEEP:
         s.note = (note or "").strip()
     if votes is not KEEP:
-        for k, v in dev.check_votes(s.code, votes or {}).items():
+        for k, v in check_votes(s.code, votes or {}).items():
             setattr(s, k, v)
     if exception_reason is not KEEP:
         s.exception_reason = (exception_reason or "").strip()[:300]
@@ -424,7 +426,7 @@ def later_steps(step: DevStep) -> list[DevStep]:
 
 def step_withdraw(*, actor, step: DevStep, version, reason: str) -> Applicant:
     """Withdraw the step recorded last (a mistaken entry), with a reason; the stage and roster follow."""
-    dev._require(actor, Action.EDIT, step.applicant.branch)
+    require(actor, Action.EDIT, step.applicant.branch)
     reason = _reason(reason)
     with transaction.atomic():
         a, s = _locked(step.applicant_id, step.pk, version)
@@ -443,7 +445,7 @@ def step_withdraw(*, actor, step: DevStep, version, reason: str) -> Applicant:
             _revert_admission(actor, a, s, reason)
         elif s.code == 24:
             _revert_full(actor, a, s)
-        elif s.code == dev.STOP_CODE:
+        elif s.code == STOP_CODE:
             again = Applicant.objects.filter(id_number=a.id_number).exclude(stage=DevStage.STOPPED).exclude(pk=a.pk)
             if again.exists() or Member.objects.filter(id_number=a.id_number).exists():
                 raise DomainError("该同志终止培养后已重新登记入党申请或已在党员名册中，不能撤回终止培养。")
@@ -464,11 +466,11 @@ def step_withdraw(*, actor, step: DevStep, version, reason: str) -> Applicant:
 
 def stage_from(codes) -> str:
     codes = set(codes)
-    if dev.STOP_CODE in codes:
+    if STOP_CODE in codes:
         return DevStage.STOPPED
     stage = DevStage.APPLICANT
-    for code, to in dev.TRANSITIONS.items():
-        if code in codes and dev.STAGE_ORDER.index(to) > dev.STAGE_ORDER.index(stage):
+    for code, to in TRANSITIONS.items():
+        if code in codes and STAGE_ORDER.index(to) > STAGE_ORDER.index(stage):
             stage = to
     return stage
 
