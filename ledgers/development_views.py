@@ -23,7 +23,7 @@ from branches.permissions import Action, can
 
 from . import development as dev
 from .development import corrections as fixes
-from .models import DevelopmentPlan, DevStage
+from .models import ActivistExamination, DevelopmentPlan, DevStage
 
 # ---------------------------------------------------------------- forms (parse input only)
 
@@ -476,6 +476,39 @@ def dev_examination_new(request, pk):
             "form": form,
             "title": f"入党积极分子考察：{a.name}",
             "intro": f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
+            "back": reverse("dev_applicant", args=[a.pk]),
+        },
+    )
+
+
+class ExaminationWithdrawForm(forms.Form):
+    reason = _reason_field("撤销理由")
+
+
+@login_required
+def dev_examination_withdraw(request, pk):
+    """Withdraw an examination recorded by mistake; it stays listed as 已撤销 with the reason."""
+    exam = ActivistExamination.objects.filter(pk=pk).first()
+    if exam is None:
+        raise Http404
+    a = dev.get_applicant_for_user(request.user, exam.applicant_id, Action.EDIT)
+    form = ExaminationWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dev.examination_withdraw(actor=request.user, examination=exam, reason=form.cleaned_data["reason"])
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            messages.success(request, "已撤销该考察记录，撤销理由已保留。")
+            return redirect("dev_applicant", pk=a.pk)
+    return render(
+        request,
+        "ledgers/dev_form.html",
+        {
+            "branch": a.branch,
+            "form": form,
+            "title": f"撤销考察记录：{a.name} · {exam.examined_on:%Y-%m-%d}",
+            "intro": "用于撤销误录的考察记录；原内容、撤销人、时间和理由保留，并在该同志的页面列出。",
             "back": reverse("dev_applicant", args=[a.pk]),
         },
     )

@@ -30,6 +30,7 @@ from .examinations import (
     examination_due_on,
     examination_record,
     examination_status,
+    examination_withdraw,
     overdue_examination_count,
 )
 from .plans import (
@@ -96,6 +97,7 @@ __all__ = [
     "ExaminationDue",
     "examination_due_on",
     "examination_record",
+    "examination_withdraw",
     "examination_status",
     "overdue_examination_count",
     "COLLEGE_OR_ABOVE",

@@ -56,6 +56,23 @@ def examination_record(
     return exam
 
 
+def examination_withdraw(*, actor, examination: ActivistExamination, reason: str) -> None:
+    """Remove an examination recorded by mistake (wrong person, wrong date). The row, who
+    removed it, when and why stay in its history and are listed on the person's page."""
+    require(actor, Action.EDIT, examination.applicant.branch)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写撤销理由。", field="reason")
+    with transaction.atomic():
+        Applicant.objects.select_for_update(of=("self",)).get(pk=examination.applicant_id)
+        exam = ActivistExamination.objects.filter(pk=examination.pk).first()
+        if exam is None:
+            raise DomainError("该考察记录已被撤销。")
+        exam._history_user = actor
+        exam._change_reason = reason[:100]
+        exam.delete()
+
+
 def examination_due_on(activist_on: datetime.date, examined: list) -> datetime.date:
     """When the next examination is due: 6 months after the last one, or after becoming an activist."""
     return months_after(max(examined, default=activist_on), examination_months())

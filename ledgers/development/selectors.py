@@ -11,7 +11,7 @@ from django.http import Http404
 from branches.models import Member, MemberStatus, Standing
 from branches.permissions import Action, can
 
-from ..models import Applicant, DevRule, DevStage, DevStep
+from ..models import ActivistExamination, Applicant, DevRule, DevStage, DevStep
 from .examinations import examination_row
 from .rules import active_rules
 from .steps import IN_PROGRESS, LAST_CODE, STAGE_STEPS, STAGES, STEP, STEPS, STOP_CODE, Step, fmt_day, today
@@ -159,7 +159,7 @@ class TimelineItem:
 
 def applicant_page(applicant: Applicant, *, on: datetime.date | None = None) -> dict:
     """The 25-step timeline of one person, grouped by stage, with what is due next and the
-    activist examinations (three queries)."""
+    activist examinations, including the ones withdrawn (four queries)."""
     on = on or today()
     rows = list(applicant.steps.select_related("recorded_by").order_by("code"))
     by_code = {r.code: r for r in rows}
@@ -170,6 +170,11 @@ def applicant_page(applicant: Applicant, *, on: datetime.date | None = None) -> 
     finished = applicant.stage == DevStage.STOPPED or LAST_CODE in dates
     nxt = None if finished else next_code(dates)
     exams = list(applicant.examinations.select_related("recorded_by"))
+    withdrawn = list(
+        ActivistExamination.history.filter(applicant_id=applicant.pk, history_type="-")
+        .select_related("history_user")
+        .order_by("history_date")
+    )
     exam_due = None
     if applicant.stage == DevStage.ACTIVIST and 3 in dates:
         exam_due = examination_row(applicant, dates[3], [e.examined_on for e in exams] + [dates.get(6)], on)
@@ -183,6 +188,7 @@ def applicant_page(applicant: Applicant, *, on: datetime.date | None = None) -> 
         "rules": rules,
         "latest_step_id": max((r.pk for r in rows), default=None),
         "examinations": exams,
+        "withdrawn_examinations": withdrawn,
         "exam_due": exam_due,
         "can_examine": 3 in dates and applicant.stage != DevStage.STOPPED,
     }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("development/applicant/<int:pk>/step/<int:code>/correct/", views.dev_step_correct, name="dev_step_correct"),
     path("development/applicant/<int:pk>/step/<int:code>/withdraw/", views.dev_step_withdraw, name="dev_step_withdraw"),
     path("development/applicant/<int:pk>/examination/new/", views.dev_examination_new, name="dev_examination_new"),
+    path("development/examination/<int:pk>/withdraw/", views.dev_examination_withdraw, name="dev_examination_withdraw"),
     path("development/applicant/<int:pk>/stop/", views.dev_stop, name="dev_stop"),
     path("development/material/<int:pk>/", views.dev_material, name="dev_material"),
 ]

@@ -209,3 +209,38 @@ def test_examination_page_refuses_roles_and_other_branches(client, secretary, re
     assert client.get(url).status_code == 404
     assert client.get(reverse("dev_examination_new", args=[999999])).status_code == 404
     assert not ActivistExamination.objects.exists()
+
+
+# ---------------------------------------------------------------- withdrawing one recorded by mistake
+
+
+def test_withdraw_an_examination_keeps_it_listed_with_the_reason(client, secretary, branch):
+    a = activist(secretary, branch, date(2023, 1, 15))
+    wrong = examine(secretary, a, date(2023, 7, 10))
+    assert status(branch, date(2023, 12, 1))[a.pk].due_on == date(2024, 1, 10)
+    client.force_login(secretary)
+    url = reverse("dev_examination_withdraw", args=[wrong.pk])
+    assert "撤销" in client.get(reverse("dev_applicant", args=[a.pk])).content.decode()
+    response = client.post(url, {"reason": ""})  # no reason: refused, nothing removed
+    assert response.status_code == 200 and ActivistExamination.objects.filter(pk=wrong.pk).exists()
+    assert client.post(url, {"reason": "录错了人，应为另一名积极分子"}).status_code == 302
+    assert not ActivistExamination.objects.filter(pk=wrong.pk).exists()
+    assert status(branch, date(2023, 12, 1))[a.pk].overdue  # the clock runs from step 3 again
+    [gone] = ActivistExamination.history.filter(id=wrong.pk, history_type="-")
+    assert gone.history_user == secretary and gone.history_change_reason == "录错了人，应为另一名积极分子"
+    html = client.get(reverse("dev_applicant", args=[a.pk])).content.decode()
+    assert "已撤销的考察记录" in html and "录错了人" in html
+    with pytest.raises(DomainError, match="已被撤销"):
+        dev.examination_withdraw(actor=secretary, examination=wrong, reason="再撤一次")
+
+
+def test_withdraw_is_scoped_to_the_branch(client, secretary, other_secretary, branch, reviewer):
+    a = activist(secretary, branch, date(2023, 1, 15))
+    exam = examine(secretary, a, date(2023, 7, 10))
+    url = reverse("dev_examination_withdraw", args=[exam.pk])
+    for user in (other_secretary, reviewer):  # another branch; a reviewer may read but not change
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reason": "试图撤销"}).status_code == 404
+    assert ActivistExamination.objects.filter(pk=exam.pk).exists()
+    assert client.get(reverse("dev_examination_withdraw", args=[999999])).status_code == 404
