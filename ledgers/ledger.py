@@ -12,11 +12,10 @@ import io
 from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Activity, ActivityType, Attendance, AttendanceStatus, Photo
-from .pdfs import cached_pdf, photo_uri, render_pdf, store_pdf, stored_pdf
+from .pdfs import LedgerNames, cached_pdf, ledger_html, render_pdf, store_pdf, stored_pdf
 
 TITLE = "党组织生活台账"
 NAME_SEP = "、"
@@ -94,7 +93,9 @@ class SummaryRow:
 
 
 @dataclass
-class LifeLedger:
+class LifeLedger(LedgerNames):
+    KIND = TITLE
+
     branch: object
     year: int
     parent_name: str
@@ -102,13 +103,6 @@ class LifeLedger:
     summary: list[SummaryRow]
     total: SummaryRow
     generated_at: datetime.datetime
-
-    @property
-    def title(self) -> str:
-        return f"{self.branch.name}{self.year}年{TITLE}"
-
-    def filename(self, ext: str) -> str:
-        return f"{self.branch.name}-{self.year}年{TITLE}.{ext}"
 
 
 def _summary(entries) -> tuple[list[SummaryRow], SummaryRow]:
@@ -179,14 +173,7 @@ PDF_KIND = "life"
 
 
 def ledger_html_for_pdf(ledger: LifeLedger) -> str:
-    from .fonts import font_family_css, pdf_font_css
-
-    for e in ledger.entries:
-        e.photo_uris = [uri for uri in (photo_uri(p) for p in e.photos) if uri]
-    return render_to_string(
-        "ledgers/ledger_pdf.html",
-        {"ledger": ledger, "kind": TITLE, "font_css": pdf_font_css(), "font_family": font_family_css()},
-    )
+    return ledger_html("ledgers/ledger_pdf.html", ledger)
 
 
 def ledger_pdf(branch, year: int, *, ledger: LifeLedger | None = None, cached: bool = False) -> bytes:
@@ -217,7 +204,7 @@ XLSX_COLUMNS = [
 SUMMARY_COLUMNS = [("类型", 22), ("开展次数", 10), ("到会人数符合要求", 16), ("有照片", 10), ("两项均符合", 12)]
 
 
-def _xlsx_text(ws, value):
+def xlsx_text(ws, value):
     """A text cell: no control characters (openpyxl refuses them), never a formula."""
     from openpyxl.cell import Cell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -229,7 +216,7 @@ def _xlsx_text(ws, value):
     return cell
 
 
-def _xlsx_header(ws, columns, title):
+def xlsx_header(ws, columns, title):
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -254,19 +241,19 @@ def ledger_xlsx(branch, year: int, *, ledger: LifeLedger | None = None) -> bytes
     wb.properties.title = ledger.title
     wb.properties.creator = "武进区党支部规范化建设平台"
     ws = wb.active
-    _xlsx_header(ws, XLSX_COLUMNS, "活动记录")
+    xlsx_header(ws, XLSX_COLUMNS, "活动记录")
     top = Alignment(vertical="top", wrap_text=True)
     for e in ledger.entries:
         a = e.activity
         is_life = a.type == ActivityType.LIFE
         ws.append([
-            e.number, _xlsx_text(ws, e.type_label), a.held_on, a.start_time, _xlsx_text(ws, a.place),
-            a.get_form_display(), _xlsx_text(ws, a.host), _xlsx_text(ws, a.recorder), _xlsx_text(ws, a.topic),
-            _xlsx_text(ws, e.lecturer_text), a.expected_count, a.present_count, a.leave_count, e.absent_count,
-            "是" if a.quorum_met else "否", a.photo_count, _xlsx_text(ws, e.present_text),
-            _xlsx_text(ws, e.leave_text), _xlsx_text(ws, e.absent_text), _xlsx_text(ws, a.content),
-            _xlsx_text(ws, a.decisions), _xlsx_text(ws, a.team_check if is_life else ""),
-            _xlsx_text(ws, a.personal_check if is_life else ""), e.filed_text if is_life else "",
+            e.number, xlsx_text(ws, e.type_label), a.held_on, a.start_time, xlsx_text(ws, a.place),
+            a.get_form_display(), xlsx_text(ws, a.host), xlsx_text(ws, a.recorder), xlsx_text(ws, a.topic),
+            xlsx_text(ws, e.lecturer_text), a.expected_count, a.present_count, a.leave_count, e.absent_count,
+            "是" if a.quorum_met else "否", a.photo_count, xlsx_text(ws, e.present_text),
+            xlsx_text(ws, e.leave_text), xlsx_text(ws, e.absent_text), xlsx_text(ws, a.content),
+            xlsx_text(ws, a.decisions), xlsx_text(ws, a.team_check if is_life else ""),
+            xlsx_text(ws, a.personal_check if is_life else ""), e.filed_text if is_life else "",
         ])  # fmt: skip
         row = ws.max_row
         for col in range(1, len(XLSX_COLUMNS) + 1):
@@ -277,7 +264,7 @@ def ledger_xlsx(branch, year: int, *, ledger: LifeLedger | None = None) -> bytes
         ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_COLUMNS))}{ws.max_row}"
 
     ws2 = wb.create_sheet()
-    _xlsx_header(ws2, SUMMARY_COLUMNS, "汇总")
+    xlsx_header(ws2, SUMMARY_COLUMNS, "汇总")
     for r in [*ledger.summary, ledger.total]:
         ws2.append([r.label, r.held, r.quorum_met, r.with_photos, r.complete])
     for cell in ws2[ws2.max_row]:

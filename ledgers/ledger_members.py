@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from branches.models import MemberStatus, MemberTransfer, Sanction, Standing
@@ -28,9 +27,9 @@ from branches.permissions import Action, can
 
 from . import development as dev
 from . import dues
-from .ledger import _xlsx_header, _xlsx_text, cn_date
+from .ledger import cn_date, xlsx_header, xlsx_text
 from .models import Applicant, DevStage, DuesBase, DuesGroup, DuesPayment, MemberRecord, RecordKind
-from .pdfs import render_pdf
+from .pdfs import LedgerNames, ledger_html, render_pdf
 
 TITLE = "党员信息台账"
 NAME_SEP = "、"
@@ -359,7 +358,9 @@ class TransferRow:
 
 
 @dataclass
-class MemberLedger:
+class MemberLedger(LedgerNames):
+    KIND = TITLE
+
     branch: object
     year: int
     parent_name: str
@@ -373,13 +374,6 @@ class MemberLedger:
     transfers: list[TransferRow]
     summary: list[tuple[str, str]]
     generated_at: datetime.datetime
-
-    @property
-    def title(self) -> str:
-        return f"{self.branch.name}{self.year}年{TITLE}"
-
-    def filename(self, ext: str) -> str:
-        return f"{self.branch.name}-{self.year}年{TITLE}.{ext}"
 
     @property
     def records_count(self) -> int:
@@ -533,18 +527,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
 
 
 def member_ledger_html_for_pdf(ledger: MemberLedger) -> str:
-    from .fonts import font_family_css, pdf_font_css
-
-    return render_to_string(
-        "ledgers/member_ledger_pdf.html",
-        {
-            "ledger": ledger,
-            "kind": TITLE,
-            "font_css": pdf_font_css(),
-            "font_family": font_family_css(),
-            "months": MONTHS,
-        },
-    )
+    return ledger_html("ledgers/member_ledger_pdf.html", ledger, months=MONTHS)
 
 
 def member_ledger_pdf(branch, year: int, *, user, ledger: MemberLedger | None = None) -> bytes:
@@ -616,44 +599,44 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
     wb.properties.creator = "武进区党支部规范化建设平台"
 
     ws = wb.active
-    _xlsx_header(ws, ROSTER_COLUMNS, "党员基本情况登记表")
+    xlsx_header(ws, ROSTER_COLUMNS, "党员基本情况登记表")
     for r in ledger.roster:
         m = r.member
         ws.append([
-            r.number, _xlsx_text(ws, m.name), m.get_gender_display(), m.birth_date, _xlsx_text(ws, m.ethnicity),
+            r.number, xlsx_text(ws, m.name), m.get_gender_display(), m.birth_date, xlsx_text(ws, m.ethnicity),
             m.get_education_display(), m.get_occupation_display(), m.joined_on, m.full_member_on, r.status_label,
-            _xlsx_text(ws, r.group_name), r.id_text, _xlsx_text(ws, r.flags_text),
+            xlsx_text(ws, r.group_name), r.id_text, xlsx_text(ws, r.flags_text),
         ])  # fmt: skip
         xlsx_align_row(ws, len(ROSTER_COLUMNS), date_cols=(4, 8, 9))
     _autofilter(ws, len(ROSTER_COLUMNS))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, RECORD_COLUMNS, "党员信息记录")
+    xlsx_header(ws, RECORD_COLUMNS, "党员信息记录")
     for s in ledger.record_sections:
         for rec in s.records:
             ws.append([
-                s.label, rec.occurred_on, _xlsx_text(ws, rec.member.name), _xlsx_text(ws, rec.title),
-                _xlsx_text(ws, rec.detail), _money(rec.amount_fen), _xlsx_text(ws, rec.by_whom),
+                s.label, rec.occurred_on, xlsx_text(ws, rec.member.name), xlsx_text(ws, rec.title),
+                xlsx_text(ws, rec.detail), _money(rec.amount_fen), xlsx_text(ws, rec.by_whom),
             ])  # fmt: skip
             xlsx_align_row(ws, len(RECORD_COLUMNS), date_cols=(2,))
     _autofilter(ws, len(RECORD_COLUMNS))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, SANCTION_COLUMNS, "党纪处分")
+    xlsx_header(ws, SANCTION_COLUMNS, "党纪处分")
     for row in ledger.sanctions:
         s = row.sanction
         ws.append([
-            _xlsx_text(ws, s.member.name), s.get_kind_display(), s.imposed_on, s.effective_until,
-            _xlsx_text(ws, s.reason), _xlsx_text(ws, s.decided_by), row.note,
+            xlsx_text(ws, s.member.name), s.get_kind_display(), s.imposed_on, s.effective_until,
+            xlsx_text(ws, s.reason), xlsx_text(ws, s.decided_by), row.note,
         ])  # fmt: skip
         xlsx_align_row(ws, len(SANCTION_COLUMNS), date_cols=(3, 4))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, DUES_COLUMNS, "党费交纳")
+    xlsx_header(ws, DUES_COLUMNS, "党费交纳")
     for r in ledger.dues.rows:
         a = r.arrears
         ws.append([
-            _xlsx_text(ws, r.member.name), r.group_label, _money(r.expected_fen), _xlsx_text(ws, r.base_text),
+            xlsx_text(ws, r.member.name), r.group_label, _money(r.expected_fen), xlsx_text(ws, r.base_text),
             *[_money(c.payment.amount_fen) if c.payment else c.text for c in r.cells],
             r.paid_months, _money(r.paid_fen), r.unpaid_months, a.run if a else 0, a.flag_text if a else "",
         ])  # fmt: skip
@@ -663,42 +646,42 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
         cell.font = Font(bold=True)
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, DEV_COLUMNS, "发展党员")
+    xlsx_header(ws, DEV_COLUMNS, "发展党员")
     for g in ledger.development:
         for r in g.rows:
             a = r.applicant
             ws.append([
-                g.label, _xlsx_text(ws, a.name), a.get_gender_display(), a.birth_date, a.get_education_display(),
-                a.get_occupation_display(), *[d for _, d in r.key_dates], _xlsx_text(ws, r.steps_text),
+                g.label, xlsx_text(ws, a.name), a.get_gender_display(), a.birth_date, a.get_education_display(),
+                a.get_occupation_display(), *[d for _, d in r.key_dates], xlsx_text(ws, r.steps_text),
             ])  # fmt: skip
             xlsx_align_row(ws, len(DEV_COLUMNS), date_cols=(4, 7, 8, 9, 10, 11))
     _autofilter(ws, len(DEV_COLUMNS))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, CARE_COLUMNS, "老党员和困难党员")
+    xlsx_header(ws, CARE_COLUMNS, "老党员和困难党员")
     for c in ledger.care:
         rows = c.records or [None]
         for rec in rows:
             ws.append([
-                _xlsx_text(ws, c.member.name), _xlsx_text(ws, c.reasons_text),
-                *([rec.occurred_on, rec.get_kind_display(), _xlsx_text(ws, rec.title), _xlsx_text(ws, rec.detail),
-                   _money(rec.amount_fen), _xlsx_text(ws, rec.by_whom)] if rec else [None, "本年无帮扶、走访记录"]),
+                xlsx_text(ws, c.member.name), xlsx_text(ws, c.reasons_text),
+                *([rec.occurred_on, rec.get_kind_display(), xlsx_text(ws, rec.title), xlsx_text(ws, rec.detail),
+                   _money(rec.amount_fen), xlsx_text(ws, rec.by_whom)] if rec else [None, "本年无帮扶、走访记录"]),
             ])  # fmt: skip
             xlsx_align_row(ws, len(CARE_COLUMNS), date_cols=(3,))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, TRANSFER_COLUMNS, "组织关系接转")
+    xlsx_header(ws, TRANSFER_COLUMNS, "组织关系接转")
     for t in ledger.transfers:
         ws.append([
-            t.transfer.occurred_on, _xlsx_text(ws, t.transfer.member.name), t.direction_label,
-            _xlsx_text(ws, t.counterpart), _xlsx_text(ws, t.transfer.note),
+            t.transfer.occurred_on, xlsx_text(ws, t.transfer.member.name), t.direction_label,
+            xlsx_text(ws, t.counterpart), xlsx_text(ws, t.transfer.note),
         ])  # fmt: skip
         xlsx_align_row(ws, len(TRANSFER_COLUMNS), date_cols=(1,))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, [("项目", 18), ("情况", 100)], "汇总")
-    ws.append(["党组织名称", _xlsx_text(ws, ledger.branch.name)])
-    ws.append(["上级党组织", _xlsx_text(ws, ledger.parent_name)])
+    xlsx_header(ws, [("项目", 18), ("情况", 100)], "汇总")
+    ws.append(["党组织名称", xlsx_text(ws, ledger.branch.name)])
+    ws.append(["上级党组织", xlsx_text(ws, ledger.parent_name)])
     ws.append(["年度", f"{ledger.year}年"])
     for label, value in ledger.summary:
         ws.append([label, value])

@@ -14,13 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .ledger import _xlsx_header, _xlsx_text, cn_date
+from .ledger import cn_date, xlsx_header, xlsx_text
 from .ledger_members import parent_name, xlsx_align_row, year_bounds
 from .models import Activity, ActivityType, Escalation, EscalationStatus, Photo, Plan, PlanKind, ServiceSystem
-from .pdfs import cached_pdf, photo_uri, render_pdf
+from .pdfs import LedgerNames, cached_pdf, ledger_html, render_pdf
 
 TITLE = "联系服务群众台账"
 MONTH_STATES = {
@@ -76,7 +75,9 @@ def month_state(branch, year: int, month: int, held: bool, on: datetime.date) ->
 
 
 @dataclass
-class ServiceLedger:
+class ServiceLedger(LedgerNames):
+    KIND = TITLE
+
     branch: object
     year: int
     parent_name: str
@@ -86,13 +87,6 @@ class ServiceLedger:
     entries: list[ServiceEntry]
     escalations: list[Escalation]
     generated_at: datetime.datetime
-
-    @property
-    def title(self) -> str:
-        return f"{self.branch.name}{self.year}年{TITLE}"
-
-    def filename(self, ext: str) -> str:
-        return f"{self.branch.name}-{self.year}年{TITLE}.{ext}"
 
     @property
     def system_label(self) -> str:
@@ -192,14 +186,7 @@ def service_ledger(branch, year: int, *, on: datetime.date | None = None) -> Ser
 
 
 def service_ledger_html_for_pdf(ledger: ServiceLedger) -> str:
-    from .fonts import font_family_css, pdf_font_css
-
-    for e in ledger.entries:
-        e.photo_uris = [uri for uri in (photo_uri(p) for p in e.photos) if uri]
-    return render_to_string(
-        "ledgers/service_ledger_pdf.html",
-        {"ledger": ledger, "kind": TITLE, "font_css": pdf_font_css(), "font_family": font_family_css()},
-    )
+    return ledger_html("ledgers/service_ledger_pdf.html", ledger)
 
 
 def service_ledger_pdf(branch, year: int, *, ledger: ServiceLedger | None = None, cached: bool = False) -> bytes:
@@ -227,7 +214,7 @@ def service_ledger_xlsx(branch, year: int, *, ledger: ServiceLedger | None = Non
     wb.properties.creator = "武进区党支部规范化建设平台"
 
     ws = wb.active
-    _xlsx_header(ws, [("项目", 18), ("内容", 100)], "服务制度和计划")
+    xlsx_header(ws, [("项目", 18), ("内容", 100)], "服务制度和计划")
     s = ledger.system
     rows = [
         ("党组织名称", ledger.branch.name),
@@ -241,36 +228,36 @@ def service_ledger_xlsx(branch, year: int, *, ledger: ServiceLedger | None = Non
         *ledger.summary,
     ]
     for label, value in rows:
-        ws.append([label, value if isinstance(value, datetime.date) else _xlsx_text(ws, value)])
+        ws.append([label, value if isinstance(value, datetime.date) else xlsx_text(ws, value)])
         xlsx_align_row(ws, 2, date_cols=(2,))
     ws.append([])
     ws.append([f"{ledger.title}（根据平台联系服务群众记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"])
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, MONTH_COLUMNS, "月度举措")
+    xlsx_header(ws, MONTH_COLUMNS, "月度举措")
     for m in ledger.months:
         topics = "；".join(e.activity.topic for e in m.entries)
-        ws.append([f"{m.month}月", m.state_label, len(m.entries), m.participants, _xlsx_text(ws, topics)])
+        ws.append([f"{m.month}月", m.state_label, len(m.entries), m.participants, xlsx_text(ws, topics)])
         xlsx_align_row(ws, len(MONTH_COLUMNS))
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, ACTIVITY_COLUMNS, "活动记录")
+    xlsx_header(ws, ACTIVITY_COLUMNS, "活动记录")
     for e in ledger.entries:
         a = e.activity
         ws.append([
-            e.number, f"{a.held_on.month}月", a.held_on, a.start_time, _xlsx_text(ws, a.place), a.get_form_display(),
-            _xlsx_text(ws, a.host), _xlsx_text(ws, a.topic), a.present_count, _xlsx_text(ws, a.content),
-            _xlsx_text(ws, a.decisions), len(e.photos),
+            e.number, f"{a.held_on.month}月", a.held_on, a.start_time, xlsx_text(ws, a.place), a.get_form_display(),
+            xlsx_text(ws, a.host), xlsx_text(ws, a.topic), a.present_count, xlsx_text(ws, a.content),
+            xlsx_text(ws, a.decisions), len(e.photos),
         ])  # fmt: skip
         xlsx_align_row(ws, len(ACTIVITY_COLUMNS), date_cols=(3,))
         ws.cell(row=ws.max_row, column=4).number_format = "hh:mm"
 
     ws = wb.create_sheet()
-    _xlsx_header(ws, ESCALATION_COLUMNS, "问题上报")
+    xlsx_header(ws, ESCALATION_COLUMNS, "问题上报")
     for x in ledger.escalations:
         ws.append([
-            x.raised_on, _xlsx_text(ws, x.title), _xlsx_text(ws, x.description), x.get_status_display(),
-            _xlsx_text(ws, x.reply), x.replied_on, _xlsx_text(ws, str(x.replied_by) if x.replied_by else ""),
+            x.raised_on, xlsx_text(ws, x.title), xlsx_text(ws, x.description), x.get_status_display(),
+            xlsx_text(ws, x.reply), x.replied_on, xlsx_text(ws, str(x.replied_by) if x.replied_by else ""),
         ])  # fmt: skip
         xlsx_align_row(ws, len(ESCALATION_COLUMNS), date_cols=(1, 6))
     buf = io.BytesIO()

@@ -1,4 +1,11 @@
-"""党组织生活台账: web, PDF and Excel, generated from the records (the work is in ``ledger``)."""
+"""The three 台账 (党组织生活台账, 党员信息台账, 联系服务群众台账): a web page, a PDF and an
+Excel workbook each, generated from the records. The work is in ``ledger``,
+``ledger_members`` and ``ledger_service``; here every ledger gets the same access check
+(viewers of the branch), year check and download headers.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -10,10 +17,40 @@ from django.views.decorators.http import require_GET
 from branches.permissions import Action
 from branches.selectors import get_branch_for_user
 
-from . import ledger as ledgers
+from . import ledger as life
+from . import ledger_members, ledger_service
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2000
+YEARS_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class LedgerKind:
+    template: str
+    build: Callable  # (branch, year, user) -> the ledger
+    pdf: Callable  # (branch, year, user, ledger) -> bytes
+    xlsx: Callable  # (branch, year, user, ledger) -> bytes
+
+
+LIFE = LedgerKind(
+    "ledgers/ledger.html",
+    lambda b, y, u: life.life_ledger(b, y),
+    lambda b, y, u, led: life.ledger_pdf(b, y, ledger=led, cached=True),  # a stored book (ledgers.pdfs)
+    lambda b, y, u, led: life.ledger_xlsx(b, y, ledger=led),
+)
+MEMBERS = LedgerKind(
+    "ledgers/member_ledger.html",
+    lambda b, y, u: ledger_members.member_ledger(b, y, user=u),  # the user decides masked or full ID numbers
+    lambda b, y, u, led: ledger_members.member_ledger_pdf(b, y, user=u, ledger=led),
+    lambda b, y, u, led: ledger_members.member_ledger_xlsx(b, y, user=u, ledger=led),
+)
+SERVICE = LedgerKind(
+    "ledgers/service_ledger.html",
+    lambda b, y, u: ledger_service.service_ledger(b, y),
+    lambda b, y, u, led: ledger_service.service_ledger_pdf(b, y, ledger=led, cached=True),
+    lambda b, y, u, led: ledger_service.service_ledger_xlsx(b, y, ledger=led),
+)
 
 
 def _branch_and_year(request, pk, year):
@@ -31,30 +68,37 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def ledger_page(request, pk, year):
-    branch, year = _branch_and_year(request, pk, year)
-    this_year = timezone.localdate().year
-    return render(request, "ledgers/ledger.html", {
-        "ledger": ledgers.life_ledger(branch, year),
-        "years": range(this_year, max(FIRST_YEAR, this_year - 5) - 1, -1),
-    })  # fmt: skip
+def page_view(kind: LedgerKind):
+    @login_required
+    @require_GET
+    def view(request, pk, year):
+        branch, year = _branch_and_year(request, pk, year)
+        this_year = timezone.localdate().year
+        return render(request, kind.template, {
+            "ledger": kind.build(branch, year, request.user),
+            "years": range(this_year, max(FIRST_YEAR, this_year - YEARS_SHOWN + 1) - 1, -1),
+        })  # fmt: skip
+
+    return view
 
 
-@login_required
-@require_GET
-def ledger_pdf(request, pk, year):
-    branch, year = _branch_and_year(request, pk, year)
-    ledger = ledgers.life_ledger(branch, year)
-    content = ledgers.ledger_pdf(branch, year, ledger=ledger, cached=True)
-    return _download(content, "application/pdf", ledger.filename("pdf"))
+def download_view(kind: LedgerKind, fmt: str):
+    make, content_type = (kind.pdf, "application/pdf") if fmt == "pdf" else (kind.xlsx, XLSX)
+
+    @login_required
+    @require_GET
+    def view(request, pk, year):
+        branch, year = _branch_and_year(request, pk, year)
+        ledger = kind.build(branch, year, request.user)
+        return _download(make(branch, year, request.user, ledger), content_type, ledger.filename(fmt))
+
+    return view
 
 
-@login_required
-@require_GET
-def ledger_xlsx(request, pk, year):
-    branch, year = _branch_and_year(request, pk, year)
-    ledger = ledgers.life_ledger(branch, year)
-    content = ledgers.ledger_xlsx(branch, year, ledger=ledger)
-    return _download(content, XLSX, ledger.filename("xlsx"))
+ledger_page, ledger_pdf, ledger_xlsx = page_view(LIFE), download_view(LIFE, "pdf"), download_view(LIFE, "xlsx")
+member_ledger, member_ledger_pdf, member_ledger_xlsx = (
+    page_view(MEMBERS), download_view(MEMBERS, "pdf"), download_view(MEMBERS, "xlsx")
+)  # fmt: skip
+service_ledger, service_ledger_pdf, service_ledger_xlsx = (
+    page_view(SERVICE), download_view(SERVICE, "pdf"), download_view(SERVICE, "xlsx")
+)  # fmt: skip

@@ -62,6 +62,33 @@ def photo_uri(photo) -> str | None:
     return Path(private_storage.path(name)).resolve().as_uri()
 
 
+class LedgerNames:
+    """Title and download name of a ledger (a dataclass with ``branch`` and ``year``)."""
+
+    KIND = ""  # 党组织生活台账 …, set by each ledger
+
+    @property
+    def title(self) -> str:
+        return f"{self.branch.name}{self.year}年{self.KIND}"
+
+    def filename(self, ext: str) -> str:
+        return f"{self.branch.name}-{self.year}年{self.KIND}.{ext}"
+
+
+def ledger_html(template: str, ledger, **context) -> str:
+    """The HTML of a ledger PDF: ``template`` with the built font, the ledger's kind for the
+    page header, and the file:// address of each entry's photos."""
+    from django.template.loader import render_to_string
+
+    from .fonts import font_family_css, pdf_font_css
+
+    for e in getattr(ledger, "entries", ()):
+        if hasattr(e, "photos"):
+            e.photo_uris = [uri for uri in (photo_uri(p) for p in e.photos) if uri]
+    fonts = {"font_css": pdf_font_css(), "font_family": font_family_css()}
+    return render_to_string(template, {"ledger": ledger, "kind": ledger.KIND, **fonts, **context})
+
+
 def render_pdf(html: str) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledgers import ledger2_views as v
+from ledgers import ledger_views as v
 
 urlpatterns = [
     path("branch/<int:pk>/member-ledger/<int:year>/", v.member_ledger, name="member_ledger"),
