@@ -163,6 +163,25 @@ def _fail(form, err: DomainError):
     form.add_error(err.field if err.field in form.fields else None, err.message)
 
 
+def _form_page(request, form, act, *, done, branch, title, back, to=None, **extra):
+    """Every form page of this module (dev_form.html): on a valid POST call
+    ``act(cleaned_data)``; a refusal (DomainError) goes onto the form and what was typed is
+    kept; on success show ``done(result)`` (one message or several) and go to ``to(result)``,
+    else to ``back``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = act(form.cleaned_data)
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            said = done(result)
+            for message in [said] if isinstance(said, str) else said:
+                messages.success(request, message)
+            return redirect(to(result) if to else back)
+    context = {"branch": branch, "form": form, "title": title, "back": back, **extra}
+    return render(request, "ledgers/dev_form.html", context)
+
+
 def _year(request):
     this = timezone.localdate().year
     try:
@@ -209,33 +228,15 @@ def dev_applicant_new(request, pk):
     if not branch.is_active:
         raise Http404
     form = ApplicantCreateForm(request.POST or None, request.FILES or None, initial={"ethnicity": "汉族"})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            a = dev.applicant_create(
-                actor=request.user,
-                branch=branch,
-                applied_on=d["applied_on"],
-                note=d["note"],
-                material=d["material"],
-                **form.person_data(),
-            )
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, f"已登记入党申请人 {a.name}。")
-            return redirect("dev_applicant", pk=a.pk)
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "title": "登记入党申请人",
-            "intro": f"递交入党申请书时应年满{dev.min_age()}周岁。登记后即记录第1步“递交入党申请书”。",
-            "back": reverse("dev_list", args=[branch.pk]),
-        },
-    )
+    return _form_page(
+        request, form,
+        lambda d: dev.applicant_create(actor=request.user, branch=branch, applied_on=d["applied_on"], note=d["note"],
+                                       material=d["material"], **form.person_data()),
+        done=lambda a: f"已登记入党申请人 {a.name}。",
+        to=lambda a: reverse("dev_applicant", args=[a.pk]),
+        branch=branch, title="登记入党申请人", back=reverse("dev_list", args=[branch.pk]),
+        intro=f"递交入党申请书时应年满{dev.min_age()}周岁。登记后即记录第1步“递交入党申请书”。",
+    )  # fmt: skip
 
 
 @login_required
@@ -268,26 +269,12 @@ def dev_applicant_edit(request, pk):
     initial = {f: getattr(a, f) for f in dev.APPLICANT_FIELDS}
     initial["version"] = a.version
     form = ApplicantForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dev.applicant_update(
-                actor=request.user, applicant=a, version=form.cleaned_data["version"], **form.person_data()
-            )
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("dev_applicant", pk=a.pk)
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"修改 {a.name} 的个人信息",
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+    return _form_page(
+        request, form,
+        lambda d: dev.applicant_update(actor=request.user, applicant=a, version=d["version"], **form.person_data()),
+        done=lambda _: "已保存。",
+        branch=a.branch, title=f"修改 {a.name} 的个人信息", back=reverse("dev_applicant", args=[a.pk]),
+    )  # fmt: skip
 
 
 @login_required
@@ -309,44 +296,18 @@ def dev_step(request, pk, code):
         full_members=full,
         initial={"done_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            dev.step_record(
-                actor=request.user,
-                applicant=a,
-                code=code,
-                done_on=d["done_on"],
-                people=d.get("people", ""),
-                note=d["note"],
-                votes=form.votes(),
-                training_days=d.get("training_days"),
-                training_hours=d.get("training_hours"),
-                material=d["material"],
-                exception_reason=d["exception_reason"],
-            )
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, f"已记录第{code}步“{step.name}”。")
-            if code == 17:
-                messages.success(request, f"{a.name} 已列入党员名册（预备党员）。")
-            elif code == 24:
-                messages.success(request, f"{a.name} 已在党员名册中转为正式党员。")
-            return redirect("dev_applicant", pk=a.pk)
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"{a.name} · 第{code}步 {step.name}",
-            "intro": step.hint,
-            "stage_label": dev.STAGES[step.stage],
-            "dues": dues,
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+    roster_note = {17: f"{a.name} 已列入党员名册（预备党员）。", 24: f"{a.name} 已在党员名册中转为正式党员。"}
+    return _form_page(
+        request, form,
+        lambda d: dev.step_record(
+            actor=request.user, applicant=a, code=code, done_on=d["done_on"], people=d.get("people", ""),
+            note=d["note"], votes=form.votes(), training_days=d.get("training_days"),
+            training_hours=d.get("training_hours"), material=d["material"], exception_reason=d["exception_reason"],
+        ),
+        done=lambda _: [f"已记录第{code}步“{step.name}”。", *([roster_note[code]] if code in roster_note else [])],
+        branch=a.branch, title=f"{a.name} · 第{code}步 {step.name}", back=reverse("dev_applicant", args=[a.pk]),
+        intro=step.hint, stage_label=dev.STAGES[step.stage], dues=dues,
+    )  # fmt: skip
 
 
 def _recorded_step(request, pk, code):
@@ -378,8 +339,8 @@ def dev_step_correct(request, pk, code):
     else:
         step = dev.STEP[code]
         form = StepCorrectForm(request.POST or None, request.FILES or None, step=step, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def correct(d):
         kw = {"done_on": d["done_on"], "note": d["note"]}
         if code != dev.STOP_CODE:
             kw.update(exception_reason=d["exception_reason"], material=d["material"])
@@ -389,46 +350,24 @@ def dev_step_correct(request, pk, code):
                 kw["votes"] = form.votes()
             if code == 11:
                 kw.update(training_days=d["training_days"], training_hours=d["training_hours"])
-        try:
-            fixes.step_correct(actor=request.user, step=row, version=d["version"], reason=d["reason"], **kw)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, f"已更正{fixes.step_label(code)}，原内容已保留在更正记录中。")
-            return redirect("dev_applicant", pk=a.pk)
-    warning = ""
-    if code == 17:
-        warning = "更正日期将同步修改党员名册中的入党日期。"
-    elif code == 24:
-        warning = "更正日期将同步修改党员名册中的转正日期。"
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"更正：{a.name} · {fixes.step_label(code)}",
-            "intro": "更正后将重新核对时限和顺序规定；原内容、更正人、时间和理由保留在“更正记录”中。",
-            "warning": warning,
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+        return fixes.step_correct(actor=request.user, step=row, version=d["version"], reason=d["reason"], **kw)
+
+    warning = {
+        17: "更正日期将同步修改党员名册中的入党日期。",
+        24: "更正日期将同步修改党员名册中的转正日期。",
+    }.get(code, "")
+    return _form_page(
+        request, form, correct,
+        done=lambda _: f"已更正{fixes.step_label(code)}，原内容已保留在更正记录中。",
+        branch=a.branch, title=f"更正：{a.name} · {fixes.step_label(code)}", back=reverse("dev_applicant", args=[a.pk]),
+        intro="更正后将重新核对时限和顺序规定；原内容、更正人、时间和理由保留在“更正记录”中。", warning=warning,
+    )  # fmt: skip
 
 
 @login_required
 def dev_step_withdraw(request, pk, code):
     a, row = _recorded_step(request, pk, code)
     form = WithdrawForm(request.POST or None, initial={"version": row.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            fixes.step_withdraw(
-                actor=request.user, step=row, version=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
-            )
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, f"已撤回{fixes.step_label(code)}，原内容已保留在更正记录中。")
-            return redirect("dev_applicant", pk=a.pk)
     later = fixes.later_steps(row)
     if later:
         warning = (
@@ -440,18 +379,14 @@ def dev_step_withdraw(request, pk, code):
             17: "撤回后，该同志将从党员名册中移除（名册中已有党费、出勤等记录的不能撤回）。",
             24: "撤回后，党员名册中该同志将恢复为预备党员。",
         }.get(code, "撤回后可重新记录这一步。")
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"撤回：{a.name} · {fixes.step_label(code)}（{row.done_on:%Y-%m-%d}）",
-            "intro": "用于撤回误录的步骤；原内容、撤回人、时间和理由保留在“更正记录”中。",
-            "warning": warning,
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+    return _form_page(
+        request, form,
+        lambda d: fixes.step_withdraw(actor=request.user, step=row, version=d["version"], reason=d["reason"]),
+        done=lambda _: f"已撤回{fixes.step_label(code)}，原内容已保留在更正记录中。",
+        branch=a.branch, title=f"撤回：{a.name} · {fixes.step_label(code)}（{row.done_on:%Y-%m-%d}）",
+        back=reverse("dev_applicant", args=[a.pk]), warning=warning,
+        intro="用于撤回误录的步骤；原内容、撤回人、时间和理由保留在“更正记录”中。",
+    )  # fmt: skip
 
 
 @login_required
@@ -460,25 +395,13 @@ def dev_examination_new(request, pk):
     if a.stage == DevStage.STOPPED or not a.branch.is_active:
         raise Http404
     form = ExaminationForm(request.POST or None, initial={"examined_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            dev.examination_record(actor=request.user, applicant=a, **form.cleaned_data)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, "已记录入党积极分子考察。")
-            return redirect("dev_applicant", pk=a.pk)
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"入党积极分子考察：{a.name}",
-            "intro": f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+    return _form_page(
+        request, form,
+        lambda d: dev.examination_record(actor=request.user, applicant=a, **d),
+        done=lambda _: "已记录入党积极分子考察。",
+        branch=a.branch, title=f"入党积极分子考察：{a.name}", back=reverse("dev_applicant", args=[a.pk]),
+        intro=f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
+    )  # fmt: skip
 
 
 class ExaminationWithdrawForm(forms.Form):
@@ -492,26 +415,14 @@ def dev_examination_withdraw(request, pk):
     if exam is None:
         raise Http404
     a = dev.get_applicant_for_user(request.user, exam.applicant_id, Action.EDIT)
-    form = ExaminationWithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dev.examination_withdraw(actor=request.user, examination=exam, reason=form.cleaned_data["reason"])
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, "已撤销该考察记录，撤销理由已保留。")
-            return redirect("dev_applicant", pk=a.pk)
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"撤销考察记录：{a.name} · {exam.examined_on:%Y-%m-%d}",
-            "intro": "用于撤销误录的考察记录；原内容、撤销人、时间和理由保留，并在该同志的页面列出。",
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+    return _form_page(
+        request, ExaminationWithdrawForm(request.POST or None),
+        lambda d: dev.examination_withdraw(actor=request.user, examination=exam, reason=d["reason"]),
+        done=lambda _: "已撤销该考察记录，撤销理由已保留。",
+        branch=a.branch, title=f"撤销考察记录：{a.name} · {exam.examined_on:%Y-%m-%d}",
+        back=reverse("dev_applicant", args=[a.pk]),
+        intro="用于撤销误录的考察记录；原内容、撤销人、时间和理由保留，并在该同志的页面列出。",
+    )  # fmt: skip
 
 
 @login_required
@@ -520,30 +431,13 @@ def dev_stop(request, pk):
     if a.stage not in (DevStage.APPLICANT, DevStage.ACTIVIST, DevStage.CANDIDATE) or not a.branch.is_active:
         raise Http404
     form = StopForm(request.POST or None, initial={"stopped_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            dev.applicant_stop(
-                actor=request.user,
-                applicant=a,
-                stopped_on=form.cleaned_data["stopped_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            messages.success(request, f"已终止对 {a.name} 的培养。")
-            return redirect("dev_applicant", pk=a.pk)
-    return render(
-        request,
-        "ledgers/dev_form.html",
-        {
-            "branch": a.branch,
-            "form": form,
-            "title": f"终止培养：{a.name}",
-            "warning": "终止培养后不能再记录发展步骤，原因将保留在档案中。",
-            "back": reverse("dev_applicant", args=[a.pk]),
-        },
-    )
+    return _form_page(
+        request, form,
+        lambda d: dev.applicant_stop(actor=request.user, applicant=a, stopped_on=d["stopped_on"], reason=d["reason"]),
+        done=lambda _: f"已终止对 {a.name} 的培养。",
+        branch=a.branch, title=f"终止培养：{a.name}", back=reverse("dev_applicant", args=[a.pk]),
+        warning="终止培养后不能再记录发展步骤，原因将保留在档案中。",
+    )  # fmt: skip
 
 
 @login_required
