@@ -323,6 +323,30 @@ def funding_flags(branch, year: int) -> list[FundingFlag]:
     return _flags(_facts_from_rows(funding_standard(branch, year, funding), funding, entries))
 
 
+def funding_sums(year: int, branch_ids):
+    """The year's funding row of each of ``branch_ids`` with its sums (income, expense, the
+    "other" expenses, entries without a receipt), as dicts, in one query. Also read by the
+    assessment's 经费 rule."""
+    expenses = Q(entries__category__in=list(EXPENSE_CATEGORIES))
+    other = Q(entries__category=FundingCategory.OTHER_EXPENSE)
+    return (
+        FundingYear.objects.filter(year=year, branch_id__in=list(branch_ids))
+        .annotate(
+            income=Coalesce(Sum("entries__amount_fen", filter=Q(entries__category__in=list(INCOME_CATEGORIES))), 0),
+            expense=Coalesce(Sum("entries__amount_fen", filter=expenses), 0),
+            n_entries=Count("entries"),
+            n_expense=Count("entries", filter=expenses),
+            other_n=Count("entries", filter=other),
+            other_fen=Coalesce(Sum("entries__amount_fen", filter=other), 0),
+            no_receipt=Count("entries", filter=expenses & Q(entries__receipt="")),
+        )
+        .values(
+            "branch_id", "standard_fen", "budget_fen", "has_special_fund", "has_account", "income", "expense",
+            "n_entries", "n_expense", "other_n", "other_fen", "no_receipt",
+        )  # fmt: skip
+    )
+
+
 def funding_flags_all(year: int, branch_ids=None) -> dict[int, list[FundingFlag]]:
     """Flags for many branches at once, in two queries whatever their number.
 
@@ -353,31 +377,7 @@ def funding_flags_all(year: int, branch_ids=None) -> dict[int, list[FundingFlag]
     if not roster:
         return {}
 
-    expenses = Q(entries__category__in=list(EXPENSE_CATEGORIES))
-    other = Q(entries__category=FundingCategory.OTHER_EXPENSE)
-    funding_rows = (
-        FundingYear.objects.filter(year=year, branch_id__in=list(roster))
-        .annotate(
-            income=Coalesce(Sum("entries__amount_fen", filter=Q(entries__category__in=list(INCOME_CATEGORIES))), 0),
-            expense=Coalesce(Sum("entries__amount_fen", filter=expenses), 0),
-            other_n=Count("entries", filter=other),
-            other_fen=Coalesce(Sum("entries__amount_fen", filter=other), 0),
-            no_receipt=Count("entries", filter=expenses & Q(entries__receipt="")),
-        )
-        .values(
-            "branch_id",
-            "standard_fen",
-            "budget_fen",
-            "has_special_fund",
-            "has_account",
-            "income",
-            "expense",
-            "other_n",
-            "other_fen",
-            "no_receipt",
-        )  # fmt: skip
-    )
-    by_branch = {r["branch_id"]: r for r in funding_rows}
+    by_branch = {r["branch_id"]: r for r in funding_sums(year, list(roster))}
     out = {}
     for pk, n in roster.items():
         r = by_branch.get(pk)

@@ -3,18 +3,14 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 
 from branches.models import Member, Standing
-from ledgers.branch_support import COMPUTED_STANDARD_TYPES, FUNDING_PER_MEMBER_FEN, roster_date_for
+from ledgers.branch_support import COMPUTED_STANDARD_TYPES, FUNDING_PER_MEMBER_FEN, funding_sums, roster_date_for
 from ledgers.models import (
-    INCOME_CATEGORIES,
     ActivityRoom,
     ActivityType,
     DuesPayment,
-    FundingCategory,
-    FundingYear,
     MemberRecord,
     Photo,
     PlanKind,
@@ -119,36 +115,7 @@ def _funding(ctx):
     1 January for 机关/事业单位, as in ``ledgers.branch_support``): two queries."""
 
     def load():
-        income = Q(entries__category__in=list(INCOME_CATEGORIES))
-        expense = Q(entries__category__in=[c for c in FundingCategory.values if c not in INCOME_CATEGORIES])
-        other = Q(entries__category=FundingCategory.OTHER_EXPENSE)
-        rows = {
-            r["branch_id"]: r
-            for r in FundingYear.objects.filter(branch_id__in=ctx.branch_ids, year=ctx.year)
-            .annotate(
-                income=Coalesce(Sum("entries__amount_fen", filter=income), 0),
-                expense=Coalesce(Sum("entries__amount_fen", filter=expense), 0),
-                n_entries=Count("entries"),
-                n_expense=Count("entries", filter=expense),
-                other_n=Count("entries", filter=other),
-                other_fen=Coalesce(Sum("entries__amount_fen", filter=other), 0),
-                no_receipt=Count("entries", filter=expense & Q(entries__receipt="")),
-            )
-            .values(
-                "branch_id",
-                "standard_fen",
-                "budget_fen",
-                "has_special_fund",
-                "has_account",
-                "income",
-                "expense",
-                "n_entries",
-                "n_expense",
-                "other_n",
-                "other_fen",
-                "no_receipt",
-            )  # fmt: skip
-        }
+        rows = {r["branch_id"]: r for r in funding_sums(ctx.year, ctx.branch_ids)}
         computed = [bid for bid, b in branch_rows(ctx).items() if b["branch_type"] in COMPUTED_STANDARD_TYPES]
         standards = {}
         if computed:
