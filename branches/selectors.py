@@ -311,6 +311,17 @@ def shell_orgs(user, *, on=None):
     return qs.filter(condition).order_by("path")
 
 
+def branch_on(moves, current_branch_id, day):
+    """The branch a member was in on ``day``, from their transfers (接转) in date order as
+    (occurred_on, from_branch_id): where the first transfer after ``day`` came from (None:
+    from outside the district), else the current branch. ``ledgers.services.roster_on`` is
+    the same rule in SQL; this serves rosters built from rows already loaded."""
+    for occurred_on, from_branch_id in moves:
+        if occurred_on > day:
+            return from_branch_id
+    return current_branch_id
+
+
 SILENT_DAYS = 30
 
 

@@ -47,6 +47,7 @@ from PIL import Image, ImageDraw
 
 from branches.demo import FEMALE_GIVEN, MALE_GIVEN, SURNAMES, Weighted
 from branches.models import MemberStatus, OrgStatus, Position, Standing
+from branches.selectors import branch_on
 
 from . import images, services, textsim
 from .models import (
@@ -375,19 +376,16 @@ class BranchInfo:
     stable: list = field(default_factory=list)  # on the roster the whole window
     variable: list = field(default_factory=list)  # on the roster part of it
     former: list = field(default_factory=list)  # moved to another branch during the window
-    moves: dict = field(default_factory=dict)  # member id -> their transfers in date order (all branches)
+    moves: dict = field(default_factory=dict)  # member id -> (occurred_on, from_branch_id) in date order
 
     def branch_on(self, m, day):
         """Where ``m`` was on ``day``, read from the transfers as ``services.roster_on`` does."""
-        for t in self.moves.get(m.pk, ()):
-            if t.occurred_on > day:
-                return t.from_branch_id
-        return m.branch_id
+        return branch_on(self.moves.get(m.pk, ()), m.branch_id, day)
 
     def prepare(self, window_start, today):
         for m in [*self.members, *self.former]:
             active = m.standing == Standing.ACTIVE
-            moved = any(t.occurred_on > window_start for t in self.moves.get(m.pk, ()))
+            moved = any(on > window_start for on, _ in self.moves.get(m.pk, ()))
             if active and m.joined_on <= window_start and not moved and m.branch_id == self.org.pk:
                 self.stable.append(m)
             elif m.joined_on <= today and (active or (m.left_on and m.left_on > window_start)):
@@ -452,7 +450,7 @@ def branch_infos(builder, window_start, today) -> list[BranchInfo]:
     moves = defaultdict(list)
     former = defaultdict(list)
     for t in sorted(builder.transfers, key=lambda t: t.occurred_on):  # stable: ties keep id order
-        moves[t.member_id].append(t)
+        moves[t.member_id].append((t.occurred_on, t.from_branch_id))
         if t.from_branch_id and t.occurred_on > window_start and t.from_branch_id != t.member.branch_id:
             former[t.from_branch_id].append(t.member)
     out = []

@@ -29,6 +29,7 @@ from branches.models import (
     Organization,
     Standing,
 )
+from branches.selectors import branch_on
 from ledgers.models import Activity, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
 
 from .thresholds import CULTIVATION_STEPS, STOP_CODE
@@ -61,12 +62,7 @@ class _M:
         )
 
     def branch_on(self, day):
-        """The branch on ``day``: where the first transfer after it came from (None: from
-        outside the district), else the current branch."""
-        for occurred_on, from_branch_id in self.moves:
-            if occurred_on > day:
-                return from_branch_id
-        return self.branch_id
+        return branch_on(self.moves, self.branch_id, day)
 
     def full_on(self, day):
         if self.full_member_on is not None:
