@@ -7,4 +7,4 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         # The item rules register themselves on import; the rules table needs them all.
-        from . import rules  # noqa: F401
+        from assessment import rules  # noqa: F401

@@ -14,7 +14,6 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from branches.models import Organization, User
-from ledgers.models import private_storage
 
 
 class RubricVersion(models.Model):
@@ -249,38 +248,3 @@ class Veto(models.Model):
 
     def __str__(self):
         return f"{self.kind}：{self.detail}"
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "进行中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
-
-
-class Job(models.Model):
-    """A long background job (opening a period, computing suggestions, bulk exports) with
-    progress that pages poll; the result file, if any, is stored on the row."""
-
-    kind = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    result = models.FileField(storage=private_storage, upload_to="jobs/%Y/%m/", blank=True)
-    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "后台任务"
-        verbose_name_plural = "后台任务"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.kind} {self.get_status_display()}"
-
-    @property
-    def percent(self):
-        return int(self.done * 100 / self.total) if self.total else (100 if self.status == JobStatus.DONE else 0)

@@ -4,7 +4,7 @@ totals and pass/fail. Pure functions, so the rules are tested at their edges dir
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
-from branches.errors import DomainError
+from wujin_branch.errors import DomainError
 
 HALF = Decimal("0.5")
 COLUMNS = ("suggested", "self_score", "committee_score", "district_score")

@@ -4,10 +4,10 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404
 
+from assessment import scoring
+from assessment.models import Assessment, ItemScore, Period, RubricItem, RubricSection, RubricVersion, Veto
 from branches.permissions import Action, can
-
-from . import scoring
-from .models import Assessment, ItemScore, Job, Period, RubricItem, RubricSection, RubricVersion, Veto
+from wujin_branch.models import Job
 
 
 def get_assessment_for_user(user, pk, action=Action.VIEW):

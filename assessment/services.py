@@ -9,17 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from branches.errors import DomainError, StaleEditError
-from branches.models import Organization, OrgKind, OrgStatus
-from branches.permissions import Action, can, is_district
-
-from . import rules, scoring
-from .models import (
+from assessment import rules, scoring
+from assessment.models import (
     EDITABLE_BY_BRANCH,
     Assessment,
     ItemScore,
-    Job,
-    JobStatus,
     Period,
     PeriodStatus,
     RubricItem,
@@ -29,6 +23,10 @@ from .models import (
     VetoKind,
     VetoSource,
 )
+from branches.models import Organization, OrgKind, OrgStatus
+from branches.permissions import Action, is_district, require
+from wujin_branch.errors import DomainError, StaleEditError
+from wujin_branch.models import Job, JobStatus
 
 BATCH = 500
 
@@ -36,11 +34,6 @@ BATCH = 500
 def _require_district(actor):
     if actor is None or not is_district(actor):
         raise DomainError("只有区委组织部工作人员可以执行此操作。")
-
-
-def _require(actor, action, branch):
-    if actor is None or not can(actor, action, branch):
-        raise DomainError("您没有权限执行此操作。")
 
 
 # ---------------------------------------------------------------- rubric
@@ -133,7 +126,7 @@ def period_open(*, actor, period: Period) -> Job:
         p.status = PeriodStatus.OPENING
         p.save(update_fields=["status"])
         job = Job.objects.create(kind="period_open", params={"period_id": p.pk}, created_by=actor)
-        from .tasks import period_open_task
+        from assessment.tasks import period_open_task
 
         transaction.on_commit(lambda: period_open_task.delay(job.pk))
     return job
@@ -276,7 +269,7 @@ def _write_suggestions(scores):
 
 def suggestions_refresh_one(*, actor, assessment: Assessment) -> None:
     """On demand, for one branch while its assessment is a draft."""
-    _require(actor, Action.VIEW, assessment.branch)
+    require(actor, Action.VIEW, assessment.branch)
     if assessment.status not in EDITABLE_BY_BRANCH:
         raise DomainError("考核表已报送，建议分不再更新。")
     suggestions_run(period=assessment.period, branch_ids=[assessment.branch_id])
@@ -285,7 +278,7 @@ def suggestions_refresh_one(*, actor, assessment: Assessment) -> None:
 def suggestions_queue_all(*, actor, period: Period) -> Job:
     _require_district(actor)
     job = Job.objects.create(kind="suggestions", params={"period_id": period.pk}, created_by=actor)
-    from .tasks import suggestions_task
+    from assessment.tasks import suggestions_task
 
     transaction.on_commit(lambda: suggestions_task.delay(job.pk))
     return job
@@ -307,10 +300,10 @@ def suggestions_job_run(*, job_id: int) -> int:
 # ---------------------------------------------------------------- scores
 
 
-def _score_column_save(*, actor, assessment, version, rows, column, remark_column, allowed_statuses, action):
+def score_column_save(*, actor, assessment, version, rows, column, remark_column, allowed_statuses, action):
     """Save one column of scores. ``rows``: {item_id: (raw score, remark)}. All or nothing:
     every bad value is reported together and nothing is saved."""
-    _require(actor, action, assessment.branch)
+    require(actor, action, assessment.branch)
     with transaction.atomic():
         a = Assessment.objects.select_for_update().select_related("period", "branch").get(pk=assessment.pk)
         if version is not None and int(version) != a.version:
@@ -349,7 +342,7 @@ def _score_column_save(*, actor, assessment, version, rows, column, remark_colum
 
 
 def self_scores_save(*, actor, assessment, version, rows):
-    return _score_column_save(
+    return score_column_save(
         actor=actor, assessment=assessment, version=version, rows=rows, column="self_score",
         remark_column="self_remark", allowed_statuses=EDITABLE_BY_BRANCH, action=Action.EDIT,
     )  # fmt: skip
@@ -361,7 +354,7 @@ def self_scores_save(*, actor, assessment, version, rows):
 @transaction.atomic
 def veto_enter(*, actor, assessment: Assessment, kind: VetoKind, detail: str) -> Veto:
     """An 'other' (or any) veto entered by the committee or the district, with its reason."""
-    _require(actor, Action.APPROVE, assessment.branch)
+    require(actor, Action.APPROVE, assessment.branch)
     detail = (detail or "").strip()
     if not detail:
         raise DomainError("请写明一票否决的具体情况。", field="detail")
@@ -374,7 +367,7 @@ def veto_enter(*, actor, assessment: Assessment, kind: VetoKind, detail: str) ->
 
 @transaction.atomic
 def veto_lift(*, actor, veto: Veto, reason: str) -> Veto:
-    _require(actor, Action.APPROVE, veto.assessment.branch)
+    require(actor, Action.APPROVE, veto.assessment.branch)
     if not (reason or "").strip():
         raise DomainError("请填写撤销理由。", field="reason")
     veto.active, veto.lifted_reason = False, reason.strip()[:300]

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from . import services
-from .models import Job, JobStatus
+from assessment import services
+from wujin_branch.models import Job, JobStatus
 
 
 def _guarded(job_id, fn):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from assessment import views
 
 urlpatterns = [
     path("assessment/rubric/", views.rubric_list, name="rubric_list"),
@@ -13,9 +13,7 @@ urlpatterns = [
     path("assessment/periods/<int:pk>/suggest/", views.period_suggest, name="period_suggest"),
     path("assessment/jobs/<int:pk>/", views.job_status, name="job_status"),
     path("branch/<int:pk>/assessment/", views.branch_assessment, name="branch_assessment"),
-    path("assessment/<int:pk>/self/", views.assessment_self, name="assessment_self"),
     path("assessment/<int:pk>/refresh/", views.assessment_refresh, name="assessment_refresh"),
-    path("assessment/<int:pk>/", views.assessment_view, name="assessment_view"),
     path("assessment/<int:pk>/veto/", views.veto_enter, name="veto_enter"),
     path("veto/<int:pk>/lift/", views.veto_lift, name="veto_lift"),
 ]

@@ -10,13 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from assessment import rules, selectors, services
+from assessment.models import EDITABLE_BY_BRANCH, Period, RubricItem, RubricVersion, Stage, VetoKind
 from branches import selectors as org_selectors
-from branches.errors import DomainError
 from branches.forms import DATE
 from branches.permissions import Action, can, is_district
-
-from . import rules, selectors, services
-from .models import EDITABLE_BY_BRANCH, Period, RubricItem, RubricVersion, Stage, VetoKind
+from wujin_branch.errors import DomainError
 
 
 def _district_only(request):
@@ -139,7 +138,7 @@ def period_list(request):
 def period_detail(request, pk):
     _district_only(request)
     period = get_object_or_404(Period.objects.select_related("rubric"), pk=pk)
-    from .models import Job
+    from wujin_branch.models import Job
 
     job = Job.objects.filter(params__period_id=period.pk).order_by("-created_at").first()
     return render(
@@ -202,60 +201,6 @@ def branch_assessment(request, pk):
     return redirect("assessment_view", pk=a.pk)
 
 
-def _posted_rows(post, prefix="self"):
-    rows = {}
-    for key, value in post.items():
-        if key.startswith(f"{prefix}_score_"):
-            try:
-                item_id = int(key.rsplit("_", 1)[1])
-            except ValueError:
-                continue
-            rows[item_id] = (value, post.get(f"{prefix}_remark_{item_id}", ""))
-    return rows
-
-
-@login_required
-def assessment_self(request, pk):
-    a = selectors.get_assessment_for_user(request.user, pk, Action.EDIT)
-    if a.status not in EDITABLE_BY_BRANCH:
-        return redirect("assessment_view", pk=a.pk)
-    posted, error = {}, None
-    if request.method == "POST":
-        posted = _posted_rows(request.POST)
-        try:
-            services.self_scores_save(actor=request.user, assessment=a, version=request.POST.get("version"),
-                                      rows=posted)  # fmt: skip
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, "自评分已保存。")
-            return redirect("assessment_self", pk=a.pk)
-        a.refresh_from_db()
-    sheet = selectors.assessment_sheet(a)
-    from review.models import ReviewEvent
-
-    last_return = (
-        ReviewEvent.objects.filter(assessment=a, code="review.committee.returned").order_by("-at").first()
-        if a.status == "returned"
-        else None
-    )
-    return render(
-        request,
-        "assessment/self.html",
-        {
-            "a": a,
-            "branch": a.branch,
-            "period": a.period,
-            "error": error,
-            "posted": posted,
-            "version": request.POST.get("version") if error else a.version,
-            "last_return": last_return,
-            "return_items": (last_return.details.get("items", {}) if last_return else {}),
-            **sheet,
-        },
-    )
-
-
 @login_required
 @require_POST
 def assessment_refresh(request, pk):
@@ -270,26 +215,6 @@ def assessment_refresh(request, pk):
 
 
 @login_required
-def assessment_view(request, pk):
-    from review.selectors import panel
-
-    a = selectors.get_assessment_for_user(request.user, pk)
-    sheet = selectors.assessment_sheet(a)
-    return render(
-        request,
-        "assessment/view.html",
-        {
-            "a": a,
-            "branch": a.branch,
-            "period": a.period,
-            "can_veto": can(request.user, Action.APPROVE, a.branch),
-            "veto_kinds": VetoKind.objects.filter(active=True),
-            "review": panel(request.user, a),
-            **sheet,
-        },
-    )
-
-
 @login_required
 @require_POST
 def veto_enter(request, pk):
@@ -310,7 +235,7 @@ def veto_enter(request, pk):
 @login_required
 @require_POST
 def veto_lift(request, pk):
-    from .models import Veto
+    from assessment.models import Veto
 
     veto = Veto.objects.select_related("assessment__branch").filter(pk=pk).first()
     if veto is None or not can(request.user, Action.APPROVE, veto.assessment.branch):

@@ -80,7 +80,7 @@ PAGES = [
 def _compliance_counts(objects):
     import datetime
 
-    from ledgers.selectors import compliance_counts
+    from ledgers.activities.selectors import compliance_counts
 
     year = objects["year"]
     counts = compliance_counts(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
@@ -88,7 +88,7 @@ def _compliance_counts(objects):
 
 
 def _ledger_pdf(objects):
-    from ledgers.ledger import ledger_pdf
+    from ledgers.books.life import ledger_pdf
 
     content = ledger_pdf(objects["busy_branch"], objects["year"])  # laid out every time, never stored
     return len(content), f"{objects['busy_records']} 条记录"
@@ -201,8 +201,14 @@ def migrate_and_seed(seed):
     elif n:
         print(f"数据库中有 {n:,} 个支部（不是 {BRANCHES:,}），清空后重新生成。")
     t = time.perf_counter()
-    call_command("seed_demo", scale="district", seed=seed, branches=BRANCHES,
-                 members_per_branch=MEMBERS_PER_BRANCH, flush=Organization.objects.exists())
+    call_command(
+        "seed_demo",
+        scale="district",
+        seed=seed,
+        branches=BRANCHES,
+        members_per_branch=MEMBERS_PER_BRANCH,
+        flush=Organization.objects.exists(),
+    )
     print(f"生成全区规模数据用时 {time.perf_counter() - t:.1f} 秒")
 
 
@@ -210,9 +216,10 @@ def ensure_open_period():
     """The review dashboards need an open period with assessments: create and open one if none exists."""
     import datetime
 
-    from assessment.models import Job, Period, PeriodStatus, RubricVersion
+    from assessment.models import Period, PeriodStatus, RubricVersion
     from assessment.services import period_create, period_open_run
     from branches.models import Organization, OrgKind, Role
+    from wujin_branch.models import Job
 
     if Period.objects.filter(status=PeriodStatus.OPEN, assessments__isnull=False).exists():
         return
@@ -272,8 +279,9 @@ def bench_context():
     )
     big_branch = Organization.objects.get(pk=top["branch"])
     seat = (
-        CommitteeSeat.objects.filter(term__branch=big_branch, term__ended_on__isnull=True,
-                                     position=Position.SECRETARY, holder__isnull=False)
+        CommitteeSeat.objects.filter(
+            term__branch=big_branch, term__ended_on__isnull=True, position=Position.SECRETARY, holder__isnull=False
+        )
         .select_related("holder")
         .first()
     )
@@ -453,8 +461,9 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=30, help="每个页面计时的请求次数（默认 30）")
     parser.add_argument("--seed", type=int, default=1, help="生成数据用的随机种子（默认 1）")
     parser.add_argument("--only", default="", help="只测 URL 名或标题包含该字符串的页面")
-    parser.add_argument("--measure-repeat", type=int, default=5,
-                        help="非页面测量（全区统计、台账 PDF）的计时次数（默认 5）")
+    parser.add_argument(
+        "--measure-repeat", type=int, default=5, help="非页面测量（全区统计、台账 PDF）的计时次数（默认 5）"
+    )
     args = parser.parse_args(argv)
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -472,20 +481,24 @@ def main(argv=None):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # the pages should meet a database with current statistics
     objects, users, big_branch_members, big_committee_branches = bench_context()
-    print(f"支部 {Organization.objects.filter(kind=OrgKind.BRANCH).count():,} 个，"
-          f"党员 {Member.objects.count():,} 名；最大党(工)委：{objects['big_committee'].name}"
-          f"（{big_committee_branches} 个支部），最大支部：{objects['big_branch'].name}（{big_branch_members} 名党员）")
+    print(
+        f"支部 {Organization.objects.filter(kind=OrgKind.BRANCH).count():,} 个，"
+        f"党员 {Member.objects.count():,} 名；最大党(工)委：{objects['big_committee'].name}"
+        f"（{big_committee_branches} 个支部），最大支部：{objects['big_branch'].name}（{big_branch_members} 名党员）"
+    )
     clients = {}
     for key, user in users.items():
         clients[key] = Client()
         clients[key].force_login(user)
-    print(f"组织生活记录 {Activity.objects.count():,} 条，出勤 {Attendance.objects.count():,} 条；"
-          f"记录最多的支部：{objects['busy_branch'].name}（本年 {objects['busy_records']} 条）")
+    print(
+        f"组织生活记录 {Activity.objects.count():,} 条，出勤 {Attendance.objects.count():,} 条；"
+        f"记录最多的支部：{objects['busy_branch'].name}（本年 {objects['busy_records']} 条）"
+    )
     pages = [p for p in PAGES if args.only in p.url or args.only in p.label]
     rows = [time_page(p, clients, objects, args.repeat) for p in pages]
     measures = [m for m in MEASURES if args.only in m.label]
     if any(m.run is _ledger_pdf for m in measures):
-        from ledgers import fonts
+        from wujin_branch import fonts
 
         fonts.build()  # the PDF font subset, built once per machine
     rows += [time_measure(m, objects, args.measure_repeat) for m in measures]

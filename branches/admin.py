@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import (
+from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
     Member,

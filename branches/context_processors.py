@@ -1,12 +1,11 @@
-from .permissions import Action, can_any, is_district, user_scopes
+from branches.permissions import Action, can_any, is_district, user_scopes
+from wujin_branch.models import Notice
 
 
 def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from review.models import Notice
-
     return {
         "unread_notices": Notice.objects.filter(user=user, read_at__isnull=True).count(),
         "my_scopes": user_scopes(user),

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from .models import (
+from branches.models import (
     TERM_YEARS_CHOICES,
     BranchType,
     CommitteeKind,
@@ -86,7 +86,6 @@ class MemberCreateForm(MemberForm):
         if data.get("transfer_from") and not data.get("transfer_on"):
             self.add_error("transfer_on", "请填写转入日期。")
         return data
-
 
 
 class MemberFilter(django_filters.FilterSet):

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from .models import Role, RoleAssignment
+from branches.models import OrgKind, Role, RoleAssignment
+from wujin_branch.errors import DomainError
 
 
 class Action:
@@ -98,3 +99,20 @@ def has_role(user, roles, org) -> bool:
     The review workflow asks for roles, not just actions: a committee step needs a
     committee reviewer, a district step district staff."""
     return any(s.role in roles and org.path.startswith(s.path) for s in user_scopes(user))
+
+
+def require(actor, action, org):
+    """The service-side check (views check too): refuse with the one message every write uses."""
+    if actor is None or not can(actor, action, org):
+        raise DomainError("您没有权限执行此操作。")
+
+
+def require_active_branch(branch, message="只能为正常的党支部录入。"):
+    if branch.kind != OrgKind.BRANCH or not branch.is_active:
+        raise DomainError(message)
+
+
+def require_writable(actor, branch):
+    """May ``actor`` enter records for ``branch``, and is it a branch that is still active?"""
+    require(actor, Action.EDIT, branch)
+    require_active_branch(branch)

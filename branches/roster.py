@@ -2,7 +2,7 @@
 
 The import reads and checks the whole file before writing anything, so a secretary fixes
 the listed rows and uploads the same file again instead of untangling half an import.
-Each row goes through the same member rules as the member form (``services._member_rules``)
+Each row goes through the same member rules as the member form (``services.member_rules``)
 so the two ways in cannot drift apart.
 """
 
@@ -22,10 +22,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
-from .errors import DomainError
-from .models import Education, Gender, Member, MemberStatus, Occupation, OrgKind, PartyGroup, Standing
-from .permissions import Action, can
-from .services import _clean, _member_rules, validate_id_number
+from branches.models import Education, Gender, Member, MemberStatus, Occupation, OrgKind, PartyGroup, Standing
+from branches.permissions import Action, can
+from branches.services import member_rules, validate_id_number
+from wujin_branch.errors import DomainError
+from wujin_branch.services import clean
 
 ROSTER_SHEET = "党员花名册"
 HELP_SHEET = "填写说明"
@@ -181,12 +182,22 @@ def roster_export_workbook(branch, user) -> bytes:
     )
     for m in members:
         group = m.party_group.name if m.party_group and m.party_group.is_active else ""
-        ws.append([
-            _text_cell(ws, m.name), m.get_gender_display(), _text_cell(ws, m.ethnicity), m.birth_date,
-            m.get_education_display(), m.get_occupation_display(),
-            m.id_number if show_id else m.id_number_masked, _text_cell(ws, m.phone), m.joined_on,
-            m.full_member_on, m.get_status_display(), _text_cell(ws, group),
-        ])
+        ws.append(
+            [
+                _text_cell(ws, m.name),
+                m.get_gender_display(),
+                _text_cell(ws, m.ethnicity),
+                m.birth_date,
+                m.get_education_display(),
+                m.get_occupation_display(),
+                m.id_number if show_id else m.id_number_masked,
+                _text_cell(ws, m.phone),
+                m.joined_on,
+                m.full_member_on,
+                m.get_status_display(),
+                _text_cell(ws, group),
+            ]
+        )
     return _save(wb)
 
 
@@ -310,10 +321,10 @@ def roster_parse(branch, fileobj) -> tuple[list[Member], list[RowError]]:
         if not reasons:
             member = Member(branch=branch, **data)
             try:
-                _member_rules(member)  # also fills name_pinyin / name_initials
+                member_rules(member)  # also fills name_pinyin / name_initials
                 # branch and party_group are known good; id_number uniqueness is checked for
                 # the whole file below. Excluding them keeps full_clean from querying per row.
-                _clean(member, exclude=["branch", "party_group", "id_number"])
+                clean(member, exclude=["branch", "party_group", "id_number"])
             except DomainError as e:
                 reasons.append(e.message.rstrip("。"))
             else:

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import roster
-from .errors import DomainError
-from .permissions import Action
-from .selectors import get_branch_for_user
+from branches import roster
+from branches.permissions import Action
+from branches.selectors import get_branch_for_user
+from wujin_branch.errors import DomainError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -66,10 +66,14 @@ def roster_import(request, pk):
             else:
                 messages.success(request, f"已导入 {count} 名党员")
                 return redirect(reverse("branch_detail", args=[branch.pk]))
-    return render(request, "branches/roster_import.html", {
-        "branch": branch,
-        "error": error,
-        "row_errors": row_errors,
-        "max_rows": settings.ROSTER_IMPORT_MAX_ROWS,
-        "max_mb": roster.MAX_UPLOAD_BYTES // (1024 * 1024),
-    })
+    return render(
+        request,
+        "branches/roster_import.html",
+        {
+            "branch": branch,
+            "error": error,
+            "row_errors": row_errors,
+            "max_rows": settings.ROSTER_IMPORT_MAX_ROWS,
+            "max_mb": roster.MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )

@@ -4,12 +4,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
 
-from .models import (
+from branches.models import (
     POSITION_ORDER,
     CommitteeSeat,
     CommitteeTerm,
@@ -22,7 +22,7 @@ from .models import (
     Position,
     Standing,
 )
-from .permissions import Action, can, scope_q, user_scopes
+from branches.permissions import Action, can, scope_q, user_scopes
 
 
 def today():
@@ -288,29 +288,6 @@ def tree_root_for(user):
 # ---------------------------------------------------------------- lists
 
 
-def shell_orgs(user, *, on=None):
-    """Likely 空壳 branches for stage 1's clean-up, each annotated with why.
-
-    A branch with no active member; or, once the platform holds activity records at all,
-    a branch older than six months with no activity dated in the last six months.
-    """
-    from ledgers.models import Activity
-
-    on = on or today()
-    six_months_ago = on - datetime.timedelta(days=183)
-    has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
-    recent = Activity.objects.filter(branch=OuterRef("pk"), held_on__gte=six_months_ago)
-    qs = (
-        branches_visible_to(user)
-        .filter(status=OrgStatus.ACTIVE)
-        .annotate(has_member=Exists(has_member), has_recent=Exists(recent))
-    )
-    condition = Q(has_member=False)
-    if Activity.objects.exists():
-        condition |= Q(has_recent=False) & (Q(founded_on__isnull=True) | Q(founded_on__lt=six_months_ago))
-    return qs.filter(condition).order_by("path")
-
-
 def branch_on(moves, current_branch_id, day):
     """The branch a member was in on ``day``, from their transfers (接转) in date order as
     (occurred_on, from_branch_id): where the first transfer after ``day`` came from (None:
@@ -320,29 +297,6 @@ def branch_on(moves, current_branch_id, day):
         if occurred_on > day:
             return from_branch_id
     return current_branch_id
-
-
-SILENT_DAYS = 30
-
-
-def silent_branches(orgs=None, *, on=None, days=SILENT_DAYS):
-    """Active branches with no organization-life record held in the ``days`` days up to
-    ``on`` (DOMAIN.md: a branch silent for 30 days gets a reminder), each annotated with
-    ``last_held`` (None: never). A branch founded within those days is not silent yet.
-    ``orgs`` narrows the search (e.g. ``branches_visible_to(user)``); one query."""
-    from ledgers.models import Activity
-
-    on = on or today()
-    since = on - datetime.timedelta(days=days)
-    last = Activity.objects.filter(branch=OuterRef("pk"), held_on__lte=on).order_by("-held_on").values("held_on")[:1]
-    qs = (orgs if orgs is not None else Organization.objects.all()).filter(
-        kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE
-    )
-    return (
-        qs.filter(Q(founded_on__isnull=True) | Q(founded_on__lte=since))
-        .annotate(last_held=Subquery(last))
-        .filter(Q(last_held__isnull=True) | Q(last_held__lte=since))
-    )
 
 
 def members_list(user, *, branch=None):

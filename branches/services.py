@@ -7,14 +7,12 @@ rules raise ``DomainError`` with a Chinese message; a stale edit raises ``StaleE
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from simple_history.utils import bulk_update_with_history
 
-from .errors import DomainError, StaleEditError
-from .models import (
+from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
     Member,
@@ -32,7 +30,9 @@ from .models import (
     TransferDirection,
     add_years,
 )
-from .permissions import Action, can
+from branches.permissions import Action, require
+from wujin_branch.errors import DomainError
+from wujin_branch.services import check_version, clean
 
 MAX_COMMITTEE_SIZE = 7
 SMALL_BRANCH_FULL_MEMBERS = 7
@@ -45,32 +45,6 @@ ALLOWED_CHILD_KINDS = {
     OrgKind.GENERAL_BRANCH: {OrgKind.BRANCH},
     OrgKind.BRANCH: set(),
 }
-
-
-def _require(actor, action, org):
-    if actor is None or not can(actor, action, org):
-        raise DomainError("您没有权限执行此操作。")
-
-
-def _clean(obj, exclude=None):
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as e:
-        msgs = []
-        for name, errs in e.message_dict.items():
-            label = name
-            try:
-                label = obj._meta.get_field(name).verbose_name
-            except Exception:
-                pass
-            msgs.append(f"{label}：{'；'.join(errs)}" if name != "__all__" else "；".join(errs))
-        raise DomainError("；".join(msgs)) from e
-
-
-def _check_version(obj, version):
-    if version is not None and int(version) != obj.version:
-        raise StaleEditError()
-    obj.version += 1
 
 
 def _locked(model, pk):
@@ -91,14 +65,14 @@ def name_pinyin(name: str) -> tuple[str, str]:
 def org_create(
     *, actor, parent: Organization, kind: str, name: str, founded_on: datetime.date, reason: str = "", **fields
 ) -> Organization:
-    _require(actor, Action.MANAGE, parent)
+    require(actor, Action.MANAGE, parent)
     if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
         raise DomainError(f"“{parent.get_kind_display()}”下不能设立“{OrgKind(kind).label}”。")
     if not parent.is_active:
         raise DomainError("上级组织已撤销或撤并，不能在其下设立组织。")
     parent = _locked(Organization, parent.pk)
     org = Organization(kind=kind, name=name, founded_on=founded_on, **fields)
-    _clean(org, exclude=["path", "depth", "numchild"])
+    clean(org, exclude=["path", "depth", "numchild"])
     org = Organization.objects.add_child(parent, instance=org)
     OrgChange.objects.create(
         organization=org,
@@ -113,13 +87,13 @@ def org_create(
 
 @transaction.atomic
 def org_update(*, actor, org: Organization, version: int | None, **fields) -> Organization:
-    _require(actor, Action.MANAGE, org)
+    require(actor, Action.MANAGE, org)
     org = _locked(Organization, org.pk)
-    _check_version(org, version)
+    check_version(org, version)
     old_name = org.name
     for k, v in fields.items():
         setattr(org, k, v)
-    _clean(org, exclude=["path", "depth", "numchild"])
+    clean(org, exclude=["path", "depth", "numchild"])
     org._history_user = actor
     org.save()
     if org.name != old_name:
@@ -137,8 +111,8 @@ def org_update(*, actor, org: Organization, version: int | None, **fields) -> Or
 @transaction.atomic
 def org_move(*, actor, org: Organization, new_parent: Organization, occurred_on, reason: str) -> Organization:
     """调整隶属关系: the whole subtree moves (treebeard rewrites paths set-based)."""
-    _require(actor, Action.MANAGE, org)
-    _require(actor, Action.MANAGE, new_parent)
+    require(actor, Action.MANAGE, org)
+    require(actor, Action.MANAGE, new_parent)
     if not reason:
         raise DomainError("请填写调整原因。")
     if org.kind not in ALLOWED_CHILD_KINDS[new_parent.kind]:
@@ -182,8 +156,8 @@ def _transfer_members_bulk(*, members, to_branch, occurred_on, note, actor):
 @transaction.atomic
 def org_merge(*, actor, org: Organization, into: Organization, occurred_on, reason: str) -> int:
     """撤并: members move to ``into``; the branch is kept, marked merged, never deleted."""
-    _require(actor, Action.MANAGE, org)
-    _require(actor, Action.VIEW, into)
+    require(actor, Action.MANAGE, org)
+    require(actor, Action.VIEW, into)
     if not reason:
         raise DomainError("请填写撤并原因。")
     org = _locked(Organization, org.pk)
@@ -212,7 +186,7 @@ def org_merge(*, actor, org: Organization, into: Organization, occurred_on, reas
 @transaction.atomic
 def org_dissolve(*, actor, org: Organization, occurred_on, reason: str, transfer_to: Organization | None = None) -> int:
     """撤销: a branch with members needs somewhere to transfer them; sub-organizations first."""
-    _require(actor, Action.MANAGE, org)
+    require(actor, Action.MANAGE, org)
     if not reason:
         raise DomainError("请填写撤销原因。")
     org = _locked(Organization, org.pk)
@@ -225,7 +199,7 @@ def org_dissolve(*, actor, org: Organization, occurred_on, reason: str, transfer
     if n_active:
         if transfer_to is None:
             raise DomainError(f"该支部仍有 {n_active} 名在册党员，请选择接收党员的支部。")
-        _require(actor, Action.VIEW, transfer_to)
+        require(actor, Action.VIEW, transfer_to)
         if transfer_to.kind != OrgKind.BRANCH or not transfer_to.is_active or transfer_to.pk == org.pk:
             raise DomainError("接收党员的必须是另一个正常的党支部。")
         moved = _move_all_members(
@@ -307,7 +281,7 @@ MEMBER_FIELDS = [
 ]
 
 
-def _member_rules(m: Member):
+def member_rules(m: Member):
     if m.status == MemberStatus.FULL and not m.full_member_on:
         raise DomainError("正式党员请填写转正日期。", field="full_member_on")
     if m.status == MemberStatus.PROBATIONARY and m.full_member_on:
@@ -347,14 +321,14 @@ def _id_taken(id_number, exclude_pk=None):
 @transaction.atomic
 def member_create(*, actor, branch: Organization, transfer_from: str = "", transfer_on=None, **data) -> Member:
     """Add a member to the roster; ``transfer_from`` records a transfer in from outside the district."""
-    _require(actor, Action.EDIT, branch)
+    require(actor, Action.EDIT, branch)
     if branch.kind != OrgKind.BRANCH or not branch.is_active:
         raise DomainError("只能在正常的党支部中添加党员。")
     m = Member(branch=branch, **{k: v for k, v in data.items() if k in MEMBER_FIELDS})
-    _member_rules(m)
+    member_rules(m)
     if _id_taken(m.id_number):
         raise DomainError("该身份证号已登记在册（可能在其他支部），请通过组织关系接转办理。", field="id_number")
-    _clean(m)
+    clean(m)
     m._history_user = actor
     m.save()
     if transfer_from:
@@ -371,17 +345,17 @@ def member_create(*, actor, branch: Organization, transfer_from: str = "", trans
 
 @transaction.atomic
 def member_update(*, actor, member: Member, version: int | None, **data) -> Member:
-    _require(actor, Action.EDIT, member.branch)
+    require(actor, Action.EDIT, member.branch)
     m = _locked(Member, member.pk)
-    _check_version(m, version)
+    check_version(m, version)
     for k, v in data.items():
         if k in MEMBER_FIELDS:
             setattr(m, k, v)
-    _member_rules(m)
+    member_rules(m)
     if _id_taken(m.id_number, exclude_pk=m.pk):
         raise DomainError("该身份证号已被其他党员使用。", field="id_number")
     m.updated_at = timezone.now()
-    _clean(m)
+    clean(m)
     m._history_user = actor
     m.save()
     return m
@@ -399,7 +373,7 @@ def member_transfer(
     note: str = "",
 ) -> MemberTransfer:
     """Transfer out of the district (转出) or to another branch in the district (区内转接)."""
-    _require(actor, Action.EDIT, member.branch)
+    require(actor, Action.EDIT, member.branch)
     m = _locked(Member, member.pk)
     if m.standing != Standing.ACTIVE:
         raise DomainError("该党员不在册，不能办理转出。")
@@ -448,7 +422,7 @@ def _vacate_seats_of(member, on):
 def sanction_create(
     *, actor, member: Member, kind: int, imposed_on, reason: str, effective_until=None, decided_by: str = ""
 ) -> Sanction:
-    _require(actor, Action.EDIT, member.branch)
+    require(actor, Action.EDIT, member.branch)
     s = Sanction(
         member=member,
         kind=kind,
@@ -459,7 +433,7 @@ def sanction_create(
     )
     if effective_until and effective_until < imposed_on:
         raise DomainError("影响期截止日期不能早于处分日期。", field="effective_until")
-    _clean(s)
+    clean(s)
     s.save()
     return s
 
@@ -477,7 +451,7 @@ def group_save(
     members: list[Member],
     group: PartyGroup | None = None,
 ) -> PartyGroup:
-    _require(actor, Action.EDIT, branch)
+    require(actor, Action.EDIT, branch)
     name = (name or "").strip()
     if not name:
         raise DomainError("请填写党小组名称。", field="name")
@@ -514,7 +488,7 @@ def group_save(
 
 @transaction.atomic
 def group_dissolve(*, actor, group: PartyGroup) -> None:
-    _require(actor, Action.EDIT, group.branch)
+    require(actor, Action.EDIT, group.branch)
     members = list(Member.objects.filter(party_group=group))
     for m in members:
         m.party_group = None
@@ -556,7 +530,7 @@ def term_elect(
     *, actor, branch: Organization, elected_on, term_years: int, seats: list[tuple[str, Member, str]]
 ) -> CommitteeTerm:
     """换届选举: end the current term and start a new one with its seats (position, member, duties)."""
-    _require(actor, Action.EDIT, branch)
+    require(actor, Action.EDIT, branch)
     branch = _locked(Organization, branch.pk)
     if branch.kind != OrgKind.BRANCH or not branch.is_active:
         raise DomainError("只能为正常的党支部录入换届。")
@@ -592,7 +566,7 @@ def seat_add(
     *, actor, term: CommitteeTerm, position: str, member: Member, since, duties: str = "", by_election: bool = True
 ) -> CommitteeSeat:
     """增补 a post (by-election) to the current term, within the size limits."""
-    _require(actor, Action.EDIT, term.branch)
+    require(actor, Action.EDIT, term.branch)
     term = _locked(CommitteeTerm, term.pk)
     if term.ended_on:
         raise DomainError("该届已结束，不能再增补。")
@@ -609,7 +583,7 @@ def seat_add(
 @transaction.atomic
 def seat_vacate(*, actor, seat: CommitteeSeat, vacated_on, note: str = "") -> CommitteeSeat:
     """出缺: the post stays, empty, until a by-election fills it."""
-    _require(actor, Action.EDIT, seat.term.branch)
+    require(actor, Action.EDIT, seat.term.branch)
     seat = _locked(CommitteeSeat, seat.pk)
     if seat.holder_id is None:
         raise DomainError("该职务已经出缺。")
@@ -628,7 +602,7 @@ def seat_vacate(*, actor, seat: CommitteeSeat, vacated_on, note: str = "") -> Co
 @transaction.atomic
 def seat_fill(*, actor, seat: CommitteeSeat, member: Member, since, duties: str | None = None) -> CommitteeSeat:
     """补选: fill a vacant post."""
-    _require(actor, Action.EDIT, seat.term.branch)
+    require(actor, Action.EDIT, seat.term.branch)
     seat = _locked(CommitteeSeat, seat.pk)
     if seat.holder_id is not None:
         raise DomainError("该职务目前有人任职，请先登记出缺。")
@@ -655,7 +629,7 @@ def seat_fill(*, actor, seat: CommitteeSeat, member: Member, since, duties: str 
 @transaction.atomic
 def term_postpone(*, actor, term: CommitteeTerm, until, reason: str) -> CommitteeTerm:
     """延期换届: approved by the upper committee (or the district), at most about one year."""
-    _require(actor, Action.APPROVE, term.branch)
+    require(actor, Action.APPROVE, term.branch)
     term = _locked(CommitteeTerm, term.pk)
     if term.ended_on:
         raise DomainError("该届已结束。")

@@ -16,9 +16,8 @@ from assessment.models import AssessmentStatus as S
 from branches.models import OrgKind
 from branches.permissions import Action, has_role, is_district
 from branches.selectors import get_org_for_user
-
-from . import dashboards
-from .services import COMMITTEE_ROLES, DISTRICT_ROLES
+from review import dashboards
+from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50

@@ -21,8 +21,7 @@ from assessment.models import Assessment, Period, PeriodStatus, Veto
 from assessment.models import AssessmentStatus as S
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, scope_q
-
-from .models import Objection, ObjectionStatus
+from review.models import Objection, ObjectionStatus
 
 COMMITTEE_DEPTH = 2
 PREFIX_LEN = Organization.steplen * COMMITTEE_DEPTH
@@ -419,7 +418,7 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
     ``period``, each row with its branch's open returns.
 
     Four queries here plus the page's two (count and rows)."""
-    from branches.selectors import silent_branches
+    from ledgers.activities.selectors import silent_branches
     from ledgers.models import Activity
 
     on = on or today()

@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assessment.models import Assessment, Job, JobStatus, Period
+from assessment.models import Assessment, Period
 from assessment.selectors import get_assessment_for_user
-from branches.errors import DomainError
 from branches.models import Role
 from branches.permissions import has_role, is_district
-
-from . import exports, pdf
-from .models import Declaration
+from review import exports, pdf
+from review.models import Declaration
+from wujin_branch.errors import DomainError
+from wujin_branch.models import Job, JobStatus
 
 DECLARATION_ROLES = {Role.REVIEWER, Role.DISTRICT}
 

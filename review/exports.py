@@ -24,11 +24,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from assessment.models import Assessment, Job, JobStatus, Period
-from branches.errors import DomainError
+from assessment.models import Assessment, Period
 from branches.permissions import is_district
-
-from .pdf import PdfRenderer, score_sheets, sheet_html
+from review.pdf import PdfRenderer, score_sheets, sheet_html
+from wujin_branch.errors import DomainError
+from wujin_branch.models import Job, JobStatus
 
 KIND = "bulk_export"
 CHUNK = 50  # sheets laid out before their pages are written to disk
@@ -69,7 +69,7 @@ def bulk_export_start(*, actor, period: Period) -> Job:
         job = Job.objects.create(
             kind=KIND, params={"period": period.pk}, total=total, created_by=actor, message="排队等待生成"
         )
-        from .tasks import bulk_export_task
+        from review.tasks import bulk_export_task
 
         transaction.on_commit(lambda: bulk_export_task.delay(job.pk))
     return job

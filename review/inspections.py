@@ -6,12 +6,11 @@ from simple_history.utils import bulk_update_with_history
 from assessment import scoring
 from assessment.models import AssessmentStatus as S
 from assessment.models import ItemScore
-from branches.errors import DomainError
 from branches.permissions import has_role
-from ledgers.services import photos_attach
-
-from .models import Inspection, ScoreAdjustment
-from .services import COMMITTEE_ROLES, DISTRICT_ROLES
+from ledgers.activities.services import photos_attach
+from review.models import Inspection, ScoreAdjustment
+from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
+from wujin_branch.errors import DomainError
 
 
 def inspection_record(*, actor, assessment, inspected_on, inspectors, items, findings, photos=(), adjustments=None):

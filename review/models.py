@@ -218,28 +218,3 @@ class ScoreAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.item_id}: {self.old_score}→{self.new_score}"
-
-
-class Notice(models.Model):
-    """An in-app notification (a mail is sent too, after commit)."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    # Set on reminders (review.reminders): one notice per user and key, so a re-run sends nothing twice.
-    key = models.CharField(max_length=120, blank=True, default="")
-
-    class Meta:
-        verbose_name = "通知"
-        verbose_name_plural = "通知"
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="uniq_notice_key"),
-        ]
-
-    def __str__(self):
-        return self.title

@@ -23,8 +23,7 @@ from django.utils import timezone
 from assessment import scoring
 from assessment.models import Assessment, ItemScore, RubricItem, RubricSection, Veto
 from branches.models import Organization
-
-from .models import Declaration, DeclarationEntry
+from review.models import Declaration, DeclarationEntry
 
 SHEET_TITLE = "《武进区党支部规范化建设考核细则》评分表"
 DECLARATION_TITLE = "党支部规范化建设考核申报表"
@@ -256,7 +255,7 @@ def _font_fetcher():
 
     from weasyprint.urls import URLFetcher
 
-    from ledgers.fonts import font_dir
+    from wujin_branch.fonts import font_dir
 
     root = font_dir().resolve()
 
@@ -283,7 +282,7 @@ class PdfRenderer:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        from ledgers.fonts import pdf_font_css
+        from wujin_branch.fonts import pdf_font_css
 
         self.fetcher = _font_fetcher()
         self.font_config = FontConfiguration()
@@ -308,7 +307,7 @@ class PdfRenderer:
 
 
 def _context(**extra):
-    from ledgers.fonts import font_family_css
+    from wujin_branch.fonts import font_family_css
 
     return {"font_family": font_family_css(), **extra}
 

@@ -24,12 +24,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_http_methods, require_safe
 
-from branches.errors import DomainError
 from branches.models import Organization
 from branches.permissions import is_district
-
-from . import services
-from .models import Publication, PublicationEntry
+from review import services
+from review.models import Publication, PublicationEntry
+from wujin_branch.errors import DomainError
 
 OBJECTIONS_PER_HOUR = 5
 THROTTLE_SECONDS = 3600

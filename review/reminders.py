@@ -23,9 +23,8 @@ from django.urls import reverse
 
 from assessment.models import Assessment, AssessmentStatus, Period, PeriodStatus
 from branches.models import Organization, Role, RoleAssignment
-from branches.selectors import SILENT_DAYS, silent_branches
-
-from .models import Notice
+from ledgers.activities.selectors import SILENT_DAYS, silent_branches
+from wujin_branch.models import Notice
 
 DEADLINE_DAYS = (7, 3, 1)  # remind this many days ahead (or fewer, if a day was missed)
 BRANCH_ROLES = (Role.SECRETARY, Role.WORKER)
@@ -55,7 +54,7 @@ def _send(rows) -> int:
     mail them after commit; returns how many were new."""
     if not rows:
         return 0
-    from .tasks import mail_notices
+    from wujin_branch.tasks import mail_notices
 
     keys = {row[1] for row in rows}
     sent = set(Notice.objects.filter(key__in=keys).values_list("user_id", "key"))

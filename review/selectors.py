@@ -3,9 +3,8 @@
 from assessment.models import AssessmentStatus as S
 from branches.models import Organization
 from branches.permissions import has_role
-
-from .models import Inspection, PublicationEntry, Rectification, ReviewEvent
-from .services import BRANCH_ROLES, COMMITTEE_ROLES, DISTRICT_ROLES, STEPS
+from review.models import Inspection, PublicationEntry, Rectification, ReviewEvent
+from review.services import BRANCH_ROLES, COMMITTEE_ROLES, DISTRICT_ROLES, STEPS
 
 
 def timeline(assessment):

@@ -13,12 +13,10 @@ from django.utils import timezone
 from assessment import scoring
 from assessment.models import EDITABLE_BY_BRANCH, Assessment, ItemScore
 from assessment.models import AssessmentStatus as S
-from assessment.services import _score_column_save
-from branches.errors import DomainError
+from assessment.services import score_column_save
 from branches.models import Organization, OrgKind, Role
 from branches.permissions import Action, can, has_role
-
-from .models import (
+from review.models import (
     Declaration,
     DeclarationEntry,
     Objection,
@@ -30,7 +28,8 @@ from .models import (
     RectificationTask,
     ReviewEvent,
 )
-from .notify import notify_branch, notify_committee, notify_district
+from review.notify import notify_branch, notify_committee, notify_district
+from wujin_branch.errors import DomainError
 
 BRANCH_ROLES = {Role.SECRETARY, Role.WORKER}
 COMMITTEE_ROLES = {Role.REVIEWER}
@@ -172,7 +171,7 @@ def committee_scores_save(*, actor, assessment, version, rows):
     with transaction.atomic():
         a = _lock(assessment.pk)
         _check(step, actor, a)
-        a = _score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="committee_score",
+        a = score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="committee_score",
                                remark_column="committee_remark", allowed_statuses=step.sources,
                                action=Action.APPROVE)  # fmt: skip
         if a.status != S.COMMITTEE_REVIEWED:
@@ -232,7 +231,7 @@ def district_scores_save(*, actor, assessment, version, rows):
     with transaction.atomic():
         a = _lock(assessment.pk)
         _check(STEPS["accept"], actor, a)
-        return _score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="district_score",
+        return score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="district_score",
                                   remark_column="district_remark", allowed_statuses={S.DECLARED},
                                   action=Action.APPROVE)  # fmt: skip
 

@@ -16,13 +16,13 @@ from assessment import selectors as a_selectors
 from assessment.models import Assessment, Period, RubricItem
 from assessment.models import AssessmentStatus as S
 from branches import selectors as org_selectors
-from branches.errors import DomainError
 from branches.forms import DATE
 from branches.permissions import Action, has_role, is_district
-from ledgers.forms import MultipleFileField, MultipleFileInput
-
-from . import services
-from .models import Notice, Objection, ObjectionStatus, Rectification, RectificationTask
+from ledgers.activities.forms import MultipleFileField, MultipleFileInput
+from review import services
+from review.models import Objection, ObjectionStatus, Rectification, RectificationTask
+from wujin_branch.errors import DomainError
+from wujin_branch.models import Notice
 
 
 def _fail(request, e):
@@ -321,7 +321,7 @@ def inspection_new(request, pk):
     form = InspectionForm(request.POST or None, request.FILES or None, initial={"inspected_on": timezone.localdate()})
     form.fields["items"].queryset = RubricItem.objects.filter(section__version=a.period.rubric)
     if request.method == "POST" and form.is_valid():
-        from .inspections import inspection_record
+        from review.inspections import inspection_record
 
         adjustments = {}
         for key, value in request.POST.items():

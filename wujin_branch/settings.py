@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "django_filters",
     "django_htmx",
+    "wujin_branch.apps.KernelConfig",
     "branches",
     "ledgers",
     "assessment",
@@ -89,6 +90,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so that ``--reuse-db`` skips the migrations on the next local run.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite (demo only) cannot enforce NULLS NOT DISTINCT; PostgreSQL does.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
@@ -100,6 +104,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+if TESTING:
+    # Hashing is most of what building a user costs; tests and their demo seeding need no strength.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -163,7 +171,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
 CELERY_TIMEZONE = TIME_ZONE
 # Task modules outside an app's tasks.py (autodiscovery only loads tasks.py).
-CELERY_IMPORTS = ("ledgers.tasks_dues",)
+CELERY_IMPORTS = ("ledgers.dues.tasks",)
 # 党组织生活台账 PDFs are built by a worker this many seconds after a record is saved
 # (ledgers.pdfs): a burst of edits costs one build, and the download is a file read.
 LEDGER_PDF_PREBUILD = env.bool("LEDGER_PDF_PREBUILD", default=True)
@@ -174,7 +182,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=8),
     },
     "dues-monthly-digest": {
-        "task": "ledgers.tasks_dues.dues_monthly_digest",
+        "task": "ledgers.dues.tasks.dues_monthly_digest",
         "schedule": crontab(minute=0, hour=8, day_of_month=5),
     },
 }

@@ -20,8 +20,19 @@ Layout:
 Importing this package registers every rule.
 """
 
-from . import activities, member_development, member_management, organization, support, vetoes  # noqa: F401
-from .base import RULES, VETO_RULES, Context, Rule, Suggestion, compute, link, periods_in_window, rule, veto_rule
+from assessment.rules import activities, member_development, member_management, organization, support, vetoes  # noqa: F401
+from assessment.rules.base import (
+    RULES,
+    VETO_RULES,
+    Context,
+    Rule,
+    Suggestion,
+    compute,
+    link,
+    periods_in_window,
+    rule,
+    veto_rule,
+)
 
 __all__ = [
     "RULES",

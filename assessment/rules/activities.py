@@ -5,14 +5,13 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from assessment.rules.base import RULES, Rule, Suggestion, link, periods_in_window, rule
+from assessment.rules.helpers import D0, final_score, points_text
+from assessment.rules.reads import service_with_photo
+from assessment.scoring import floor_half, proportional
 from branches.models import PartyGroup
+from ledgers.activities.selectors import REQUIREMENTS, period_index
 from ledgers.models import Activity, ActivityType, ServiceSystem
-from ledgers.selectors import REQUIREMENTS, period_index
-
-from ..scoring import floor_half, proportional
-from .base import RULES, Rule, Suggestion, link, periods_in_window, rule
-from .helpers import D0, final_score, points_text
-from .reads import service_with_photo
 
 
 def _complete_records(ctx):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from ledgers.selectors import period_bounds
+from ledgers.activities.selectors import period_bounds
 
 
 @dataclass

@@ -9,7 +9,7 @@ import datetime
 import math
 from decimal import Decimal
 
-from ..scoring import floor_half
+from assessment.scoring import floor_half
 
 D0 = Decimal("0")
 HALF = Decimal("0.5")

@@ -3,13 +3,10 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from ledgers.models import ActivityForm, ActivityType, DevStage, PlanKind, StudyPlan
-
-from ..scoring import floor_half
-from .base import Suggestion, link, rule
-from .helpers import D0, HALF, age_on, final_score, join_names, pct, points_text, share_at_least
-from .reads import dev_plans, in_progress, roster_of, window_activities, window_steps, year_plans
-from .thresholds import (
+from assessment.rules.base import Suggestion, link, rule
+from assessment.rules.helpers import D0, HALF, age_on, final_score, join_names, pct, points_text, share_at_least
+from assessment.rules.reads import dev_plans, in_progress, roster_of, window_activities, window_steps, year_plans
+from assessment.rules.thresholds import (
     COLLEGE_OR_ABOVE,
     CULTIVATION_STEPS,
     FRONTLINE,
@@ -19,6 +16,8 @@ from .thresholds import (
     STUDY_PLAN_SHARE,
     YOUNG_AGE,
 )
+from assessment.scoring import floor_half
+from ledgers.models import ActivityForm, ActivityType, DevStage, PlanKind, StudyPlan
 
 # ---------------------------------------------------------------- 发展党员
 

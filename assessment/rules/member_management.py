@@ -7,13 +7,21 @@ from collections import defaultdict
 
 from django.db.models import Min
 
+from assessment.rules.base import Suggestion, link, rule
+from assessment.rules.helpers import (
+    HALF,
+    add_months,
+    final_score,
+    join_names,
+    month_start,
+    pct,
+    points_text,
+    share_at_least,
+)
+from assessment.rules.reads import branch_rows, roster_of
+from assessment.rules.thresholds import APPRAISAL_SHARE, ARREARS_MONTHS, DUES_BASE_SHARE, DUES_PAID_SHARE, NO_ROSTER
 from branches.models import MemberTransfer, Organization, TransferDirection
 from ledgers.models import Appraisal, AppraisalResult, DuesBase, DuesPayment, Screening
-
-from .base import Suggestion, link, rule
-from .helpers import HALF, add_months, final_score, join_names, month_start, pct, points_text, share_at_least
-from .reads import branch_rows, roster_of
-from .thresholds import APPRAISAL_SHARE, ARREARS_MONTHS, DUES_BASE_SHARE, DUES_PAID_SHARE, NO_ROSTER
 
 
 @rule(

@@ -2,13 +2,12 @@
 
 from collections import defaultdict
 
+from assessment.rules.base import Suggestion, link, rule
+from assessment.rules.helpers import HALF, final_score, join_names, points_text
+from assessment.rules.reads import committee_terms, roster_of
+from assessment.rules.thresholds import COMMITTEE_MIN_SIZE, GROUP_NEEDED_MEMBERS, NO_ROSTER, VACANCY_MAX_DAYS
 from branches.models import PartyGroup, Position
 from branches.services import MAX_COMMITTEE_SIZE, SMALL_BRANCH_FULL_MEMBERS, SMALL_BRANCH_POSITIONS
-
-from .base import Suggestion, link, rule
-from .helpers import HALF, final_score, join_names, points_text
-from .reads import committee_terms, roster_of
-from .thresholds import COMMITTEE_MIN_SIZE, GROUP_NEEDED_MEMBERS, NO_ROSTER, VACANCY_MAX_DAYS
 
 
 @rule(

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Trim
 
+from assessment.rules.thresholds import CULTIVATION_STEPS, STOP_CODE
 from branches.models import (
     PRE_1949_CUTOFF,
     CommitteeSeat,
@@ -31,8 +32,6 @@ from branches.models import (
 )
 from branches.selectors import branch_on
 from ledgers.models import Activity, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
-
-from .thresholds import CULTIVATION_STEPS, STOP_CODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +205,7 @@ def window_activities(ctx):
             .annotate(_place=Trim("place"), _topic=Trim("topic"), _content=Trim("content"))
             .annotate(texts=Case(When(filled, then=Value(True)), default=Value(False), output_field=BooleanField()))
             .order_by("held_on", "id")
-            .values_list(
-                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned"
-            )
+            .values_list("branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned")
         )
         out = defaultdict(list)
         for bid, *rest in rows:

@@ -5,8 +5,26 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from assessment.rules.base import Suggestion, link, rule
+from assessment.rules.helpers import D0, HALF, final_score, join_names, month_start, pct, points_text, share_at_least
+from assessment.rules.reads import (
+    branch_rows,
+    dev_plans,
+    in_progress,
+    roster_of,
+    service_with_photo,
+    window_activities,
+    window_steps,
+    year_plans,
+)
+from assessment.rules.thresholds import CARE_KINDS, OTHER_EXPENSE_MAX_SHARE, SERVICE_LEDGER_STEPS, TRAINING_SHARE
 from branches.models import Member, Standing
-from ledgers.branch_support import COMPUTED_STANDARD_TYPES, FUNDING_PER_MEMBER_FEN, funding_sums, roster_date_for
+from ledgers.funding.rules import (
+    COMPUTED_STANDARD_TYPES,
+    FUNDING_PER_MEMBER_FEN,
+    funding_sums,
+    roster_date_for,
+)
 from ledgers.models import (
     ActivityRoom,
     ActivityType,
@@ -19,20 +37,6 @@ from ledgers.models import (
     RoomItem,
     RoomKind,
 )
-
-from .base import Suggestion, link, rule
-from .helpers import D0, HALF, final_score, join_names, month_start, pct, points_text, share_at_least
-from .reads import (
-    branch_rows,
-    dev_plans,
-    in_progress,
-    roster_of,
-    service_with_photo,
-    window_activities,
-    window_steps,
-    year_plans,
-)
-from .thresholds import CARE_KINDS, OTHER_EXPENSE_MAX_SHARE, SERVICE_LEDGER_STEPS, TRAINING_SHARE
 
 # ---------------------------------------------------------------- 阵地
 

@@ -4,9 +4,8 @@ from collections import defaultdict
 
 from django.db.models import Q
 
+from assessment.rules.base import link, veto_rule
 from branches.models import CommitteeSeat, Position, Sanction, SanctionKind
-
-from .base import link, veto_rule
 
 
 @veto_rule("secretary_vacant", "考核期截止时（或今天，取较早者）党支部没有在任书记：书记缺职。")

@@ -19,12 +19,12 @@ Layout (``DemoBuilder`` is assembled from one mixin per kind of row it builds):
 Used by ``manage.py seed_demo`` and by ``bench/run.py``.
 """
 
-from .builder import DemoBuilder
-from .common import DEMO_BRANCH, DEMO_PASSWORD, REVIEWER_COMMITTEE, Weighted, id_number
-from .district import district_plan
-from .flush import flush_demo_data
-from .names import FEMALE_GIVEN, MALE_GIVEN, SURNAMES
-from .plan import BranchSpec, CommitteeSpec, GeneralSpec, branch_spec, small_plan
+from branches.demo.builder import DemoBuilder
+from branches.demo.common import DEMO_BRANCH, DEMO_PASSWORD, REVIEWER_COMMITTEE, Weighted, id_number
+from branches.demo.district import district_plan
+from branches.demo.flush import flush_demo_data
+from branches.demo.names import FEMALE_GIVEN, MALE_GIVEN, SURNAMES
+from branches.demo.plan import BranchSpec, CommitteeSpec, GeneralSpec, branch_spec, small_plan
 
 __all__ = [
     "DEMO_BRANCH",

@@ -2,8 +2,8 @@
 
 from django.contrib.auth.hashers import make_password
 
-from ..models import Role, RoleAssignment, User
-from .common import DEMO_PASSWORD
+from branches.demo.common import DEMO_PASSWORD
+from branches.models import Role, RoleAssignment, User
 
 
 class AccountsMixin:

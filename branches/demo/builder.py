@@ -6,14 +6,23 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
-from ..models import CommitteeSeat, CommitteeTerm, Member, MemberTransfer, Organization, OrgChange, PartyGroup, Sanction
-from .accounts import AccountsMixin
-from .committees import CommitteesMixin
-from .members import MembersMixin
-from .sanctions import SanctionsMixin
-from .transfers import TransfersMixin
-from .tree import DemoBranch, OrgTreeMixin
-from .writing import WritingMixin
+from branches.demo.accounts import AccountsMixin
+from branches.demo.committees import CommitteesMixin
+from branches.demo.members import MembersMixin
+from branches.demo.sanctions import SanctionsMixin
+from branches.demo.transfers import TransfersMixin
+from branches.demo.tree import DemoBranch, OrgTreeMixin
+from branches.demo.writing import WritingMixin
+from branches.models import (
+    CommitteeSeat,
+    CommitteeTerm,
+    Member,
+    MemberTransfer,
+    Organization,
+    OrgChange,
+    PartyGroup,
+    Sanction,
+)
 
 
 class DemoBuilder(

@@ -1,9 +1,9 @@
 """Committee terms and seats, and the scenarios that shape them at district scale (term state,
 vacancy, sanction: random, with every case at least once)."""
 
-from ..models import CommitteeSeat, CommitteeTerm, MemberStatus, OrgStatus, Position, Standing, add_years
-from ..services import SMALL_BRANCH_FULL_MEMBERS
-from .common import days
+from branches.demo.common import days
+from branches.models import CommitteeSeat, CommitteeTerm, MemberStatus, OrgStatus, Position, Standing, add_years
+from branches.services import SMALL_BRANCH_FULL_MEMBERS
 
 DUTIES = {
     Position.SECRETARY: "主持支部全面工作，抓班子带队伍",

@@ -2,8 +2,8 @@
 
 import math
 
-from .common import DEMO_BRANCH, MAX_SIZE, MIN_SIZE, Weighted, cn
-from .names import (
+from branches.demo.common import DEMO_BRANCH, MAX_SIZE, MIN_SIZE, Weighted, cn
+from branches.demo.names import (
     ASSOC,
     BUSINESS,
     CHAIN,
@@ -24,8 +24,8 @@ from .names import (
     SOE,
     TOWN_UNITS,
 )
-from .plan import BranchSpec, CommitteeSpec, GeneralSpec
-from .profiles import PROFILES, TYPE_PROFILE
+from branches.demo.plan import BranchSpec, CommitteeSpec, GeneralSpec
+from branches.demo.profiles import PROFILES, TYPE_PROFILE
 
 # (name, kind, weight, short name) in the order a small run picks them: one of each kind first.
 COMMITTEES = [

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection
 
-from ..models import Organization
+from branches.models import Organization
 
 
 def _models_depending_on_orgs():
@@ -14,8 +14,8 @@ def _models_depending_on_orgs():
     found = {
         Organization,
         apps.get_model("assessment", "Period"),
-        apps.get_model("assessment", "Job"),
-        apps.get_model("review", "Notice"),
+        apps.get_model("kernel", "Job"),
+        apps.get_model("kernel", "Notice"),
     }
     changed = True
     while changed:

@@ -1,11 +1,11 @@
 """Members (with their special situations: probationary, flowing, 空挂, lost, hardship,
 left) and party groups."""
 
-from ..models import FlowDirection, Gender, Member, MemberStatus, Occupation, PartyGroup, Standing, add_years
-from ..services import name_pinyin
-from .common import CORE, D, Weighted, cn, days, id_number
-from .names import ETHNICITY, FEMALE_GIVEN, MALE_GIVEN, OLD_FEMALE, OLD_MALE, PLACE_A, PLACE_B, SURNAMES
-from .profiles import EDU_OLD, FLAG_MINIMUM, PROFILES
+from branches.demo.common import CORE, D, Weighted, cn, days, id_number
+from branches.demo.names import ETHNICITY, FEMALE_GIVEN, MALE_GIVEN, OLD_FEMALE, OLD_MALE, PLACE_A, PLACE_B, SURNAMES
+from branches.demo.profiles import EDU_OLD, FLAG_MINIMUM, PROFILES
+from branches.models import FlowDirection, Gender, Member, MemberStatus, Occupation, PartyGroup, Standing, add_years
+from branches.services import name_pinyin
 
 CHANGZHOU_CODES = ["320402", "320404", "320411", "320413", "320481"]
 ELSEWHERE_CODES = ["321281", "320923", "321323", "341221", "340123", "411528", "510722", "421126"]

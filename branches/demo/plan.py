@@ -4,8 +4,8 @@ scenarios (term state, vacancy, sanction), and the hand-written small district."
 import datetime
 from dataclasses import dataclass, field
 
-from ..models import BranchType, CommitteeKind, Organization, RegionalKind
-from .common import DEMO_BRANCH, REVIEWER_COMMITTEE
+from branches.demo.common import DEMO_BRANCH, REVIEWER_COMMITTEE
+from branches.models import BranchType, CommitteeKind, Organization, RegionalKind
 
 
 @dataclass

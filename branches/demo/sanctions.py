@@ -1,7 +1,7 @@
 """Party discipline sanctions: the planned scenarios and a few random ones."""
 
-from ..models import Sanction, SanctionKind, Standing
-from .common import Weighted, days
+from branches.demo.common import Weighted, days
+from branches.models import Sanction, SanctionKind, Standing
 
 SANCTION_REASONS = {
     SanctionKind.WARNING: [

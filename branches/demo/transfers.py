@@ -1,8 +1,8 @@
 """Transfers of members' organization relationship (in, out, inside the district) and the
 records of merged branches."""
 
-from ..models import MemberTransfer, OrgChange, OrgChangeKind, OrgStatus, Standing, TransferDirection
-from .common import days
+from branches.demo.common import days
+from branches.models import MemberTransfer, OrgChange, OrgChangeKind, OrgStatus, Standing, TransferDirection
 
 OUTSIDE_ORGS = [
     "中共常州市天宁区{p}社区党支部",

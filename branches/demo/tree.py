@@ -3,10 +3,10 @@ materialized paths, codes and founding records."""
 
 from dataclasses import dataclass, field
 
-from ..models import Organization, OrgChange, OrgChangeKind, OrgKind, OrgStatus
-from .common import ROOT_NAME, D, days
-from .plan import BranchSpec, CommitteeSpec, GeneralSpec
-from .profiles import FOUNDED_YEARS, TYPE_PROFILE
+from branches.demo.common import ROOT_NAME, D, days
+from branches.demo.plan import BranchSpec, CommitteeSpec, GeneralSpec
+from branches.demo.profiles import FOUNDED_YEARS, TYPE_PROFILE
+from branches.models import Organization, OrgChange, OrgChangeKind, OrgKind, OrgStatus
 
 
 @dataclass(eq=False)

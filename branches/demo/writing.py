@@ -1,7 +1,16 @@
 """Writing what the builder made: ``bulk_create`` table by table, with bulk history rows."""
 
-from ..models import CommitteeSeat, CommitteeTerm, Member, MemberTransfer, Organization, OrgChange, PartyGroup, Sanction
-from .common import BATCH
+from branches.demo.common import BATCH
+from branches.models import (
+    CommitteeSeat,
+    CommitteeTerm,
+    Member,
+    MemberTransfer,
+    Organization,
+    OrgChange,
+    PartyGroup,
+    Sanction,
+)
 
 
 class WritingMixin:

@@ -24,7 +24,7 @@ The package:
 Everything other code uses is importable from the package itself (``dev.step_record``).
 """
 
-from .examinations import (
+from ledgers.development.examinations import (
     EXAMINATION_STEP,
     ExaminationDue,
     examination_due_on,
@@ -33,7 +33,7 @@ from .examinations import (
     examination_withdraw,
     overdue_examination_count,
 )
-from .plans import (
+from ledgers.development.plans import (
     COLLEGE_OR_ABOVE,
     FRONTLINE,
     PLAN_FIELDS,
@@ -46,7 +46,7 @@ from .plans import (
     plan_page,
     plan_save,
 )
-from .recording import (
+from ledgers.development.recording import (
     APPLICANT_FIELDS,
     MATERIAL_DOCS,
     MATERIAL_IMAGES,
@@ -56,8 +56,8 @@ from .recording import (
     prepare_material,
     step_record,
 )
-from .rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
-from .selectors import (
+from ledgers.development.rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
+from ledgers.development.selectors import (
     DUE_TEXTS,
     Due,
     PipelineRow,
@@ -72,7 +72,7 @@ from .selectors import (
     stage_counts,
     steps_prefetch,
 )
-from .steps import (
+from ledgers.development.steps import (
     HARD_PREREQUISITES,
     IN_PROGRESS,
     LAST_CODE,

@@ -28,15 +28,24 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from branches import services as roster
-from branches.errors import DomainError, StaleEditError
 from branches.models import CommitteeSeat, Member, MemberStatus, Standing
 from branches.permissions import Action
-
-from ..models import Applicant, CorrectionKind, DevCorrection, DevStage, DevStep
-from ..services import is_frozen
-from .recording import attach_material, full_clean_step, prepare_material
-from .rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
-from .steps import STAGE_ORDER, STEP, STOP_CODE, TRANSITIONS, age_on, fmt_day, min_age, require, today
+from ledgers.activities.services import is_frozen
+from ledgers.development.recording import attach_material, full_clean_step, prepare_material
+from ledgers.development.rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
+from ledgers.development.steps import (
+    STAGE_ORDER,
+    STEP,
+    STOP_CODE,
+    TRANSITIONS,
+    age_on,
+    fmt_day,
+    min_age,
+    require,
+    today,
+)
+from ledgers.models import Applicant, CorrectionKind, DevCorrection, DevStage, DevStep
+from wujin_branch.errors import DomainError, StaleEditError
 
 KEEP = object()  # a keyword left at KEEP keeps the step's current value
 

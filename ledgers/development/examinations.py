@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
-from branches.errors import DomainError
 from branches.permissions import Action
-
-from ..models import ActivistExamination, Applicant, DevStage, DevStep
-from .steps import examination_months, fmt_day, full_clean, months_after, require, today
+from ledgers.development.steps import examination_months, fmt_day, full_clean, months_after, require, today
+from ledgers.models import ActivistExamination, Applicant, DevStage, DevStep
+from wujin_branch.errors import DomainError
 
 EXAMINATION_STEP = 6  # 第6步“培养教育考察”: its date counts as an examination too
 

@@ -7,12 +7,11 @@ from django.db import transaction
 from django.db.models import Count, F, IntegerField, Q
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
 
-from branches.errors import DomainError
 from branches.models import Education, Occupation, Organization, OrgKind
 from branches.permissions import Action
-
-from ..models import DevelopmentPlan, DevStep
-from .steps import full_clean, require
+from ledgers.development.steps import full_clean, require
+from ledgers.models import DevelopmentPlan, DevStep
+from wujin_branch.errors import DomainError
 
 COLLEGE_OR_ABOVE = [Education.POSTGRADUATE, Education.BACHELOR, Education.COLLEGE]
 FRONTLINE = [Occupation.WORKER, Occupation.FARMER]

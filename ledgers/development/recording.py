@@ -9,15 +9,11 @@ import datetime
 from django.db import transaction
 
 from branches import services as roster
-from branches.errors import DomainError, StaleEditError
 from branches.models import Member, MemberStatus, Organization, OrgKind, Standing
 from branches.permissions import Action
-
-from .. import images
-from ..models import Applicant, DevStage, DevStep
-from ..services import check_attachment
-from .rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
-from .steps import (
+from ledgers.activities.services import check_attachment
+from ledgers.development.rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
+from ledgers.development.steps import (
     HARD_PREREQUISITES,
     STAGE_ORDER,
     STEP,
@@ -30,6 +26,9 @@ from .steps import (
     require,
     today,
 )
+from ledgers.models import Applicant, DevStage, DevStep
+from wujin_branch import images
+from wujin_branch.errors import DomainError, StaleEditError
 
 MATERIAL_DOCS = {".pdf", ".doc", ".docx"}
 MATERIAL_IMAGES = {".jpg", ".jpeg", ".png", ".webp"}

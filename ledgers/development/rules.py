@@ -6,10 +6,9 @@ A break does not refuse the step: it needs an exception reason and is kept on th
 
 import datetime
 
-from branches.errors import DomainError
-
-from ..models import DevRule
-from .steps import STAGE_STEPS, STEP, STOP_CODE, VOTE_FIELDS, fmt_day, training_minimum
+from ledgers.development.steps import STAGE_STEPS, STEP, STOP_CODE, VOTE_FIELDS, fmt_day, training_minimum
+from ledgers.models import DevRule
+from wujin_branch.errors import DomainError
 
 
 def active_rules() -> list[DevRule]:

@@ -10,11 +10,21 @@ from django.http import Http404
 
 from branches.models import Member, MemberStatus, Standing
 from branches.permissions import Action, can
-
-from ..models import ActivistExamination, Applicant, DevRule, DevStage, DevStep
-from .examinations import examination_row
-from .rules import active_rules
-from .steps import IN_PROGRESS, LAST_CODE, STAGE_STEPS, STAGES, STEP, STEPS, STOP_CODE, Step, fmt_day, today
+from ledgers.development.examinations import examination_row
+from ledgers.development.rules import active_rules
+from ledgers.development.steps import (
+    IN_PROGRESS,
+    LAST_CODE,
+    STAGE_STEPS,
+    STAGES,
+    STEP,
+    STEPS,
+    STOP_CODE,
+    Step,
+    fmt_day,
+    today,
+)
+from ledgers.models import ActivistExamination, Applicant, DevRule, DevStage, DevStep
 
 
 def get_applicant_for_user(user, pk, action=Action.VIEW) -> Applicant:

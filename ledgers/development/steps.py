@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from branches.errors import DomainError
 from branches.permissions import can
-
-from ..models import DevStage
+from ledgers.models import DevStage
+from wujin_branch.errors import DomainError
 
 
 @dataclass(frozen=True)

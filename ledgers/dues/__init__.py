@@ -29,7 +29,7 @@ The package:
 Everything other code uses is importable from the package itself (``dues.dues_month_save``).
 """
 
-from .arrears import (
+from ledgers.dues.arrears import (
     ARREARS_FLAG_MONTHS,
     ARREARS_FLAG_TEXT,
     REMINDER_WAYS,
@@ -39,7 +39,7 @@ from .arrears import (
     dues_arrears_for,
     dues_reminder_record,
 )
-from .bases import (
+from ledgers.dues.bases import (
     BASE_FIELDS,
     BaseInput,
     BaseRow,
@@ -48,7 +48,7 @@ from .bases import (
     dues_bases_save,
     verification_date,
 )
-from .common import (
+from ledgers.dues.common import (
     add_months,
     month_end,
     month_label,
@@ -59,7 +59,7 @@ from .common import (
     yuan,
     yuan_to_fen,
 )
-from .digest import (
+from ledgers.dues.digest import (
     DIGEST_STAFF_ROLES,
     dues_digest_all,
     dues_digest_for_actor,
@@ -68,7 +68,7 @@ from .digest import (
     dues_digest_text,
     staff_emails,
 )
-from .grid import (
+from ledgers.dues.grid import (
     BACK_PAYMENT_WARN_MONTHS,
     PAYMENT_FIELDS,
     PREPAY_MONTHS,
@@ -79,8 +79,8 @@ from .grid import (
     dues_month_save,
     expected_amount,
 )
-from .members import first_expected_month, members_with_dues, on_roster_in
-from .rates import (
+from ledgers.dues.members import first_expected_month, members_with_dues, on_roster_in
+from ledgers.dues.rates import (
     BASE_GROUPS,
     FIRST_MONTH,
     FIXED_GROUPS,

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Subquery
 
-from branches.errors import DomainError
 from branches.models import Member, Standing
-
-from ..models import DuesBase, DuesPayment, DuesReminder
-from .common import add_months, clean_fields, month_label, month_start, require_writable, today, yuan
-from .members import first_expected_month, transfer_in_q
+from ledgers.dues.common import add_months, clean_fields, month_label, month_start, require_writable, today, yuan
+from ledgers.dues.members import first_expected_month, transfer_in_q
+from ledgers.models import DuesBase, DuesPayment, DuesReminder
+from wujin_branch.errors import DomainError
 
 ARREARS_FLAG_MONTHS = 6
 ARREARS_FLAG_TEXT = "连续六个月未交纳党费，请支部研究处理（不自动处理）"

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from branches.errors import DomainError
 from branches.models import Member, Standing
-
-from ..models import DuesBase, DuesGroup
-from .common import clean_fields, require_writable, today, yuan
-from .rates import BASE_GROUPS, FIRST_MONTH, FIXED_GROUPS, dues_compute, group_guess, rates_in_force
+from ledgers.dues.common import clean_fields, require_writable, today, yuan
+from ledgers.dues.rates import BASE_GROUPS, FIRST_MONTH, FIXED_GROUPS, dues_compute, group_guess, rates_in_force
+from ledgers.models import DuesBase, DuesGroup
+from wujin_branch.errors import DomainError
 
 
 def verification_date(year: int) -> datetime.date:

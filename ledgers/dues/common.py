@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from branches.errors import DomainError
 from branches.models import OrgKind
 from branches.permissions import Action, can
+from wujin_branch.errors import DomainError
 
 
 def today() -> datetime.date:

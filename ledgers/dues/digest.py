@@ -12,9 +12,8 @@ from django.urls import reverse
 
 from branches.models import Organization, OrgKind, OrgStatus, Role, RoleAssignment, User
 from branches.permissions import Action, can
-
-from .arrears import ARREARS_FLAG_TEXT, Arrears, dues_arrears_for
-from .common import month_label, require, yuan
+from ledgers.dues.arrears import ARREARS_FLAG_TEXT, Arrears, dues_arrears_for
+from ledgers.dues.common import month_label, require, yuan
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ def dues_digest_request(*, actor, branch) -> list[str]:
     require(actor, Action.EDIT, branch)
     recipients = staff_emails([branch.pk]).get(branch.pk, [])
     if recipients:
-        from ..tasks_dues import dues_branch_digest
+        from ledgers.dues.tasks import dues_branch_digest
 
         transaction.on_commit(lambda: dues_branch_digest.delay(branch.pk, actor.pk))
     return recipients

@@ -9,11 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from branches.errors import DomainError
 from branches.models import Member, Standing
-
-from ..models import DuesPayment, PaymentMethod
-from .common import (
+from ledgers.dues.common import (
     add_months,
     clean_fields,
     month_end,
@@ -24,8 +21,10 @@ from .common import (
     today,
     yuan,
 )
-from .members import first_expected_month, members_with_dues, on_roster_in
-from .rates import FIRST_MONTH
+from ledgers.dues.members import first_expected_month, members_with_dues, on_roster_in
+from ledgers.dues.rates import FIRST_MONTH
+from ledgers.models import DuesPayment, PaymentMethod
+from wujin_branch.errors import DomainError
 
 BACK_PAYMENT_WARN_MONTHS = 6  # 补交一般不超过六个月
 PREPAY_MONTHS = 12  # 预交: at most a year ahead

@@ -5,9 +5,8 @@ import datetime
 from django.db.models import OuterRef, Subquery
 
 from branches.models import Member, MemberTransfer, Standing, TransferDirection
-
-from ..models import DuesBase
-from .common import add_months, month_end, month_start
+from ledgers.dues.common import add_months, month_end, month_start
+from ledgers.models import DuesBase
 
 
 def transfer_in_q(branch):

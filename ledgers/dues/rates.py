@@ -6,11 +6,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from branches.errors import DomainError
 from branches.models import Member, Occupation
-
-from ..models import DuesGroup, DuesRateRule
-from .common import yuan
+from ledgers.dues.common import yuan
+from ledgers.models import DuesGroup, DuesRateRule
+from wujin_branch.errors import DomainError
 
 BASE_GROUPS = {DuesGroup.EMPLOYED, DuesGroup.RETIRED}  # a percentage of a declared base
 FIXED_GROUPS = {DuesGroup.FARMER, DuesGroup.LOW_INCOME}  # a fixed amount a month

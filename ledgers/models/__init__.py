@@ -1,7 +1,6 @@
 """Records and ledgers. Split by subject; everything is importable from ``ledgers.models``."""
 
-from .activities import *  # noqa: F403
-from .activities import private_storage  # noqa: F401
-from .development import *  # noqa: F403
-from .dues import *  # noqa: F403
-from .support import *  # noqa: F403
+from ledgers.models.activities import *  # noqa: F403
+from ledgers.models.development import *  # noqa: F403
+from ledgers.models.dues import *  # noqa: F403
+from ledgers.models.support import *  # noqa: F403

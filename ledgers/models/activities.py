@@ -4,38 +4,15 @@ A branch records each activity once; the compliance calendar, the 党组织生�
 (later) the suggested scores are all derived from these rows, never typed again.
 """
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import FileSystemStorage
-from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import LazyObject, empty
 from simple_history.models import HistoricalRecords
 
 from branches.models import Member, Organization, PartyGroup, User
-
-
-class PrivateStorage(LazyObject):
-    """Photos and attachments live outside MEDIA_URL: they are served only through views
-    that check the viewer's scope, so no file has a guessable public address."""
-
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
-
-
-private_storage = PrivateStorage()
-
-
-def _reset_private_storage(*, setting, **kwargs):
-    """Tests change MEDIA_ROOT per test; the lazy storage must follow."""
-    if setting == "MEDIA_ROOT":
-        private_storage._wrapped = empty
-
-
-setting_changed.connect(_reset_private_storage)
+from wujin_branch.storage import private
 
 
 class ActivityType(models.TextChoices):
@@ -184,9 +161,9 @@ class Photo(models.Model):
     owner_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
-    original = models.ImageField(storage=private_storage, upload_to="photos/original/%Y/%m/")
-    display = models.ImageField(storage=private_storage, upload_to="photos/display/%Y/%m/")
-    thumb = models.ImageField(storage=private_storage, upload_to="photos/thumb/%Y/%m/")
+    original = models.ImageField(storage=private, upload_to="photos/original/%Y/%m/")
+    display = models.ImageField(storage=private, upload_to="photos/display/%Y/%m/")
+    thumb = models.ImageField(storage=private, upload_to="photos/thumb/%Y/%m/")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     taken_at = models.DateTimeField("拍摄时间", null=True, blank=True)
@@ -222,7 +199,7 @@ class Photo(models.Model):
 
 class Attachment(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
+    file = models.FileField(storage=private, upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")

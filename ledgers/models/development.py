@@ -6,8 +6,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from branches.models import Education, Gender, Member, Occupation, Organization, User
-
-from .activities import private_storage
+from wujin_branch.storage import private
 
 
 class DevStage(models.TextChoices):
@@ -62,7 +61,7 @@ class DevStep(models.Model):
     votes_for = models.PositiveIntegerField("赞成票", null=True, blank=True)
     rule_breaks = models.TextField("违反时限规则", blank=True)  # filled by the service
     exception_reason = models.CharField("例外原因", max_length=300, blank=True)
-    material = models.FileField("材料", storage=private_storage, upload_to="development/%Y/", blank=True)
+    material = models.FileField("材料", storage=private, upload_to="development/%Y/", blank=True)
     recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)

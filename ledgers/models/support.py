@@ -6,8 +6,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from branches.models import Member, Organization, User
-
-from .activities import Activity, private_storage
+from ledgers.models.activities import Activity
+from wujin_branch.storage import private
 
 # ---------------------------------------------------------------- 民主评议党员
 
@@ -82,7 +82,7 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     kind = models.CharField("计划类别", max_length=12, choices=PlanKind.choices)
     text = models.TextField("计划内容", blank=True)
-    file = models.FileField("计划文件", storage=private_storage, upload_to="plans/%Y/", blank=True)
+    file = models.FileField("计划文件", storage=private, upload_to="plans/%Y/", blank=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -104,7 +104,7 @@ class StudyPlan(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     has_plan = models.BooleanField("已制定个人学习计划", default=True)
     keeps_notes = models.BooleanField("记学习笔记", default=False)
-    file = models.FileField(storage=private_storage, upload_to="study/%Y/", blank=True)
+    file = models.FileField(storage=private, upload_to="study/%Y/", blank=True)
 
     history = HistoricalRecords()
 
@@ -168,7 +168,7 @@ class FundingEntry(models.Model):
     amount_fen = models.PositiveBigIntegerField("金额（分）")
     occurred_on = models.DateField("日期")
     description = models.CharField("摘要", max_length=200)
-    receipt = models.FileField("票据", storage=private_storage, upload_to="receipts/%Y/", blank=True)
+    receipt = models.FileField("票据", storage=private, upload_to="receipts/%Y/", blank=True)
     recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
 
     history = HistoricalRecords()

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from review import views
+from review import assessment_views, views
 
 urlpatterns = [
+    path("assessment/<int:pk>/self/", assessment_views.assessment_self, name="assessment_self"),
+    path("assessment/<int:pk>/", assessment_views.assessment_view, name="assessment_view"),
     path("assessment/<int:pk>/submit/", views.submit, name="assessment_submit"),
     path("assessment/<int:pk>/committee/", views.committee_score, name="committee_score"),
     path("assessment/<int:pk>/district/", views.district_score, name="district_score"),

@@ -10,11 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from assessment import services
-from assessment.models import Assessment, ItemScore, Job, Period, RubricItem, RubricVersion, Veto, VetoKind
-from branches.errors import DomainError, StaleEditError
+from assessment.models import Assessment, ItemScore, Period, RubricItem, RubricVersion, Veto, VetoKind
 from branches.models import Position, Sanction
-from ledgers import services as ledger_services
+from ledgers.activities import services as ledger_services
 from tests.factories import MemberFactory, make_branch, make_term
+from wujin_branch.errors import DomainError, StaleEditError
+from wujin_branch.models import Job
 
 pytestmark = pytest.mark.django_db
 D = Decimal

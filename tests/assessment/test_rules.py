@@ -443,7 +443,7 @@ def test_roster_of_follows_transfers_like_roster_on(branch, other_branch):
     """The rules' roster is ``ledgers.services.roster_on`` for every branch at once."""
     from assessment.rules.reads import roster_of
     from branches.models import MemberTransfer, TransferDirection
-    from ledgers.services import roster_on
+    from ledgers.activities.services import roster_on
 
     stay, mover = members(branch, 2, joined_on=datetime.date(2000, 1, 1))
     (incomer,) = members(other_branch, 1, joined_on=datetime.date(2000, 1, 1))

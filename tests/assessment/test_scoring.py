@@ -4,7 +4,7 @@ import pytest
 
 from assessment.models import RubricSection, RubricVersion
 from assessment.scoring import floor_half, parse_score, passes, proportional, totals
-from branches.errors import DomainError
+from wujin_branch.errors import DomainError
 
 D = Decimal
 

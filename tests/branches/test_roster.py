@@ -9,18 +9,27 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from branches.errors import DomainError
 from branches.models import Member, MemberStatus, Standing
 from branches.roster import HEADERS, HELP_SHEET, ROSTER_SHEET, RosterImportError, roster_import, roster_parse
 from tests.factories import MemberFactory, PartyGroupFactory, make_id_number
+from wujin_branch.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def person(name="张三", *, gender="男", birth=datetime.date(1985, 3, 2), id_number=None,
-           joined=datetime.date(2010, 7, 1), full=datetime.date(2011, 7, 1), status="正式党员", group=None):
+def person(
+    name="张三",
+    *,
+    gender="男",
+    birth=datetime.date(1985, 3, 2),
+    id_number=None,
+    joined=datetime.date(2010, 7, 1),
+    full=datetime.date(2011, 7, 1),
+    status="正式党员",
+    group=None,
+):
     """One roster row in template column order."""
     id_number = id_number or make_id_number(birth)
     return [name, gender, "汉族", birth, "大学本科", "工人", id_number, "13812345678", joined, full, status, group]
@@ -86,15 +95,32 @@ def test_filled_template_imports_every_member(client, branch, secretary):
     x_id = id_with_x_check_digit(datetime.date(1990, 1, 5))
     ws.append(person("张三", group="第一党小组"))
     ws.append([None] * len(HEADERS))  # empty rows are skipped
-    ws.append(person("李四", gender="女", birth=datetime.date(1990, 1, 5), id_number=x_id.lower(),
-                     joined="2015/7/1", full="2016.7.1"))
-    ws.append(person("欧阳娜娜", birth="1995-02-03", id_number=make_id_number(datetime.date(1995, 2, 3)),
-                     joined="2020-01-05", full=None, status="预备党员"))
+    ws.append(
+        person(
+            "李四",
+            gender="女",
+            birth=datetime.date(1990, 1, 5),
+            id_number=x_id.lower(),
+            joined="2015/7/1",
+            full="2016.7.1",
+        )
+    )
+    ws.append(
+        person(
+            "欧阳娜娜",
+            birth="1995-02-03",
+            id_number=make_id_number(datetime.date(1995, 2, 3)),
+            joined="2020-01-05",
+            full=None,
+            status="预备党员",
+        )
+    )
     buf = io.BytesIO()
     wb.save(buf)
 
-    response = client.post(urls(branch)["roster_import"],
-                           {"file": SimpleUploadedFile("花名册.xlsx", buf.getvalue(), content_type=XLSX)})
+    response = client.post(
+        urls(branch)["roster_import"], {"file": SimpleUploadedFile("花名册.xlsx", buf.getvalue(), content_type=XLSX)}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("branch_detail", args=[branch.pk])
@@ -122,19 +148,20 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(client, branch, secre
     bad_check = good[:-1] + ("0" if good[-1] != "0" else "1")
     future = datetime.date.today() + datetime.timedelta(days=30)
     rows = [
-        person("好人"),                                                      # 2: fine
-        person("校验错", id_number=bad_check),                                # 3
-        person("重复甲", id_number=dup, birth=datetime.date(1980, 1, 1)),     # 4: fine by itself
-        person("重复乙", id_number=dup, birth=datetime.date(1980, 1, 1)),     # 5
+        person("好人"),  # 2: fine
+        person("校验错", id_number=bad_check),  # 3
+        person("重复甲", id_number=dup, birth=datetime.date(1980, 1, 1)),  # 4: fine by itself
+        person("重复乙", id_number=dup, birth=datetime.date(1980, 1, 1)),  # 5
         person("已登记", id_number=existing.id_number, birth=existing.birth_date),  # 6
-        person(None),                                                        # 7
-        person("日期错", joined="2020-13-45"),                                # 8
-        person("预备错", status="预备党员"),                                   # 9: has 转正日期
-        person("未成年", birth=datetime.date(2000, 1, 1), joined=datetime.date(2015, 7, 1),
-               full=datetime.date(2016, 7, 1)),                              # 10
-        [None] * len(HEADERS),                                               # 11: skipped
-        person("将来", joined=future, full=None, status="预备党员"),            # 12
-        person("选项错", gender="未知"),                                       # 13
+        person(None),  # 7
+        person("日期错", joined="2020-13-45"),  # 8
+        person("预备错", status="预备党员"),  # 9: has 转正日期
+        person(
+            "未成年", birth=datetime.date(2000, 1, 1), joined=datetime.date(2015, 7, 1), full=datetime.date(2016, 7, 1)
+        ),  # 10
+        [None] * len(HEADERS),  # 11: skipped
+        person("将来", joined=future, full=None, status="预备党员"),  # 12
+        person("选项错", gender="未知"),  # 13
     ]
     before = Member.history.count()
     client.force_login(secretary)
@@ -215,7 +242,7 @@ def test_export_lists_active_members_sorted_by_pinyin(client, branch, secretary,
     zhang = MemberFactory(branch=branch, name="张伟", party_group=group)
     MemberFactory(branch=branch, name="王芳", status=MemberStatus.PROBATIONARY, full_member_on=None)
     MemberFactory(branch=branch, name="陈静")
-    MemberFactory(branch=branch, name="=HYPERLINK(\"http://x\")")  # must stay text, not a formula
+    MemberFactory(branch=branch, name='=HYPERLINK("http://x")')  # must stay text, not a formula
     MemberFactory(branch=branch, name="已转出", standing=Standing.TRANSFERRED_OUT)
     MemberFactory(branch=other_branch, name="外支部")
     client.force_login(secretary)
@@ -227,7 +254,7 @@ def test_export_lists_active_members_sorted_by_pinyin(client, branch, secretary,
     ws = load_workbook(io.BytesIO(response.content))[ROSTER_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
-    assert [r[0] for r in rows[1:]] == ["=HYPERLINK(\"http://x\")", "陈静", "王芳", "张伟"]
+    assert [r[0] for r in rows[1:]] == ['=HYPERLINK("http://x")', "陈静", "王芳", "张伟"]
     assert ws["A2"].data_type == "s"
     zhang_row = rows[4]
     assert zhang_row[1] == "男" and zhang_row[4] == "大学本科" and zhang_row[11] == "第一党小组"
@@ -236,8 +263,11 @@ def test_export_lists_active_members_sorted_by_pinyin(client, branch, secretary,
     assert rows[3][9] is None and rows[3][10] == "预备党员"
 
     client.force_login(district_user)
-    rows = list(load_workbook(io.BytesIO(client.get(urls(branch)["roster_export"]).content))[ROSTER_SHEET]
-                .iter_rows(values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(client.get(urls(branch)["roster_export"]).content))[ROSTER_SHEET].iter_rows(
+            values_only=True
+        )
+    )
     assert rows[4][6] == zhang.id_number
 
 

@@ -50,9 +50,9 @@ def mini(seed_value, **extra):
 def assert_tree_valid():
     assert Organization.objects.find_problems() == ([], [], [], [], [])
     for org in Organization.objects.all():
-        assert org.numchild == Organization.objects.filter(
-            path__startswith=org.path, depth=org.depth + 1
-        ).count(), org.name
+        assert org.numchild == Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).count(), (
+            org.name
+        )
         assert len(org.path) == 4 * org.depth
 
 
@@ -87,20 +87,26 @@ def test_small_demo_has_every_role_type_and_situation():
     branch = RoleAssignment.objects.get(user__username="secretary").organization
     assert branch == RoleAssignment.objects.get(user__username="worker").organization
     assert branch.path.startswith(Organization.objects.get(name="湖塘镇党委").path)
-    assert User.objects.get(username="secretary").full_name == CommitteeSeat.objects.get(
-        term__branch=branch, term__ended_on__isnull=True, position=Position.SECRETARY).holder.name
+    assert (
+        User.objects.get(username="secretary").full_name
+        == CommitteeSeat.objects.get(
+            term__branch=branch, term__ended_on__isnull=True, position=Position.SECRETARY
+        ).holder.name
+    )
 
     # The tree.
     assert_tree_valid()
     root = Organization.objects.get(depth=1)
     assert (root.kind, root.name) == (OrgKind.DISTRICT, "中共常州市武进区委组织部")
     assert set(Organization.objects.filter(kind=OrgKind.COMMITTEE).values_list("committee_kind", flat=True)) == set(
-        CommitteeKind.values)
+        CommitteeKind.values
+    )
     assert Organization.objects.filter(kind=OrgKind.GENERAL_BRANCH).exists()
     branches = Organization.objects.filter(kind=OrgKind.BRANCH)
     assert set(branches.values_list("branch_type", flat=True)) == set(BranchType.values)
     assert set(branches.filter(branch_type=BranchType.REGIONAL).values_list("regional_kind", flat=True)) == set(
-        RegionalKind.values)
+        RegionalKind.values
+    )
     assert branches.exclude(status="active").filter(merged_into__isnull=False).exists()
 
     # Members: valid identity numbers, rules of the member service, every special situation.
@@ -164,8 +170,7 @@ def test_small_demo_has_every_role_type_and_situation():
     secretaries = current_seats.filter(position=Position.SECRETARY).values("holder")
     members_ = current_seats.exclude(position=Position.SECRETARY).values("holder")
     assert in_effect(Sanction.objects.filter(kind=SanctionKind.WARNING, member__in=secretaries), today).exists()
-    assert in_effect(Sanction.objects.filter(kind=SanctionKind.SERIOUS_WARNING, member__in=members_),
-                     today).exists()
+    assert in_effect(Sanction.objects.filter(kind=SanctionKind.SERIOUS_WARNING, member__in=members_), today).exists()
 
     # History rows exist for the bulk-inserted tables.
     # every member has its creation in the history (development and dues add more rows)
@@ -181,8 +186,12 @@ def test_if_empty_does_nothing_the_second_time():
     assert counts[1] > 0
     output = seed(seed=2, if_empty=True)
     assert "跳过" in output
-    assert (Organization.objects.count(), Member.objects.count(), Member.history.count(),
-            User.objects.count()) == counts
+    assert (
+        Organization.objects.count(),
+        Member.objects.count(),
+        Member.history.count(),
+        User.objects.count(),
+    ) == counts
 
 
 def test_refuses_to_seed_over_existing_data_without_flush():
@@ -218,7 +227,8 @@ def test_district_generator_small_run_is_deterministic_and_valid():
     assert len(names) == 150
     assert_tree_valid()
     assert set(Organization.objects.filter(kind=OrgKind.COMMITTEE).values_list("committee_kind", flat=True)) == set(
-        CommitteeKind.values)
+        CommitteeKind.values
+    )
     sizes = Member.objects.values("branch").annotate(n=Count("id")).values_list("n", flat=True)
     assert min(sizes) >= 3 and max(sizes) <= 120
     assert Member.history.count() == 150
@@ -227,8 +237,9 @@ def test_district_generator_small_run_is_deterministic_and_valid():
     assert all(validate_id_number(n) for _, n, _ in names)
     today = timezone.localdate()
     assert current_terms().filter(due_on__lt=today, postponed_until__isnull=True).exists()
-    assert CommitteeSeat.objects.filter(term__ended_on__isnull=True, position=Position.SECRETARY,
-                                        holder__isnull=True).exists()
+    assert CommitteeSeat.objects.filter(
+        term__ended_on__isnull=True, position=Position.SECRETARY, holder__isnull=True
+    ).exists()
     reviewer_org = RoleAssignment.objects.get(user__username="reviewer").organization
     assert reviewer_org.name == "湖塘镇党委"
     secretary_branch = RoleAssignment.objects.get(user__username="secretary").organization
@@ -242,4 +253,3 @@ def test_district_generator_small_run_is_deterministic_and_valid():
 
     mini(8, flush=True)
     assert list(Member.objects.order_by("id").values_list("name", "id_number", "birth_date")) != names
-

@@ -3,7 +3,6 @@ import datetime
 import pytest
 
 from branches import selectors, services
-from branches.errors import DomainError, StaleEditError
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -19,6 +18,7 @@ from branches.models import (
     Standing,
 )
 from tests.factories import MemberFactory, make_branch, make_term
+from wujin_branch.errors import DomainError, StaleEditError
 
 pytestmark = pytest.mark.django_db
 

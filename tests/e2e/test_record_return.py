@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from branches.models import Position, Role
-from ledgers import services
+from ledgers.activities import services
 from ledgers.models import Activity, ActivityType, RecordReturn
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term
 

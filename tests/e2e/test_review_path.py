@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from assessment.models import Assessment, Job, RubricVersion
+from assessment.models import Assessment, RubricVersion
 from assessment.models import AssessmentStatus as S
 from assessment.services import period_create, period_open_run
 from branches.models import Position, Role
@@ -23,6 +23,7 @@ from ledgers.models import FundingYear
 from review.models import Objection, ObjectionStatus, Publication, ReviewEvent
 from tests.e2e.conftest import PHONE
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term, org_tree
+from wujin_branch.models import Job
 
 pytestmark = pytest.mark.e2e
 
@@ -240,8 +241,10 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         pub = Publication.objects.get()
         # back on the period page, which links to the public notice
         assert dis.url.endswith(reverse("period_detail", args=[pub.period_id]))
-        assert dis.get_by_role("link", name=pub.title).get_attribute("href").endswith(
-            reverse("public_notice_detail", args=[pub.pk])
+        assert (
+            dis.get_by_role("link", name=pub.title)
+            .get_attribute("href")
+            .endswith(reverse("public_notice_detail", args=[pub.pk]))
         )
 
         # ------------------------------------------------ a member of the public objects (phone, no login)

@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def pdf_font():
-    from ledgers import fonts
+    from wujin_branch import fonts
 
     if not fonts.FACES[0].source.exists():
         message = (

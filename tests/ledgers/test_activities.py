@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from branches.errors import DomainError
 from branches.models import MemberStatus, MemberTransfer, PartyGroup, Position, TransferDirection
 from branches.services import member_transfer
-from ledgers import images, selectors, services
+from ledgers.activities import selectors, services
 from ledgers.models import Activity, ActivityType, FlagKind, IntegrityFlag, Photo
 from tests.factories import MemberFactory, make_term
+from wujin_branch import images
+from wujin_branch.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -427,7 +428,7 @@ def test_activity_pages_constant_queries(client, committee_branch, secretary, dj
 
 
 def test_shell_list_includes_branches_silent_for_six_months(committee_branch, secretary, reviewer, committee):
-    from branches.selectors import shell_orgs
+    from ledgers.activities.selectors import shell_orgs
     from tests.factories import make_branch
 
     branch, _ = committee_branch

@@ -12,9 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from branches.errors import DomainError, StaleEditError
 from branches.models import Standing
-from ledgers import branch_support as bs
+from ledgers.activities.services import photos_of
+from ledgers.disclosure import services as disclosure
+from ledgers.funding import rules as funding_rules
+from ledgers.funding import selectors as funding_selectors
+from ledgers.funding import services as funding
 from ledgers.models import (
     FundingCategory,
     FundingEntry,
@@ -26,8 +29,9 @@ from ledgers.models import (
     RoomItem,
     RoomKind,
 )
-from ledgers.services import photos_of
+from ledgers.venue import services as venue
 from tests.factories import MemberFactory, make_branch
+from wujin_branch.errors import DomainError, StaleEditError
 
 pytestmark = pytest.mark.django_db
 
@@ -73,13 +77,13 @@ def fund(actor, branch, year=YEAR, **kw):
         "version": None,
     }
     args.update(kw)
-    return bs.funding_year_save(actor=actor, branch=branch, year=year, **args)
+    return funding.funding_year_save(actor=actor, branch=branch, year=year, **args)
 
 
 def entry(actor, branch, category, yuan, *, year=YEAR, receipt="pdf", on=None, description="摘要"):
     if receipt == "pdf":
         receipt = SimpleUploadedFile("r.pdf", PDF)
-    return bs.funding_entry_create(
+    return funding.funding_entry_create(
         actor=actor,
         branch=branch,
         year=year,
@@ -107,21 +111,21 @@ def test_standard_is_600_yuan_per_member_on_1_january(branch, secretary, branch_
     MemberFactory(branch=branch, standing=Standing.TRANSFERRED_OUT, left_on=datetime.date(YEAR - 1, 12, 31))
     MemberFactory(branch=make_branch(), joined_on=datetime.date(2001, 1, 1))  # another branch's
 
-    s = bs.funding_standard(branch, YEAR)
+    s = funding_rules.funding_standard(branch, YEAR)
     assert s.computed and s.members == 12 and s.fen == 720000  # 12 members → 7200 yuan
     assert "600元" in s.basis and "12名" in s.basis and f"{YEAR}年01月01日" in s.basis
 
     # a hand-typed standard is ignored for these types: it always follows the roster
     fy = fund(secretary, branch, budget_fen=720000, standard_fen=1, standard_basis="随便")
     assert fy.standard_fen == 720000 and "12名" in fy.standard_basis
-    assert not bs.funding_flags(branch, YEAR)
+    assert not funding_rules.funding_flags(branch, YEAR)
 
 
 def test_standard_is_entered_by_hand_for_other_types(branch, secretary):
     assert branch.branch_type == "village"
     for _ in range(12):
         MemberFactory(branch=branch)
-    assert bs.funding_standard(branch, YEAR).fen == 0  # nothing computed from the roster
+    assert funding_rules.funding_standard(branch, YEAR).fen == 0  # nothing computed from the roster
     with pytest.raises(DomainError, match="依据") as e:
         fund(secretary, branch, standard_fen=500000, standard_basis="")
     assert e.value.field == "standard_basis"
@@ -130,38 +134,38 @@ def test_standard_is_entered_by_hand_for_other_types(branch, secretary):
     fy = fund(
         secretary, branch, standard_fen=500000, standard_basis="村集体经营性收入 200 万元，按 2.5‰ 安排", budget_fen=0
     )
-    s = bs.funding_standard(branch, YEAR, fy)
+    s = funding_rules.funding_standard(branch, YEAR, fy)
     assert (s.fen, s.computed) == (500000, False) and "集体" in s.basis
-    assert codes(bs.funding_flags(branch, YEAR)) == {bs.BUDGET_BELOW_STANDARD}
+    assert codes(funding_rules.funding_flags(branch, YEAR)) == {funding_rules.BUDGET_BELOW_STANDARD}
 
 
 # ---------------------------------------------------------------- flags at their edges
 
 
 def test_no_row_counts_as_no_special_fund_which_is_a_veto(branch):
-    flags = bs.funding_flags(branch, YEAR)
-    assert codes(flags) == {bs.NO_SPECIAL_FUND, bs.NO_ACCOUNT}
+    flags = funding_rules.funding_flags(branch, YEAR)
+    assert codes(flags) == {funding_rules.NO_SPECIAL_FUND, funding_rules.NO_ACCOUNT}
     veto = [f for f in flags if f.veto]
-    assert [f.code for f in veto] == [bs.NO_SPECIAL_FUND]
+    assert [f.code for f in veto] == [funding_rules.NO_SPECIAL_FUND]
     assert "未落实党建工作专项经费" in veto[0].message and "一票否决" in veto[0].message
 
 
 def test_special_fund_and_account_flags(branch, secretary):
     fund(secretary, branch, has_special_fund=False, has_account=False, account_name="")
-    assert codes(bs.funding_flags(branch, YEAR)) == {bs.NO_SPECIAL_FUND, bs.NO_ACCOUNT}
+    assert codes(funding_rules.funding_flags(branch, YEAR)) == {funding_rules.NO_SPECIAL_FUND, funding_rules.NO_ACCOUNT}
     with pytest.raises(DomainError, match="专户名称"):
         fund(secretary, branch, has_account=True, account_name=" ")
     fund(secretary, branch, has_special_fund=True, has_account=True, account_name="党建经费专账")
-    assert bs.funding_flags(branch, YEAR) == []
+    assert funding_rules.funding_flags(branch, YEAR) == []
 
 
 def test_budget_below_standard_edge(branch, secretary):
     basis = "返还党费及村集体收入安排"
     fund(secretary, branch, standard_fen=300000, standard_basis=basis, budget_fen=300000)
-    assert bs.funding_flags(branch, YEAR) == []  # equal is enough
+    assert funding_rules.funding_flags(branch, YEAR) == []  # equal is enough
     fund(secretary, branch, standard_fen=300000, standard_basis=basis, budget_fen=299999)
-    flags = bs.funding_flags(branch, YEAR)
-    assert codes(flags) == {bs.BUDGET_BELOW_STANDARD} and "2,999.99" in flags[0].message
+    flags = funding_rules.funding_flags(branch, YEAR)
+    assert codes(flags) == {funding_rules.BUDGET_BELOW_STANDARD} and "2,999.99" in flags[0].message
 
 
 def test_balance_and_negative_balance_edge(branch, secretary):
@@ -170,16 +174,16 @@ def test_balance_and_negative_balance_edge(branch, secretary):
     entry(secretary, branch, FundingCategory.RETURNED_DUES, 150.50, receipt=None)
     entry(secretary, branch, FundingCategory.POSITION, 500)
     e = entry(secretary, branch, FundingCategory.NEWSPAPERS, 250.50)
-    page = bs.funding_page(branch, YEAR)
+    page = funding_selectors.funding_page(branch, YEAR)
     assert (page["facts"].income_fen, page["facts"].expense_fen, page["facts"].balance_fen) == (75050, 75050, 0)
-    assert bs.funding_flags(branch, YEAR) == []  # zero is not negative
-    bs.funding_entry_update(
+    assert funding_rules.funding_flags(branch, YEAR) == []  # zero is not negative
+    funding.funding_entry_update(
         actor=secretary, entry=e, category=e.category, amount_fen=25051, occurred_on=e.occurred_on,
         description=e.description,
     )  # fmt: skip
-    flags = bs.funding_flags(branch, YEAR)
-    assert codes(flags) == {bs.NEGATIVE_BALANCE} and "-0.01" in flags[0].message
-    totals = {t.category: t.fen for t in bs.funding_page(branch, YEAR)["expense_totals"]}
+    flags = funding_rules.funding_flags(branch, YEAR)
+    assert codes(flags) == {funding_rules.NEGATIVE_BALANCE} and "-0.01" in flags[0].message
+    totals = {t.category: t.fen for t in funding_selectors.funding_page(branch, YEAR)["expense_totals"]}
     assert totals[FundingCategory.NEWSPAPERS] == 25051 and totals[FundingCategory.EDUCATION] == 0
 
 
@@ -187,13 +191,16 @@ def test_outside_categories_and_missing_receipts(branch, secretary):
     fund(secretary, branch)
     entry(secretary, branch, FundingCategory.ALLOCATION, 1000, receipt=None)
     entry(secretary, branch, FundingCategory.COMMENDATION, 100)
-    assert bs.funding_flags(branch, YEAR) == []
+    assert funding_rules.funding_flags(branch, YEAR) == []
     entry(secretary, branch, FundingCategory.EDUCATION, 100, receipt=None)
-    assert codes(bs.funding_flags(branch, YEAR)) == {bs.MISSING_RECEIPTS}
+    assert codes(funding_rules.funding_flags(branch, YEAR)) == {funding_rules.MISSING_RECEIPTS}
     entry(secretary, branch, FundingCategory.OTHER_EXPENSE, 88.80)
-    flags = {f.code: f for f in bs.funding_flags(branch, YEAR)}
-    assert set(flags) == {bs.MISSING_RECEIPTS, bs.OUTSIDE_CATEGORIES}
-    assert "1 笔支出" in flags[bs.OUTSIDE_CATEGORIES].message and "88.80" in flags[bs.OUTSIDE_CATEGORIES].message
+    flags = {f.code: f for f in funding_rules.funding_flags(branch, YEAR)}
+    assert set(flags) == {funding_rules.MISSING_RECEIPTS, funding_rules.OUTSIDE_CATEGORIES}
+    assert (
+        "1 笔支出" in flags[funding_rules.OUTSIDE_CATEGORIES].message
+        and "88.80" in flags[funding_rules.OUTSIDE_CATEGORIES].message
+    )
 
 
 def test_entry_rules(branch, secretary):
@@ -217,7 +224,7 @@ def test_reviewer_cannot_write_and_history_records_the_actor(branch, secretary, 
     fund(secretary, branch, version=fy.version, budget_fen=100)
     assert FundingYear.objects.get().history.latest().history_user == secretary
     e = entry(secretary, branch, FundingCategory.POSITION, 10)
-    bs.funding_entry_delete(actor=secretary, entry=e)
+    funding.funding_entry_delete(actor=secretary, entry=e)
     assert not FundingEntry.objects.exists()
     assert FundingEntry.history.filter(id=e.pk, history_type="-").get().history_user == secretary
 
@@ -249,12 +256,12 @@ def test_receipt_photo_stored_as_display_jpeg_without_metadata_and_pdf_kept(bran
         assert f.read() == PDF
     # a receipt can be added later, which clears the flag
     e = entry(secretary, branch, FundingCategory.EDUCATION, 5, receipt=None)
-    assert bs.MISSING_RECEIPTS in codes(bs.funding_flags(branch, YEAR))
-    bs.funding_entry_update(
+    assert funding_rules.MISSING_RECEIPTS in codes(funding_rules.funding_flags(branch, YEAR))
+    funding.funding_entry_update(
         actor=secretary, entry=e, category=e.category, amount_fen=e.amount_fen, occurred_on=e.occurred_on,
         description=e.description, receipt=jpeg(pattern=1),
     )  # fmt: skip
-    assert bs.MISSING_RECEIPTS not in codes(bs.funding_flags(branch, YEAR))
+    assert funding_rules.MISSING_RECEIPTS not in codes(funding_rules.funding_flags(branch, YEAR))
 
 
 # ---------------------------------------------------------------- funding_flags_all
@@ -294,27 +301,31 @@ def many_branches(committee, secretary, district_user):
 def test_funding_flags_all_matches_per_branch_flags_in_two_queries(many_branches, django_assert_max_num_queries):
     ids = [b.pk for b in many_branches]
     with django_assert_max_num_queries(2):
-        everything = bs.funding_flags_all(YEAR, branch_ids=ids)
+        everything = funding_rules.funding_flags_all(YEAR, branch_ids=ids)
     assert set(everything) == set(ids)
     for b in many_branches:
-        assert everything[b.pk] == bs.funding_flags(b, YEAR), b.name
+        assert everything[b.pk] == funding_rules.funding_flags(b, YEAR), b.name
     organ, institution, village, private, empty_organ = many_branches
-    assert codes(everything[organ.pk]) == {bs.BUDGET_BELOW_STANDARD, bs.OUTSIDE_CATEGORIES}
+    assert codes(everything[organ.pk]) == {funding_rules.BUDGET_BELOW_STANDARD, funding_rules.OUTSIDE_CATEGORIES}
     # no row: no special fund, no account, and a budget of 0 under the roster's 1800 yuan
-    assert codes(everything[institution.pk]) == {bs.NO_SPECIAL_FUND, bs.NO_ACCOUNT, bs.BUDGET_BELOW_STANDARD}
+    assert codes(everything[institution.pk]) == {
+        funding_rules.NO_SPECIAL_FUND,
+        funding_rules.NO_ACCOUNT,
+        funding_rules.BUDGET_BELOW_STANDARD,
+    }
     assert everything[village.pk] == []
     assert codes(everything[private.pk]) == {
-        bs.NO_SPECIAL_FUND,
-        bs.NO_ACCOUNT,
-        bs.NEGATIVE_BALANCE,
-        bs.MISSING_RECEIPTS,
+        funding_rules.NO_SPECIAL_FUND,
+        funding_rules.NO_ACCOUNT,
+        funding_rules.NEGATIVE_BALANCE,
+        funding_rules.MISSING_RECEIPTS,
     }
     assert everything[empty_organ.pk] == []  # no members: standard 0, nothing to fall below
     # all active branches by default; another year is judged on its own
-    assert set(bs.funding_flags_all(YEAR)) >= set(ids)
-    previous = bs.funding_flags_all(YEAR - 1, branch_ids=ids)
-    assert previous[private.pk] == bs.funding_flags(private, YEAR - 1)
-    assert bs.funding_flags_all(YEAR, branch_ids=[]) == {}
+    assert set(funding_rules.funding_flags_all(YEAR)) >= set(ids)
+    previous = funding_rules.funding_flags_all(YEAR - 1, branch_ids=ids)
+    assert previous[private.pk] == funding_rules.funding_flags(private, YEAR - 1)
+    assert funding_rules.funding_flags_all(YEAR, branch_ids=[]) == {}
 
 
 # ---------------------------------------------------------------- 阵地
@@ -322,18 +333,18 @@ def test_funding_flags_all_matches_per_branch_flags_in_two_queries(many_branches
 
 def test_room_and_checklist_with_photos(branch, secretary):
     with pytest.raises(DomainError, match="请先登记活动阵地"):
-        bs.room_check_save(actor=secretary, branch=branch, item=RoomItem.FLAG, present=True, checked_on=TODAY)
+        venue.room_check_save(actor=secretary, branch=branch, item=RoomItem.FLAG, present=True, checked_on=TODAY)
     with pytest.raises(DomainError, match="共用") as e:
-        bs.room_save(actor=secretary, branch=branch, kind=RoomKind.SHARED, address="村委会二楼")
+        venue.room_save(actor=secretary, branch=branch, kind=RoomKind.SHARED, address="村委会二楼")
     assert e.value.field == "shared_with"
-    room = bs.room_save(actor=secretary, branch=branch, kind=RoomKind.OWN, address="村委会二楼", area_m2=60)
+    room = venue.room_save(actor=secretary, branch=branch, kind=RoomKind.OWN, address="村委会二楼", area_m2=60)
     assert room.shared_with == ""
-    check = bs.room_check_save(
+    check = venue.room_check_save(
         actor=secretary, branch=branch, item=RoomItem.FLAG, present=True, checked_on=TODAY, photos=[jpeg()]
     )
-    bs.room_check_save(actor=secretary, branch=branch, item=RoomItem.REMOTE, present=False, checked_on=TODAY)
-    bs.room_check_save(actor=secretary, branch=branch, item=RoomItem.OATH, present=True, checked_on=TODAY)
-    page = bs.room_page(branch)
+    venue.room_check_save(actor=secretary, branch=branch, item=RoomItem.REMOTE, present=False, checked_on=TODAY)
+    venue.room_check_save(actor=secretary, branch=branch, item=RoomItem.OATH, present=True, checked_on=TODAY)
+    page = venue.room_page(branch)
     rows = {r.item: r for r in page["rows"]}
     assert len(rows) == len(RoomItem) == 9
     assert rows[RoomItem.FLAG].present and len(rows[RoomItem.FLAG].photos) == 1
@@ -347,7 +358,7 @@ def test_room_and_checklist_with_photos(branch, secretary):
     photo = photos_of(check).get()
     assert photo.branch_id == branch.pk and photo.uploaded_by == secretary
     # replacing the photo: remove one, add one, in one save
-    bs.room_check_save(
+    venue.room_check_save(
         actor=secretary, branch=branch, item=RoomItem.FLAG, present=True, checked_on=TODAY,
         photos=[jpeg(pattern=2)], remove_photos=[photo.pk],
     )  # fmt: skip
@@ -355,18 +366,18 @@ def test_room_and_checklist_with_photos(branch, secretary):
 
 
 def test_checklist_bad_photo_leaves_nothing(branch, secretary):
-    bs.room_save(
+    venue.room_save(
         actor=secretary, branch=branch, kind=RoomKind.SHARED, address="社区党群服务中心", shared_with="社区党委"
     )
     with pytest.raises(DomainError, match="不是有效的图片") as e:
-        bs.room_check_save(
+        venue.room_check_save(
             actor=secretary, branch=branch, item=RoomItem.CHART, present=True, checked_on=TODAY,
             photos=[jpeg(), not_an_image("chart.jpg")],
         )  # fmt: skip
     assert e.value.field == "photos"
     assert RoomCheck.objects.count() == 0 and Photo.objects.count() == 0
     with pytest.raises(DomainError, match="最多 6 张"):
-        bs.room_check_save(
+        venue.room_check_save(
             actor=secretary, branch=branch, item=RoomItem.CHART, present=True, checked_on=TODAY,
             photos=[jpeg(pattern=i % 3) for i in range(7)],
         )  # fmt: skip
@@ -377,42 +388,44 @@ def test_checklist_bad_photo_leaves_nothing(branch, secretary):
 
 
 def test_notices_counts_and_missing_categories(branch, secretary):
-    assert bs.notices_page(branch, TODAY.year)["missing"] == [
+    assert disclosure.notices_page(branch, TODAY.year)["missing"] == [
         "工作计划", "党员发展", "党费收缴管理和使用", "党员奖惩", "民主评议结果",
     ]  # fmt: skip
     with pytest.raises(DomainError, match="公开内容"):
-        bs.notice_create(actor=secretary, branch=branch, category=NoticeCategory.PLAN, title="计划", posted_on=TODAY)
+        disclosure.notice_create(
+            actor=secretary, branch=branch, category=NoticeCategory.PLAN, title="计划", posted_on=TODAY
+        )
     with pytest.raises(DomainError, match="晚于今天"):
-        bs.notice_create(
+        disclosure.notice_create(
             actor=secretary, branch=branch, category=NoticeCategory.PLAN, title="计划",
             posted_on=TODAY + datetime.timedelta(days=1), content="x",
         )  # fmt: skip
-    n1 = bs.notice_create(
+    n1 = disclosure.notice_create(
         actor=secretary, branch=branch, category=NoticeCategory.PLAN, title="年度工作计划", posted_on=TODAY,
         photos=[jpeg()],
     )  # fmt: skip
-    bs.notice_create(
+    disclosure.notice_create(
         actor=secretary, branch=branch, category=NoticeCategory.DUES, title="上半年党费收缴情况", posted_on=TODAY,
         content="应收 1,200 元，实收 1,200 元。",
     )  # fmt: skip
-    bs.notice_create(
+    disclosure.notice_create(
         actor=secretary, branch=branch, category=NoticeCategory.DUES, title="去年党费使用情况",
         posted_on=datetime.date(YEAR, 12, 30), content="略",
     )  # fmt: skip
-    page = bs.notices_page(branch, TODAY.year)
+    page = disclosure.notices_page(branch, TODAY.year)
     counts = {c: n for c, _, n in page["counts"]}
     assert counts[NoticeCategory.PLAN] == 1 and counts[NoticeCategory.DUES] == 1 and page["total"] == 2
     assert page["missing"] == ["党员发展", "党员奖惩", "民主评议结果"]
-    assert bs.notice_counts(branch, TODAY.year) == {"plan": 1, "dues": 1}
+    assert disclosure.notice_counts(branch, TODAY.year) == {"plan": 1, "dues": 1}
     assert len(page["rows"][0].photos) + len(page["rows"][1].photos) == 1
     # removing the only photo of a posting without text is refused; nothing changes
     with pytest.raises(DomainError, match="公开内容"):
-        bs.notice_update(
+        disclosure.notice_update(
             actor=secretary, notice=n1, category=n1.category, title=n1.title, posted_on=n1.posted_on,
             remove_photos=[photos_of(n1).get().pk],
         )  # fmt: skip
     assert photos_of(n1).count() == 1
-    bs.notice_delete(actor=secretary, notice=n1)
+    disclosure.notice_delete(actor=secretary, notice=n1)
     assert not PublicNotice.objects.filter(pk=n1.pk).exists() and photos_of(n1).count() == 0
 
 
@@ -423,11 +436,11 @@ def test_notices_counts_and_missing_categories(branch, secretary):
 def records(branch, secretary):
     fund(secretary, branch, has_special_fund=False)
     e = entry(secretary, branch, FundingCategory.POSITION, 120, receipt=jpeg(), description="购买党旗")
-    bs.room_save(actor=secretary, branch=branch, kind=RoomKind.OWN, address="村委会二楼")
-    check = bs.room_check_save(
+    venue.room_save(actor=secretary, branch=branch, kind=RoomKind.OWN, address="村委会二楼")
+    check = venue.room_check_save(
         actor=secretary, branch=branch, item=RoomItem.FLAG, present=True, checked_on=TODAY, photos=[jpeg(pattern=1)]
     )
-    notice = bs.notice_create(
+    notice = disclosure.notice_create(
         actor=secretary, branch=branch, category=NoticeCategory.PLAN, title="年度计划公开", posted_on=TODAY,
         photos=[jpeg(pattern=2)],
     )  # fmt: skip
@@ -613,7 +626,7 @@ def test_pages_constant_queries(client, branch, secretary, django_assert_max_num
     year = YEAR if page == "funding_page" else TODAY.year
     url = reverse(page, args=[branch.pk]) + f"?year={year}"
     if page == "room_page":
-        bs.room_save(actor=secretary, branch=branch, kind=RoomKind.OWN, address="村委会二楼")
+        venue.room_save(actor=secretary, branch=branch, kind=RoomKind.OWN, address="村委会二楼")
     items = list(RoomItem)
 
     def add(start, n):
@@ -622,12 +635,12 @@ def test_pages_constant_queries(client, branch, secretary, django_assert_max_num
                 category = [FundingCategory.POSITION, FundingCategory.OTHER_EXPENSE, FundingCategory.ALLOCATION][i % 3]
                 entry(secretary, branch, category, 10 + i, receipt=None if i % 2 else "pdf", on=day(1 + i % 12))
             elif page == "room_page":
-                bs.room_check_save(
+                venue.room_check_save(
                     actor=secretary, branch=branch, item=items[i], present=bool(i % 2), checked_on=TODAY,
                     photos=[jpeg(pattern=i % 3)],
                 )  # fmt: skip
             else:
-                bs.notice_create(
+                disclosure.notice_create(
                     actor=secretary, branch=branch, category=NoticeCategory.values[i % 6], title=f"公开{i}",
                     posted_on=TODAY, photos=[jpeg(pattern=i % 3)],
                 )  # fmt: skip

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from branches.demo import DEMO_BRANCH
 from branches.models import Organization, OrgKind
-from ledgers import services, textsim
-from ledgers.demo_activities import PieceSimhash, _fill, draw_photo
+from ledgers.activities import services, textsim
+from ledgers.activities.selectors import REQUIREMENTS, branch_calendar
+from ledgers.demo.pictures import PieceSimhash, draw_photo
+from ledgers.demo.words import fill_in
 from ledgers.models import (
     Activity,
     ActivityType,
@@ -22,9 +24,8 @@ from ledgers.models import (
     FlagKind,
     IntegrityFlag,
     Photo,
-    private_storage,
 )
-from ledgers.selectors import REQUIREMENTS, branch_calendar
+from wujin_branch.storage import private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def test_piece_simhash_equals_textsim():
     ps = PieceSimhash()
     values = {"a": 2026, "b": 3, "c": "东街村党支部", "d": "会议室"}
     samples = [
-        _fill("{a}年{b}月，{c}在{d}召开支委会，研究部署下阶段工作。", values) * 3,
+        fill_in("{a}年{b}月，{c}在{d}召开支委会，研究部署下阶段工作。", values) * 3,
         ["一", "二", "三四", "，", "五六七八九十"] * 12,
         ["太短"],
         ["abc", "  ", "DEF", "！", "g"] * 20,
@@ -158,7 +159,7 @@ def test_piece_simhash_equals_textsim():
 def test_draw_photo_differs_per_seed_and_keeps_capture_time():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from ledgers import images
+    from wujin_branch import images
 
     taken = timezone.make_aware(datetime.datetime(2026, 3, 5, 9, 30))
     a = images.check_and_process(SimpleUploadedFile("a.jpg", draw_photo(1, taken=taken)))

@@ -7,13 +7,13 @@ import random
 import pytest
 from django.utils import timezone
 
-from assessment.models import Assessment, Job, Period
+from assessment.models import Assessment, Period
 from assessment.models import AssessmentStatus as S
 from branches.demo import DEMO_BRANCH, CommitteeSpec, DemoBuilder, flush_demo_data
 from branches.demo import branch_spec as _b
 from branches.models import BranchType, CommitteeKind, Member, MemberStatus, RegionalKind
 from ledgers import dues
-from ledgers.demo_support import seed_support
+from ledgers.demo.support import seed_support
 from ledgers.models import (
     Applicant,
     Appraisal,
@@ -27,8 +27,9 @@ from ledgers.models import (
     PublicNotice,
     RoomCheck,
 )
-from review.demo_review import seed_review
-from review.models import Notice, Objection, ObjectionStatus, Publication, Rectification
+from review.demo.review import seed_review
+from review.models import Objection, ObjectionStatus, Publication, Rectification
+from wujin_branch.models import Job, Notice
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from branches.errors import DomainError
 from branches.models import Member, MemberStatus, Standing, add_years
 from ledgers import development as dev
 from ledgers.models import Applicant, DevelopmentPlan, DevRule, DevStage, DevStep
 from tests.factories import MemberFactory, unique_id_number
+from wujin_branch.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessment.models import Assessment, Period, RubricVersion
-from branches.errors import DomainError, StaleEditError
 from branches.models import Member, MemberStatus, Position, Standing
 from ledgers import development as dev
 from ledgers.development import corrections as fixes
@@ -27,6 +26,7 @@ from tests.ledgers.test_development import (
     record,
     walk,
 )
+from wujin_branch.errors import DomainError, StaleEditError
 
 pytestmark = pytest.mark.django_db
 

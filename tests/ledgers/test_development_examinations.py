@@ -7,12 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from branches.errors import DomainError
 from ledgers import development as dev
+from ledgers.activities.selectors import due_now
 from ledgers.development import corrections as fixes
 from ledgers.models import ActivistExamination, DevStep
-from ledgers.selectors import due_now
 from tests.ledgers.test_development import TODAY, D, new_applicant, record, walk
+from wujin_branch.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 date = datetime.date

@@ -7,11 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from branches.errors import DomainError
 from branches.models import MemberStatus, MemberTransfer, Role, Standing, TransferDirection
-from ledgers import dues, tasks_dues
+from ledgers import dues
+from ledgers.dues import tasks as tasks_dues
 from ledgers.models import DuesBase, DuesGroup, DuesPayment, DuesRateRule, DuesReminder
 from tests.factories import MemberFactory, UserFactory, grant
+from wujin_branch.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

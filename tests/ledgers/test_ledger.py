@@ -17,11 +17,12 @@ from openpyxl import load_workbook
 from PIL import Image, ImageDraw
 
 from branches.models import Organization, PartyGroup, Position
-from ledgers import fonts, pdfs
-from ledgers import ledger as ledgers
+from ledgers.activities.services import activity_create, activity_update
+from ledgers.books import life as ledgers
+from ledgers.books import pdfs
 from ledgers.models import ActivityType, AttendanceStatus, LecturerRole, LifeMeetingLevel
-from ledgers.services import activity_create, activity_update
 from tests.factories import MemberFactory, make_term
+from wujin_branch import fonts
 
 pytestmark = pytest.mark.django_db
 

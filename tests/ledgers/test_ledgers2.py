@@ -17,8 +17,10 @@ from branches import services as roster
 from branches.models import MemberStatus, Organization, SanctionKind, TransferDirection
 from branches.permissions import user_scopes
 from ledgers import development as dev
-from ledgers import dues, fonts, ledger_members, ledger_service
-from ledgers import members_support as ms
+from ledgers import dues
+from ledgers.books import members as ledger_members
+from ledgers.books import service as ledger_service
+from ledgers.member_records.services import member_record_create
 from ledgers.models import (
     ActivityType,
     AttendanceStatus,
@@ -28,8 +30,10 @@ from ledgers.models import (
     RecordKind,
     ServiceSystem,
 )
-from ledgers.records import member_record_create
+from ledgers.plans import services as plans
+from ledgers.service import services as service
 from tests.factories import MemberFactory, unique_id_number
+from wujin_branch import fonts
 
 from .test_ledger import record
 
@@ -490,16 +494,16 @@ def test_member_ledger_pdf_of_an_empty_year(branch, secretary, pdf_font):
 
 @pytest.fixture
 def service_year(secretary, reviewer, branch, members):
-    ms.service_system_save(
+    service.service_system_save(
         actor=secretary, branch=branch, year=YEAR, kind="visits", name="党员联系户", goal="每名党员联系五户群众"
     )
-    ms.service_review_save(
+    service.service_review_save(
         actor=secretary,
         system=ServiceSystem.objects.get(branch=branch, year=YEAR),
         year_end_review="全年走访群众三百户次",
         reviewed_on=D(YEAR, 12, 20),
     )
-    ms.plan_save(actor=secretary, branch=branch, year=YEAR, kind=PlanKind.SERVICE, text="一季度走访，二季度义诊")
+    plans.plan_save(actor=secretary, branch=branch, year=YEAR, kind=PlanKind.SERVICE, text="一季度走访，二季度义诊")
     leave = {members["陈静"].pk: (AttendanceStatus.LEAVE, "外出")}
     made = [
         record(
@@ -518,14 +522,14 @@ def service_year(secretary, reviewer, branch, members):
         record(secretary, branch, ActivityType.CONGRESS, D(YEAR, 2, 5), "党员大会不是服务活动", seed=4),
         record(secretary, branch, ActivityType.SERVICE, D(YEAR - 1, 12, 5), "上一年的服务", seed=5),
     ]
-    e1 = ms.escalation_raise(
+    e1 = service.escalation_raise(
         actor=secretary, branch=branch, title="村道路灯损坏", description="多次报修未果", raised_on=D(YEAR, 4, 2)
     )
-    ms.escalation_reply(actor=reviewer, escalation=e1, reply="已协调供电所维修", status="resolved")
-    ms.escalation_raise(
+    service.escalation_reply(actor=reviewer, escalation=e1, reply="已协调供电所维修", status="resolved")
+    service.escalation_raise(
         actor=secretary, branch=branch, title="桥梁加固", description="桥面开裂", raised_on=D(YEAR, 9, 1)
     )
-    ms.escalation_raise(
+    service.escalation_raise(
         actor=secretary, branch=branch, title="上一年的问题", description="x", raised_on=D(YEAR - 1, 5, 1)
     )
     return made
@@ -591,7 +595,7 @@ def test_service_ledger_page_runs_a_fixed_number_of_queries(
     def add(n, start):
         for i in range(start, start + n):
             record(secretary, branch, ActivityType.SERVICE, D(YEAR, 1 + i % 12, 1 + i), f"服务{i}", photos=1, seed=i)
-            ms.escalation_raise(
+            service.escalation_raise(
                 actor=secretary, branch=branch, title=f"问题{i}", description="情况", raised_on=D(YEAR, 1 + i % 12, 2)
             )
 
@@ -752,7 +756,7 @@ def test_pdfs_of_a_full_year(secretary, branch, pdf_font):
     for i in range(8):
         a = dev.applicant_create(actor=secretary, branch=branch, applied_on=D(YEAR, 1 + i, 3), **person(f"申请人{i}"))
         dev_step(secretary, a, 2, D(YEAR, 1 + i, 20))
-    ms.service_system_save(actor=secretary, branch=branch, year=YEAR, kind="volunteer", goal="月月开展志愿服务")
+    service.service_system_save(actor=secretary, branch=branch, year=YEAR, kind="volunteer", goal="月月开展志愿服务")
     for i in range(24):
         record(
             secretary,

@@ -10,11 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from branches.errors import DomainError, StaleEditError
 from branches.models import Role
 from branches.permissions import user_scopes
-from ledgers import members_support as ms
-from ledgers import services as activity_services
+from ledgers.activities import services as activity_services
+from ledgers.appraisal import services as appraisal
 from ledgers.models import (
     ActivityType,
     Appraisal,
@@ -27,14 +26,18 @@ from ledgers.models import (
     PublicNotice,
     StudyPlan,
 )
+from ledgers.plans import services as plans
+from ledgers.service import selectors as service_selectors
+from ledgers.service import services as service
 from tests.factories import MemberFactory, UserFactory, grant, make_branch
+from wujin_branch.errors import DomainError, StaleEditError
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 LAST_YEAR = TODAY.year - 1
 HELD_ON = datetime.date(LAST_YEAR, 12, 20)
-T = ms.TallyInput
+T = appraisal.TallyInput
 
 
 def status_of(client, url):
@@ -62,7 +65,7 @@ def other_reviewer(other_committee):
 
 def make_appraisal(actor, branch, **kw):
     kw.setdefault("held_on", HELD_ON)
-    return ms.appraisal_create(
+    return appraisal.appraisal_create(
         actor=actor, branch=branch, year=LAST_YEAR, self_notes="每名党员对照检查。", mutual_notes="逐一互评。", **kw
     )
 
@@ -107,13 +110,13 @@ def appraisal_meeting(actor, branch, people, *, absent=(), held_on=HELD_ON):
     ],
 )
 def test_suggested_grade_at_threshold_edges(good, average, poor, ballots, grade):
-    assert ms.suggest_grade(good=good, average=average, poor=poor, ballots=ballots) == grade
+    assert appraisal.suggest_grade(good=good, average=average, poor=poor, ballots=ballots) == grade
 
 
 def test_grade_rule_is_configurable_and_printed():
-    stricter = {**ms.GRADE_RULE, "excellent_good_at_least": Fraction(1, 1)}
-    assert ms.suggest_grade(good=9, average=1, poor=0, ballots=10, rule=stricter) == Grade.QUALIFIED
-    text = " ".join(ms.grade_rule_text())
+    stricter = {**appraisal.GRADE_RULE, "excellent_good_at_least": Fraction(1, 1)}
+    assert appraisal.suggest_grade(good=9, average=1, poor=0, ballots=10, rule=stricter) == Grade.QUALIFIED
+    text = " ".join(appraisal.grade_rule_text())
     assert "50%" in text and "1/3" in text and "90%" in text and "无“差”票" in text
 
 
@@ -122,9 +125,9 @@ def test_grade_rule_is_configurable_and_printed():
 
 def test_tallies_over_ballot_count_refused(branch, people, secretary):
     a = make_appraisal(secretary, branch)
-    assert ms.appraisal_ballots(a) == 5  # no meeting: the roster on the appraisal day
-    with pytest.raises(ms.AppraisalGridError) as err:
-        ms.appraisal_results_save(
+    assert appraisal.appraisal_ballots(a) == 5  # no meeting: the roster on the appraisal day
+    with pytest.raises(appraisal.AppraisalGridError) as err:
+        appraisal.appraisal_results_save(
             actor=secretary,
             appraisal=a,
             version=a.version,
@@ -132,7 +135,7 @@ def test_tallies_over_ballot_count_refused(branch, people, secretary):
         )
     assert set(err.value.rows) == {people[1].pk} and "超过参加评议人数 5 人" in err.value.rows[people[1].pk]
     assert not AppraisalResult.objects.exists()  # all or nothing
-    ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(3, 1, 1)})
+    appraisal.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(3, 1, 1)})
     assert AppraisalResult.objects.get().good == 3
 
 
@@ -140,15 +143,17 @@ def test_ballots_from_linked_meeting(branch, people, secretary):
     meeting = appraisal_meeting(secretary, branch, people, absent=people[:2])
     assert meeting.present_count == 3
     a = make_appraisal(secretary, branch, meeting=meeting)
-    assert ms.appraisal_ballots(a) == 3
-    with pytest.raises(ms.AppraisalGridError):
-        ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(3, 1, 0)})
-    ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(3, 0, 0)})
+    assert appraisal.appraisal_ballots(a) == 3
+    with pytest.raises(appraisal.AppraisalGridError):
+        appraisal.appraisal_results_save(
+            actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(3, 1, 0)}
+        )
+    appraisal.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(3, 0, 0)})
     # unlinking gives the roster (5) as the count; linking a smaller meeting again is refused
     a.refresh_from_db()
     small = appraisal_meeting(secretary, branch, people, absent=people[:3], held_on=HELD_ON - datetime.timedelta(1))
     with pytest.raises(DomainError, match="票数合计超出"):
-        ms.appraisal_update(
+        appraisal.appraisal_update(
             actor=secretary,
             appraisal=a,
             version=a.version,
@@ -173,17 +178,17 @@ def test_meeting_must_be_the_branchs_appraisal_meeting(branch, people, secretary
 def test_differing_grade_needs_reasoning(branch, people, secretary):
     a = make_appraisal(secretary, branch)
     p = people[0]
-    with pytest.raises(ms.AppraisalGridError) as err:
-        ms.appraisal_results_save(
+    with pytest.raises(appraisal.AppraisalGridError) as err:
+        appraisal.appraisal_results_save(
             actor=secretary, appraisal=a, version=a.version, rows={p.pk: T(4, 1, 0, grade=Grade.EXCELLENT)}
         )
     assert "请填写评定理由" in err.value.rows[p.pk]
     # choosing the suggested grade explicitly needs no reasoning
-    ms.appraisal_results_save(
+    appraisal.appraisal_results_save(
         actor=secretary, appraisal=a, version=a.version, rows={p.pk: T(4, 1, 0, grade=Grade.QUALIFIED)}
     )
     a.refresh_from_db()
-    ms.appraisal_results_save(
+    appraisal.appraisal_results_save(
         actor=secretary,
         appraisal=a,
         version=a.version,
@@ -197,13 +202,13 @@ def test_grid_save_is_bulk_with_history_and_stale_refused(branch, committee, peo
     a = make_appraisal(secretary, branch)
     rows = {p.pk: T(5, 0, 0) for p in people}
     with CaptureQueriesContext(connection) as five:
-        ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows=rows)
+        appraisal.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows=rows)
     assert AppraisalResult.objects.filter(grade=Grade.EXCELLENT).count() == 5
     assert AppraisalResult.history.filter(history_type="+", history_user=secretary).count() == 5
     with pytest.raises(StaleEditError):  # a grid opened before this save is stale
-        ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: None})
+        appraisal.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: None})
     a.refresh_from_db()
-    done = ms.appraisal_results_save(
+    done = appraisal.appraisal_results_save(
         actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(2, 2, 1), people[1].pk: None}
     )
     assert done == {"created": 0, "updated": 1, "removed": 1}
@@ -217,7 +222,7 @@ def test_grid_save_is_bulk_with_history_and_stale_refused(branch, committee, peo
     grant(secretary, big, Role.SECRETARY)
     b = make_appraisal(secretary, big)
     with CaptureQueriesContext(connection) as fifteen:
-        ms.appraisal_results_save(
+        appraisal.appraisal_results_save(
             actor=secretary, appraisal=b, version=b.version, rows={p.pk: T(9, 3, 0) for p in many}
         )
     assert len(fifteen.captured_queries) == len(five.captured_queries)
@@ -227,20 +232,24 @@ def test_foreign_member_refused_in_grid(branch, people, secretary, other_branch)
     stranger = MemberFactory(branch=other_branch)
     a = make_appraisal(secretary, branch)
     with pytest.raises(DomainError, match="不属于本次评议"):
-        ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={stranger.pk: T(1, 0, 0)})
+        appraisal.appraisal_results_save(
+            actor=secretary, appraisal=a, version=a.version, rows={stranger.pk: T(1, 0, 0)}
+        )
 
 
 def test_reviewer_cannot_write_appraisal(branch, people, secretary, reviewer):
     a = make_appraisal(secretary, branch)
     with pytest.raises(DomainError, match="没有权限"):
-        ms.appraisal_results_save(actor=reviewer, appraisal=a, version=a.version, rows={people[0].pk: T(1, 0, 0)})
+        appraisal.appraisal_results_save(
+            actor=reviewer, appraisal=a, version=a.version, rows={people[0].pk: T(1, 0, 0)}
+        )
     with pytest.raises(DomainError, match="没有权限"):
-        ms.appraisal_publish(actor=reviewer, appraisal=a)
+        appraisal.appraisal_publish(actor=reviewer, appraisal=a)
 
 
 def test_publication_creates_notice_without_tallies(branch, people, secretary):
     a = make_appraisal(secretary, branch)
-    ms.appraisal_results_save(
+    appraisal.appraisal_results_save(
         actor=secretary,
         appraisal=a,
         version=a.version,
@@ -250,7 +259,7 @@ def test_publication_creates_notice_without_tallies(branch, people, secretary):
             people[2].pk: T(1, 1, 3, grade=Grade.BASIC, reasoning="支部大会讨论后评为基本合格"),
         },
     )
-    notice = ms.appraisal_publish(actor=secretary, appraisal=a, posted_on=TODAY)
+    notice = appraisal.appraisal_publish(actor=secretary, appraisal=a, posted_on=TODAY)
     a.refresh_from_db()
     assert a.published_on == TODAY
     assert notice.category == NoticeCategory.APPRAISAL and notice.branch == branch
@@ -263,21 +272,23 @@ def test_publication_creates_notice_without_tallies(branch, people, secretary):
     for word in ("好", "差", "一般", "票", "支部大会讨论"):  # no tallies, no reasoning
         assert word not in text
     with pytest.raises(DomainError, match="已于"):
-        ms.appraisal_publish(actor=secretary, appraisal=a)
+        appraisal.appraisal_publish(actor=secretary, appraisal=a)
     with pytest.raises(DomainError, match="公布"):
-        ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[3].pk: T(1, 0, 0)})
+        appraisal.appraisal_results_save(
+            actor=secretary, appraisal=a, version=a.version, rows={people[3].pk: T(1, 0, 0)}
+        )
     assert PublicNotice.objects.count() == 1
 
 
 def test_publication_needs_results_and_a_sane_date(branch, people, secretary):
     a = make_appraisal(secretary, branch)
     with pytest.raises(DomainError, match="尚未录入评议结果"):
-        ms.appraisal_publish(actor=secretary, appraisal=a)
-    ms.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(5, 0, 0)})
+        appraisal.appraisal_publish(actor=secretary, appraisal=a)
+    appraisal.appraisal_results_save(actor=secretary, appraisal=a, version=a.version, rows={people[0].pk: T(5, 0, 0)})
     with pytest.raises(DomainError, match="不能早于评议日期"):
-        ms.appraisal_publish(actor=secretary, appraisal=a, posted_on=HELD_ON - datetime.timedelta(days=1))
+        appraisal.appraisal_publish(actor=secretary, appraisal=a, posted_on=HELD_ON - datetime.timedelta(days=1))
     with pytest.raises(DomainError, match="不能晚于今天"):
-        ms.appraisal_publish(actor=secretary, appraisal=a, posted_on=TODAY + datetime.timedelta(days=1))
+        appraisal.appraisal_publish(actor=secretary, appraisal=a, posted_on=TODAY + datetime.timedelta(days=1))
     assert not PublicNotice.objects.exists()
 
 
@@ -323,7 +334,7 @@ def test_appraisal_form_links_only_the_branchs_meetings(client, branch, people, 
     data["meeting"] = mine.pk
     assert client.post(url, data).status_code == 302
     a = Appraisal.objects.get()
-    assert a.meeting == mine and ms.appraisal_ballots(a) == 4
+    assert a.meeting == mine and appraisal.appraisal_ballots(a) == 4
     page = client.get(reverse("appraisal_page", args=[branch.pk]) + f"?year={LAST_YEAR}").content.decode()
     assert reverse("activity_detail", args=[mine.pk]) in page and "评议会议实到人数" in page
 
@@ -332,34 +343,34 @@ def test_appraisal_form_links_only_the_branchs_meetings(client, branch, people, 
 
 
 def test_one_plan_per_kind_and_year(branch, secretary):
-    p1 = ms.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="第一稿")
-    p2 = ms.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="第二稿")
+    p1 = plans.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="第一稿")
+    p2 = plans.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="第二稿")
     assert p1.pk == p2.pk and Plan.objects.count() == 1 and Plan.objects.get().text == "第二稿"
     assert [h.history_user for h in p2.history.all()] == [secretary, secretary]
-    ms.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.LECTURE, text="党课计划")
-    ms.plan_save(actor=secretary, branch=branch, year=TODAY.year - 1, kind=PlanKind.WORK, text="去年")
+    plans.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.LECTURE, text="党课计划")
+    plans.plan_save(actor=secretary, branch=branch, year=TODAY.year - 1, kind=PlanKind.WORK, text="去年")
     assert Plan.objects.count() == 3
     with pytest.raises(IntegrityError), transaction.atomic():
         Plan.objects.create(branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="重复")
-    slots = {s.kind: s.plan for s in ms.plans_checklist(branch, TODAY.year)}
+    slots = {s.kind: s.plan for s in plans.plans_checklist(branch, TODAY.year)}
     assert slots[PlanKind.WORK] and slots[PlanKind.LECTURE] and slots[PlanKind.SERVICE] is None
 
 
 def test_plan_text_or_file_checked(branch, secretary):
     kw = {"actor": secretary, "branch": branch, "year": TODAY.year, "kind": PlanKind.EDUCATION}
     with pytest.raises(DomainError, match="请填写计划内容或上传"):
-        ms.plan_save(text="  ", **kw)
+        plans.plan_save(text="  ", **kw)
     with pytest.raises(DomainError, match="内容与扩展名不符"):
-        ms.plan_save(text="", upload=SimpleUploadedFile("plan.pdf", b"<html>x</html>"), **kw)
+        plans.plan_save(text="", upload=SimpleUploadedFile("plan.pdf", b"<html>x</html>"), **kw)
     with pytest.raises(DomainError, match="仅支持 PDF、Word"):
-        ms.plan_save(text="", upload=SimpleUploadedFile("plan.xlsx", b"PK\x03\x04rest"), **kw)
+        plans.plan_save(text="", upload=SimpleUploadedFile("plan.xlsx", b"PK\x03\x04rest"), **kw)
     assert not Plan.objects.exists()
-    plan = ms.plan_save(text="", upload=pdf(), **kw)
+    plan = plans.plan_save(text="", upload=pdf(), **kw)
     assert plan.file and plan.text == ""
     with pytest.raises(DomainError, match="请填写计划内容或上传"):
-        ms.plan_save(text="", remove_file=True, **kw)
+        plans.plan_save(text="", remove_file=True, **kw)
     with pytest.raises(DomainError, match="年度"):
-        ms.plan_save(text="x", **{**kw, "year": TODAY.year + 2})
+        plans.plan_save(text="x", **{**kw, "year": TODAY.year + 2})
 
 
 def test_plan_pages(client, branch, secretary, reviewer):
@@ -385,7 +396,7 @@ def test_study_plan_grid_bulk_save_with_history(branch, people, secretary, other
     rows = {p.pk: (i < 3, i == 0) for i, p in enumerate(people)}
     user_scopes(secretary)  # read once per request; warm, so the query counts below compare like with like
     with CaptureQueriesContext(connection) as few:
-        done = ms.study_plans_save(
+        done = plans.study_plans_save(
             actor=secretary, branch=branch, year=year, rows=rows, files={people[4].pk: pdf("学习计划.pdf")}
         )
     assert done == {"created": 4, "updated": 0}  # three ticked, one by its upload
@@ -395,24 +406,24 @@ def test_study_plan_grid_bulk_save_with_history(branch, people, secretary, other
     assert StudyPlan.history.filter(history_type="+", history_user=secretary).count() == 4
     rows[people[0].pk] = (False, True)
     rows[people[4].pk] = (True, False)  # as the page shows it after the upload
-    done = ms.study_plans_save(actor=secretary, branch=branch, year=year, rows=rows)
+    done = plans.study_plans_save(actor=secretary, branch=branch, year=year, rows=rows)
     assert done == {"created": 0, "updated": 1}
     sp = StudyPlan.objects.get(member=people[0])
     assert [h.has_plan for h in sp.history.order_by("history_date", "history_id")] == [True, False]
     assert sp.history.latest().history_user == secretary
-    counts = ms.study_plan_counts(branch, year)
+    counts = plans.study_plan_counts(branch, year)
     assert counts == {"total": 5, "with_plan": 3, "with_notes": 1}
     stranger = MemberFactory(branch=other_branch)
     with pytest.raises(DomainError, match="不在本支部名册"):
-        ms.study_plans_save(actor=secretary, branch=branch, year=year, rows={stranger.pk: (True, True)})
+        plans.study_plans_save(actor=secretary, branch=branch, year=year, rows={stranger.pk: (True, True)})
     with pytest.raises(DomainError, match="内容与扩展名不符"):
-        ms.study_plans_save(
+        plans.study_plans_save(
             actor=secretary, branch=branch, year=year, rows={}, files={people[3].pk: SimpleUploadedFile("a.doc", b"x")}
         )
     # bulk: three times the members, same number of queries
     many = [MemberFactory(branch=branch) for _ in range(10)]
     with CaptureQueriesContext(connection) as more:
-        ms.study_plans_save(actor=secretary, branch=branch, year=year - 1, rows={p.pk: (True, True) for p in many})
+        plans.study_plans_save(actor=secretary, branch=branch, year=year - 1, rows={p.pk: (True, True) for p in many})
     assert len(more.captured_queries) == len(few.captured_queries)
 
 
@@ -457,10 +468,10 @@ def test_service_month_cells_from_service_records(branch, people, secretary):
         },
         attendance={},
     )
-    cells = ms.service_months(branch, LAST_YEAR)
+    cells = service.service_months(branch, LAST_YEAR)
     assert [c.state for c in cells] == ["held", "missing", "held"] + ["missing"] * 9
     assert cells[0].records == [jan] and cells[2].records == mar
-    mid = ms.service_months(branch, LAST_YEAR, on=datetime.date(LAST_YEAR, 6, 15))
+    mid = service.service_months(branch, LAST_YEAR, on=datetime.date(LAST_YEAR, 6, 15))
     assert [c.state for c in mid[4:7]] == ["missing", "current", "future"]
 
 
@@ -474,36 +485,40 @@ def test_service_page_links_records(client, branch, people, secretary):
 
 
 def test_service_system_and_year_end_review(branch, secretary):
-    s = ms.service_system_save(
+    s = service.service_system_save(
         actor=secretary, branch=branch, year=LAST_YEAR, kind="volunteer", name="红色代办", goal="每月一次志愿服务"
     )
-    again = ms.service_system_save(actor=secretary, branch=branch, year=LAST_YEAR, kind="visits", goal="走访")
+    again = service.service_system_save(actor=secretary, branch=branch, year=LAST_YEAR, kind="visits", goal="走访")
     assert again.pk == s.pk and again.kind == "visits"
     with pytest.raises(DomainError, match="不能早于"):
-        ms.service_review_save(
+        service.service_review_save(
             actor=secretary, system=s, year_end_review="完成目标", reviewed_on=datetime.date(LAST_YEAR, 11, 30)
         )
-    ms.service_review_save(
+    service.service_review_save(
         actor=secretary, system=s, year_end_review="完成目标", reviewed_on=datetime.date(LAST_YEAR, 12, 1)
     )
     s.refresh_from_db()
     assert s.reviewed_on == datetime.date(LAST_YEAR, 12, 1)
-    future = ms.service_system_save(actor=secretary, branch=branch, year=TODAY.year + 1, kind="hotline", goal="热线")
+    future = service.service_system_save(
+        actor=secretary, branch=branch, year=TODAY.year + 1, kind="hotline", goal="热线"
+    )
     with pytest.raises(DomainError, match="起填写"):
-        ms.service_review_save(actor=secretary, system=future, year_end_review="x", reviewed_on=TODAY)
+        service.service_review_save(actor=secretary, system=future, year_end_review="x", reviewed_on=TODAY)
 
 
 # ---------------------------------------------------------------- escalations
 
 
 def raise_one(actor, branch, title="村道路灯损坏"):
-    return ms.escalation_raise(actor=actor, branch=branch, title=title, description="多次报修未果", raised_on=TODAY)
+    return service.escalation_raise(
+        actor=actor, branch=branch, title=title, description="多次报修未果", raised_on=TODAY
+    )
 
 
 def test_escalation_reply_only_by_the_committee(client, branch, secretary, reviewer, other_reviewer):
     e = raise_one(secretary, branch)
     with pytest.raises(DomainError, match="没有权限"):
-        ms.escalation_reply(actor=secretary, escalation=e, reply="x", status=EscalationStatus.RESOLVED)
+        service.escalation_reply(actor=secretary, escalation=e, reply="x", status=EscalationStatus.RESOLVED)
     reply_url = reverse("escalation_reply", args=[e.pk])
     client.force_login(secretary)
     assert client.get(reply_url).status_code == 404
@@ -529,10 +544,10 @@ def test_escalation_inbox_scoped(client, branch, other_branch, secretary, other_
     mine = raise_one(secretary, branch, "本委问题")
     theirs = raise_one(other_secretary, other_branch, "他委问题")
     done = raise_one(secretary, branch, "已答复的问题")
-    ms.escalation_reply(actor=reviewer, escalation=done, reply="已处理", status=EscalationStatus.REPLIED)
-    assert list(ms.escalation_inbox(reviewer)) == [mine]
-    assert list(ms.escalation_inbox(other_reviewer)) == [theirs]
-    assert set(ms.escalation_inbox(district_user)) == {mine, theirs}
+    service.escalation_reply(actor=reviewer, escalation=done, reply="已处理", status=EscalationStatus.REPLIED)
+    assert list(service_selectors.escalation_inbox(reviewer)) == [mine]
+    assert list(service_selectors.escalation_inbox(other_reviewer)) == [theirs]
+    assert set(service_selectors.escalation_inbox(district_user)) == {mine, theirs}
     url = reverse("escalation_inbox")
     client.force_login(reviewer)
     html = client.get(url).content.decode()
@@ -549,9 +564,11 @@ def test_escalation_inbox_scoped(client, branch, other_branch, secretary, other_
 @pytest.fixture
 def records(branch, people, secretary):
     a = make_appraisal(secretary, branch)
-    plan = ms.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="计划", upload=pdf())
-    ms.study_plans_save(actor=secretary, branch=branch, year=TODAY.year, rows={}, files={people[0].pk: pdf()})
-    ms.service_system_save(actor=secretary, branch=branch, year=LAST_YEAR, kind="visits", goal="走访")
+    plan = plans.plan_save(
+        actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="计划", upload=pdf()
+    )
+    plans.study_plans_save(actor=secretary, branch=branch, year=TODAY.year, rows={}, files={people[0].pk: pdf()})
+    service.service_system_save(actor=secretary, branch=branch, year=LAST_YEAR, kind="visits", goal="走访")
     return {
         "appraisal": a,
         "plan": plan,
@@ -608,16 +625,16 @@ def _populate(branch, secretary, n):
     """n members with tallies, study plans, service records and escalations."""
     members = [MemberFactory(branch=branch) for _ in range(n)]
     a = Appraisal.objects.filter(branch=branch, year=LAST_YEAR).first() or make_appraisal(secretary, branch)
-    roster = ms.appraisal_ballots(a)
-    ms.appraisal_results_save(
+    roster = appraisal.appraisal_ballots(a)
+    appraisal.appraisal_results_save(
         actor=secretary, appraisal=a, version=a.version, rows={m.pk: T(roster - 1, 1, 0) for m in members}
     )
-    ms.study_plans_save(actor=secretary, branch=branch, year=TODAY.year, rows={m.pk: (True, True) for m in members})
+    plans.study_plans_save(actor=secretary, branch=branch, year=TODAY.year, rows={m.pk: (True, True) for m in members})
     for i in range(n):
         service_activity(secretary, branch, datetime.date(LAST_YEAR, i % 12 + 1, 10), f"服务{i}")
         raise_one(secretary, branch, f"问题{i}")
     for kind in list(PlanKind)[: min(n, 5)]:
-        ms.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=kind, text="计划", upload=pdf())
+        plans.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=kind, text="计划", upload=pdf())
 
 
 @pytest.mark.parametrize(

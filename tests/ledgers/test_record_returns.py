@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from assessment.rules import Context
 from assessment.rules.reads import window_activities
-from branches.errors import DomainError
 from branches.models import Position, Role
-from ledgers import record_returns, selectors, services
+from ledgers.activities import returns as record_returns
+from ledgers.activities import selectors, services
 from ledgers.models import Activity, RecordReturn, ReturnResolution
-from review.models import Notice
 from tests.factories import MemberFactory, UserFactory, grant, make_term
 from tests.ledgers.test_activities import base_data, jpeg
+from wujin_branch.errors import DomainError
+from wujin_branch.models import Notice
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from branches.models import MemberTransfer, Standing
-from ledgers import records
+from ledgers.member_records import selectors as member_records_selectors
+from ledgers.member_records import services as member_records
 from ledgers.models import MemberRecord, RecordKind, Screening
 from tests.factories import MemberFactory, make_branch
 
@@ -18,11 +19,11 @@ def test_member_record_and_care_list(branch, secretary):
     old = MemberFactory(branch=branch, joined_on=datetime.date(1948, 5, 1), birth_date=datetime.date(1928, 1, 1))
     poor = MemberFactory(branch=branch, is_hardship=True, hardship_note="因病致困")
     MemberFactory(branch=branch)
-    records.member_record_create(
+    member_records.member_record_create(
         actor=secretary, member=poor, kind=RecordKind.HELP, occurred_on=datetime.date(2025, 1, 20),
         title="春节慰问", amount_fen=50000,
     )  # fmt: skip
-    rows = dict(records.care_list(branch))
+    rows = dict(member_records_selectors.care_list(branch))
     assert set(rows) == {old, poor}
     assert rows[poor].title == "春节慰问" and rows[old] is None
     assert MemberRecord.objects.get().history.latest().history_user == secretary
@@ -39,7 +40,7 @@ def test_statistics_counts_subtree(committee, branch, other_branch):
     gone.save()
     MemberFactory(branch=other_branch)  # outside the committee
     MemberTransfer.objects.create(member=gone, direction="in", occurred_on=datetime.date(YEAR, 2, 1), to_branch=b2)
-    stats = records.yearly_statistics(committee, YEAR)
+    stats = member_records_selectors.yearly_statistics(committee, YEAR)
     rows = {(s, label): n for s, label, n in stats.rows}
     assert stats.total == 2
     assert rows[("性别", "女")] == 1 and rows[("民族", "少数民族")] == 1

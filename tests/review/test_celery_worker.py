@@ -22,15 +22,15 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from assessment.models import Assessment, Job, JobStatus, RubricVersion, Veto
+from assessment.models import Assessment, RubricVersion, Veto
 from assessment.services import period_create, period_open_run
 from branches.models import Role
-from ledgers import ledger as life
-from ledgers import pdfs
+from ledgers.activities.services import activity_create
+from ledgers.books import life, pdfs
 from ledgers.models import ActivityType
-from ledgers.services import activity_create
 from review import exports, pdf
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
+from wujin_branch.models import Job, JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = os.environ.get("CI") == "true"
@@ -143,7 +143,7 @@ def _make_period(actor):
 @pytest.mark.real_celery
 @pytest.mark.django_db(transaction=True)
 def test_bulk_export_through_a_real_worker(worker, district):
-    from ledgers import fonts
+    from wujin_branch import fonts
 
     if not fonts.FACES[0].source.exists():
         _skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
@@ -183,7 +183,7 @@ def test_bulk_export_through_a_real_worker(worker, district):
 def test_saving_a_record_has_the_worker_build_the_ledger_pdf(worker, settings):
     """activity_create → on commit a task is sent → the worker lays out the year's 台账 and
     stores it; the download then finds exactly that file (same HTML key)."""
-    from ledgers import fonts
+    from wujin_branch import fonts
 
     if not fonts.FACES[0].source.exists():
         _skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")

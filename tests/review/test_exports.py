@@ -17,12 +17,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessment.models import Assessment, ItemScore, Job, JobStatus, RubricVersion, Veto, VetoKind, VetoSource
+from assessment.models import Assessment, ItemScore, RubricVersion, Veto, VetoKind, VetoSource
 from assessment.services import period_create, period_open_run
 from branches.models import Role, RoleAssignment
 from review import exports, pdf, services
 from review.tasks import bulk_export_task
 from tests.factories import UserFactory, grant, make_branch
+from wujin_branch.models import Job, JobStatus
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="session")
 def pdf_font():
-    from ledgers import fonts
+    from wujin_branch import fonts
 
     if not fonts.FACES[0].source.exists():
         message = f"{fonts.FACES[0].source} is missing — install it with `sudo apt-get install fonts-noto-cjk`."
@@ -347,7 +348,7 @@ def test_bulk_export_rechecks_the_creator(world, district_user, eager_celery):
 
 
 def test_bulk_export_refused_to_others_in_the_service(world, reviewer):
-    from branches.errors import DomainError
+    from wujin_branch.errors import DomainError
 
     with pytest.raises(DomainError, match="区委组织部"):
         exports.bulk_export_start(actor=reviewer, period=world["period"])

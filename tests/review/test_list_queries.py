@@ -5,8 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from review.models import Notice, Objection, ObjectionStatus, Publication, PublicationEntry
+from review.models import Objection, ObjectionStatus, Publication, PublicationEntry
 from tests.review.test_workflow import make_period, open_all
+from wujin_branch.models import Notice
 
 pytestmark = pytest.mark.django_db
 

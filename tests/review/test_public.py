@@ -10,12 +10,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessment.models import Assessment, Job, RubricVersion
+from assessment.models import Assessment, RubricVersion
 from assessment.models import AssessmentStatus as S
 from assessment.services import period_create, period_open_run
 from review import public_views, services
 from review.models import Objection, Publication
 from tests.factories import make_branch
+from wujin_branch.models import Job
 
 D = Decimal
 pytestmark = pytest.mark.django_db

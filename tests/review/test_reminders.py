@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from assessment.models import Assessment, AssessmentStatus, Period, RubricVersion
 from branches.models import Role
-from branches.selectors import silent_branches
+from ledgers.activities.selectors import silent_branches
 from ledgers.models import Activity, ActivityType
 from review import reminders
-from review.models import Notice
 from review.tasks import daily_reminders
 from tests.factories import UserFactory, grant, make_branch
+from wujin_branch.models import Notice
 
 pytestmark = pytest.mark.django_db
 

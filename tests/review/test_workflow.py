@@ -9,11 +9,12 @@ from django.urls import reverse
 from assessment.models import Assessment, ItemScore, RubricVersion
 from assessment.models import AssessmentStatus as S
 from assessment.services import period_create, period_open_run
-from branches.errors import DomainError
 from branches.models import Role
 from review import services
-from review.models import Notice, Objection, Publication, ReviewEvent
+from review.models import Objection, Publication, ReviewEvent
 from tests.factories import UserFactory, grant
+from wujin_branch.errors import DomainError
+from wujin_branch.models import Notice
 
 D = Decimal
 
@@ -29,7 +30,7 @@ def make_period(actor, year=None):
 
 
 def open_all(actor, period):
-    from assessment.models import Job
+    from wujin_branch.models import Job
 
     job = Job.objects.create(kind="period_open", params={"period_id": period.pk}, created_by=actor)
     period_open_run(job_id=job.pk)

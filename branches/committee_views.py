@@ -1,0 +1,167 @@
+"""Pages for Party groups and the branch committee: terms, seats, vacancies, postponement."""
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from branches import selectors, services
+from branches.forms import (
+    ElectionForm,
+    GroupForm,
+    PostponeForm,
+    SeatAddForm,
+    SeatFillForm,
+    VacateForm,
+)
+from branches.models import Member
+from branches.permissions import Action
+from wujin_branch.errors import DomainError
+from wujin_branch.pages import fail
+
+# ---------------------------------------------------------------- groups
+
+
+@login_required
+def group_edit(request, pk):
+    """Create (pk is the branch, url name group_create) or edit (pk is the group) a 党小组."""
+    group = None
+    if request.resolver_match.url_name == "group_edit":
+        group = selectors.get_group_for_user(request.user, pk, Action.EDIT)
+        if not group.is_active:
+            raise Http404
+        branch = group.branch
+        initial = {
+            "name": group.name,
+            "leader": group.leader_id,
+            "members": list(Member.objects.filter(party_group=group).values_list("pk", flat=True)),
+        }
+    else:
+        branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
+        initial = {}
+    form = GroupForm(request.POST or None, branch=branch, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.group_save(
+                actor=request.user,
+                branch=branch,
+                name=d["name"],
+                leader=d["leader"],
+                members=list(d["members"]),
+                group=group,
+            )
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.success(request, "党小组已保存。")
+            return redirect("branch_detail", pk=branch.pk)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "title": f"{'修改' if group else '新建'}党小组",
+            "back": reverse("branch_detail", args=[branch.pk]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def group_dissolve(request, pk):
+    group = selectors.get_group_for_user(request.user, pk, Action.EDIT)
+    services.group_dissolve(actor=request.user, group=group)
+    messages.success(request, f"党小组“{group.name}”已撤销，组员可重新编组。")
+    return redirect("branch_detail", pk=group.branch_id)
+
+
+# ---------------------------------------------------------------- committee
+
+
+@login_required
+def term_elect(request, pk):
+    branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
+    form = ElectionForm(request.POST or None, branch=branch, initial={"term_years": branch.term_years})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.term_elect(
+                actor=request.user,
+                branch=branch,
+                elected_on=d["elected_on"],
+                term_years=d["term_years"],
+                seats=form.seats(),
+            )
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.success(request, "换届选举结果已录入。")
+            return redirect("branch_detail", pk=branch.pk)
+    return render(
+        request,
+        "branches/term_elect.html",
+        {
+            "form": form,
+            "branch": branch,
+            "back": reverse("branch_detail", args=[branch.pk]),
+        },
+    )
+
+
+def _branch_form_action(request, form, call, *, branch_id, title, done, level=messages.SUCCESS):
+    """A small committee form: on a valid POST call the service, show a message and go back
+    to the branch; a refused call keeps the form with the Chinese message."""
+    back = reverse("branch_detail", args=[branch_id])
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(**form.cleaned_data)
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.add_message(request, level, done)
+            return redirect(back)
+    return render(request, "branches/form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+def seat_add(request, pk):
+    term = selectors.get_term_for_user(request.user, pk, Action.EDIT)
+    form = SeatAddForm(request.POST or None, branch=term.branch)
+    call = partial(services.seat_add, actor=request.user, term=term)
+    return _branch_form_action(request, form, call, branch_id=term.branch_id, title="增补支部委员",
+                               done="已增补支部委员。")  # fmt: skip
+
+
+@login_required
+def seat_vacate(request, pk):
+    seat = selectors.get_seat_for_user(request.user, pk, Action.EDIT)
+    form = VacateForm(request.POST or None)
+    call = partial(services.seat_vacate, actor=request.user, seat=seat)
+    title = f"登记出缺：{seat.get_position_display()} {seat.holder or ''}"
+    done = f"{seat.get_position_display()}已登记出缺，请及时补选。"
+    return _branch_form_action(request, form, call, branch_id=seat.term.branch_id, title=title, done=done,
+                               level=messages.WARNING)  # fmt: skip
+
+
+@login_required
+def seat_fill(request, pk):
+    seat = selectors.get_seat_for_user(request.user, pk, Action.EDIT)
+    form = SeatFillForm(request.POST or None, branch=seat.term.branch)
+    call = partial(services.seat_fill, actor=request.user, seat=seat)
+    return _branch_form_action(request, form, call, branch_id=seat.term.branch_id,
+                               title=f"补选：{seat.get_position_display()}",
+                               done=f"{seat.get_position_display()}补选结果已录入。")  # fmt: skip
+
+
+@login_required
+def term_postpone(request, pk):
+    term = selectors.get_term_for_user(request.user, pk, Action.APPROVE)
+    form = PostponeForm(request.POST or None)
+    call = partial(services.term_postpone, actor=request.user, term=term)
+    title = f"批准延期换届：{term.branch.name}（本届 {term.due_on:%Y年%m月%d日} 届满）"
+    return _branch_form_action(request, form, call, branch_id=term.branch_id, title=title, done="已批准延期换届。")

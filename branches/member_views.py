@@ -1,0 +1,201 @@
+"""Pages for members: list and search, detail, create, edit, transfer, sanctions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from branches import selectors, services
+from branches.forms import (
+    MemberCreateForm,
+    MemberFilter,
+    MemberForm,
+    SanctionForm,
+    TransferForm,
+)
+from branches.models import Organization, OrgKind, OrgStatus
+from branches.permissions import Action, can, can_any
+from branches.views import branch_context
+from wujin_branch.errors import DomainError
+from wujin_branch.pages import fail
+
+# ---------------------------------------------------------------- members
+
+
+@login_required
+def member_list(request):
+    base = selectors.members_list(request.user)
+    f = MemberFilter(request.GET or None, queryset=base)
+    qs = f.qs.order_by("name_pinyin", "id")
+    branch = None
+    if request.GET.get("branch"):
+        try:
+            branch = selectors.get_branch_for_user(request.user, int(request.GET["branch"]))
+        except (ValueError, Http404):
+            raise Http404 from None
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "branches/member_list.html",
+        {
+            "filter": f,
+            "page": page,
+            "branch": branch,
+            "querystring": params.urlencode(),
+            "can_see_id": can_any(request.user, Action.SEE_ID),
+        },
+    )
+
+
+@login_required
+def member_detail(request, pk):
+    member = selectors.get_member_for_user(request.user, pk)
+    branch = member.branch
+    ctx = branch_context(request, branch)
+    ctx.update(
+        {
+            "member": member,
+            "can_see_id": can(request.user, Action.SEE_ID, branch),
+            "transfers": member.transfers.select_related("from_branch", "to_branch").all(),
+            "sanctions": member.sanctions.all(),
+            "seats": member.seats.select_related("term").order_by("-term__elected_on"),
+            "history": member.history.select_related("history_user").order_by("-history_date")[:20],
+        }
+    )
+    return render(request, "branches/member_detail.html", ctx)
+
+
+def _member_data(d):
+    data = {k: v for k, v in d.items() if k != "version"}
+    for k in (
+        "flow_direction",
+        "flow_counterpart",
+        "flow_note",
+        "kongua_handling",
+        "lost_handling",
+        "hardship_note",
+        "phone",
+    ):
+        data[k] = data.get(k) or ""
+    return data
+
+
+@login_required
+def member_create(request, pk):
+    branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
+    form = MemberCreateForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            m = services.member_create(
+                actor=request.user,
+                branch=branch,
+                transfer_from=d.pop("transfer_from", ""),
+                transfer_on=d.pop("transfer_on", None),
+                **_member_data(d),
+            )
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.success(request, f"已添加党员 {m.name}。")
+            return redirect("member_detail", pk=m.pk)
+    return render(
+        request,
+        "branches/member_form.html",
+        {
+            "form": form,
+            "branch": branch,
+            "title": f"为“{branch.name}”添加党员",
+            "back": reverse("branch_detail", args=[branch.pk]),
+        },
+    )
+
+
+@login_required
+def member_edit(request, pk):
+    member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
+    form = MemberForm(request.POST or None, branch=member.branch, initial=MemberForm.initial_from(member))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(
+                actor=request.user,
+                member=member,
+                version=form.cleaned_data["version"],
+                **_member_data(form.cleaned_data),
+            )
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("member_detail", pk=member.pk)
+    return render(
+        request,
+        "branches/member_form.html",
+        {
+            "form": form,
+            "branch": member.branch,
+            "member": member,
+            "title": f"修改党员信息：{member.name}",
+            "back": reverse("member_detail", args=[member.pk]),
+        },
+    )
+
+
+@login_required
+def member_transfer(request, pk):
+    member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
+    targets = Organization.objects.filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE).exclude(pk=member.branch_id)
+    form = TransferForm(request.POST or None, branches_qs=targets.order_by("path").only("id", "name"))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.member_transfer(
+                actor=request.user,
+                member=member,
+                direction=d["direction"],
+                occurred_on=d["occurred_on"],
+                to_branch=d.get("to_branch"),
+                counterpart=d.get("counterpart", ""),
+                note=d.get("note", ""),
+            )
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.success(request, f"已办理 {member.name} 的组织关系接转。")
+            return redirect("branch_detail", pk=member.branch_id)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "title": f"组织关系接转：{member.name}",
+            "back": reverse("member_detail", args=[member.pk]),
+        },
+    )
+
+
+@login_required
+def sanction_create(request, pk):
+    member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
+    form = SanctionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sanction_create(actor=request.user, member=member, **form.cleaned_data)
+        except DomainError as e:
+            fail(form, e)
+        else:
+            messages.success(request, "已登记党纪处分。")
+            return redirect("member_detail", pk=member.pk)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "title": f"登记党纪处分：{member.name}",
+            "back": reverse("member_detail", args=[member.pk]),
+        },
+    )

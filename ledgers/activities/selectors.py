@@ -1,0 +1,281 @@
+"""Reads for activity records: the compliance calendar (one branch, and all branches at once).
+
+A period is *satisfied* by a record of the required type dated inside it that met its
+quorum and has at least one photo; a period with records that miss either is *partial*.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import ExtractMonth
+from django.http import Http404
+from django.utils import timezone
+
+from branches.models import Member, Organization, OrgKind, OrgStatus, PartyGroup, Standing
+from branches.permissions import Action, can
+from branches.selectors import branches_visible_to
+from ledgers.development import overdue_examination_count
+from ledgers.models import Activity, ActivityType, IntegrityFlag, Photo
+from wujin_branch.services import today
+
+# (type, period kind, label). The order is the calendar's row order.
+REQUIREMENTS = [
+    (ActivityType.CONGRESS, "quarter", "支部党员大会（每季度）"),
+    (ActivityType.COMMITTEE, "month", "支委会（每月）"),
+    (ActivityType.GROUP, "month", "党小组会（每组每月）"),
+    (ActivityType.LECTURE, "quarter", "党课（每季度）"),
+    (ActivityType.LIFE, "half", "组织生活会（每半年）"),
+    (ActivityType.APPRAISAL, "year", "民主评议党员（每年）"),
+    (ActivityType.THEME_DAY, "month", "主题党日（每月）"),
+]
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
+MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+def period_index(kind, month):
+    return (month - 1) // MONTHS_PER_PERIOD[kind]
+
+
+def period_bounds(kind, year, index):
+    m = MONTHS_PER_PERIOD[kind]
+    start = datetime.date(year, index * m + 1, 1)
+    end_month = index * m + m
+    end = datetime.date(year + (end_month // 12), end_month % 12 + 1, 1) - datetime.timedelta(days=1)
+    return start, end
+
+
+def period_label(kind, index):
+    if kind == "month":
+        return f"{index + 1}月"
+    if kind == "quarter":
+        return f"第{'一二三四'[index]}季度"
+    if kind == "half":
+        return "上半年" if index == 0 else "下半年"
+    return "全年"
+
+
+def get_activity_for_user(user, pk, action=Action.VIEW):
+    a = Activity.objects.select_related("branch", "party_group", "created_by").filter(pk=pk).first()
+    if a is None or not can(user, action, a.branch):
+        raise Http404("未找到该记录")
+    return a
+
+
+def get_photo_for_user(user, pk):
+    p = Photo.objects.select_related("branch").filter(pk=pk).first()
+    if p is None or not can(user, Action.VIEW, p.branch):
+        raise Http404("未找到该照片")
+    return p
+
+
+def get_flag_for_user(user, pk, action=Action.APPROVE):
+    f = IntegrityFlag.objects.select_related("activity__branch").filter(pk=pk).first()
+    if f is None or not can(user, action, f.activity.branch):
+        raise Http404("未找到")
+    return f
+
+
+def activities_for(branch, *, year=None, type=None):
+    qs = Activity.objects.filter(branch=branch).select_related("party_group")
+    if year:
+        qs = qs.filter(held_on__year=year)
+    if type:
+        qs = qs.filter(type=type)
+    return qs.annotate(
+        n_flags=Count("flags", filter=Q(flags__explained=False), distinct=True),
+    ).order_by("-held_on", "-id")
+
+
+# ---------------------------------------------------------------- one branch
+
+
+@dataclass
+class Cell:
+    label: str
+    start: datetime.date
+    end: datetime.date
+    state: str  # ok | partial | missing | current | future | na
+    records: list = field(default_factory=list)
+
+    @property
+    def state_label(self):
+        return {
+            "ok": "已完成",
+            "partial": "已开展，缺照片、人数不足或退回补充",
+            "missing": "未开展",
+            "current": "本期待开展",
+            "future": "未到期",
+            "na": "不适用",
+        }[self.state]
+
+
+@dataclass
+class Row:
+    label: str
+    type: str
+    kind: str
+    group: PartyGroup | None
+    cells: list
+    satisfied: int = 0
+    required: int = 0
+
+
+def _cell_state(records, start, end, today, founded):
+    if founded and end < founded:
+        return "na"
+    if any(r.is_complete for r in records):
+        return "ok"
+    if records:
+        return "partial"
+    if start > today:
+        return "future"
+    if end >= today:
+        return "current"
+    return "missing"
+
+
+def branch_calendar(branch, year, *, today=None) -> list[Row]:
+    """The grid for one branch and year, in two queries."""
+    today = today or timezone.localdate()
+    records = list(
+        Activity.objects.filter(branch=branch, held_on__year=year, type__in=[t for t, _, _ in REQUIREMENTS]).only(
+            "id", "type", "held_on", "party_group_id", "quorum_met", "photo_count", "returned", "topic"
+        )
+    )
+    groups = list(PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name"))
+    by_key = defaultdict(list)
+    for r in records:
+        by_key[(r.type, r.party_group_id if r.type == ActivityType.GROUP else None)].append(r)
+    rows = []
+    for type_, kind, label in REQUIREMENTS:
+        targets = [(g, f"{label[:4]}·{g.name}") for g in groups] if type_ == ActivityType.GROUP else [(None, label)]
+        if type_ == ActivityType.GROUP and not groups:
+            continue
+        for group, row_label in targets:
+            recs = by_key[(type_, group.pk if group else None)]
+            cells = []
+            for i in range(PERIODS_PER_YEAR[kind]):
+                start, end = period_bounds(kind, year, i)
+                inside = [r for r in recs if start <= r.held_on <= end]
+                cells.append(
+                    Cell(
+                        period_label(kind, i),
+                        start,
+                        end,
+                        _cell_state(inside, start, end, today, branch.founded_on),
+                        inside,
+                    )
+                )
+            row = Row(row_label, type_, kind, group, cells)
+            row.satisfied = sum(c.state == "ok" for c in cells)
+            row.required = sum(c.state in ("ok", "partial", "missing") for c in cells)
+            rows.append(row)
+    return rows
+
+
+def due_now(branch, *, today=None) -> list[str]:
+    """What is still to be held in the current month/quarter/half/year, for the branch home."""
+    today = today or timezone.localdate()
+    out = []
+    for row in branch_calendar(branch, today.year, today=today):
+        for cell in row.cells:
+            if cell.start <= today <= cell.end and cell.state in ("current", "partial"):
+                extra = "（已有记录，但缺照片、到会人数不足或被退回补充）" if cell.state == "partial" else ""
+                out.append(f"{row.label}：{cell.label}{extra}，截止 {cell.end:%m月%d日}")
+    if n := overdue_examination_count(branch, on=today):
+        out.append(f"入党积极分子考察：{n} 人逾期未考察，请及时考察并记录")
+    return out
+
+
+# ---------------------------------------------------------------- all branches
+
+
+def compliance_counts(start: datetime.date, end: datetime.date, *, branch_ids=None) -> dict:
+    """Satisfied periods per branch and requirement inside [start, end], in one query.
+
+    Returns ``{branch_id: {type: satisfied_periods}}``; for 党小组会 the count is of
+    distinct (group, month) pairs. The required number of periods is
+    ``required_periods(kind, start, end)`` (times the number of groups for 党小组会).
+    Only whole periods inside the window count.
+    """
+    qs = Activity.objects.filter(
+        held_on__gte=start, held_on__lte=end, quorum_met=True, photo_count__gt=0, returned=False
+    )  # what Activity.is_complete says, for every branch at once
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    rows = (
+        qs.filter(type__in=[t for t, _, _ in REQUIREMENTS])
+        .annotate(m=ExtractMonth("held_on"))
+        .values("branch_id", "type", "party_group_id", "held_on__year", "m")
+        .distinct()
+        .order_by()
+    )
+    kinds = {t: k for t, k, _ in REQUIREMENTS}
+    seen = defaultdict(set)
+    for r in rows:
+        kind = kinds[r["type"]]
+        pstart, pend = period_bounds(kind, r["held_on__year"], period_index(kind, r["m"]))
+        if pstart < start or pend > end:
+            continue
+        group = r["party_group_id"] if r["type"] == ActivityType.GROUP else None
+        seen[(r["branch_id"], r["type"])].add((group, r["held_on__year"], period_index(kind, r["m"])))
+    out = defaultdict(dict)
+    for (branch_id, type_), periods in seen.items():
+        out[branch_id][type_] = len(periods)
+    return out
+
+
+def required_periods(kind, start, end) -> int:
+    """Whole periods of ``kind`` lying inside [start, end]."""
+    n = 0
+    for year in range(start.year, end.year + 1):
+        for i in range(PERIODS_PER_YEAR[kind]):
+            ps, pe = period_bounds(kind, year, i)
+            if ps >= start and pe <= end:
+                n += 1
+    return n
+
+
+# ---------------------------------------------------------------- branches read from their records
+
+
+def shell_orgs(user, *, on=None):
+    """Likely 空壳 branches for stage 1's clean-up, each annotated with why.
+
+    A branch with no active member; or, once the platform holds activity records at all,
+    a branch older than six months with no activity dated in the last six months.
+    """
+    on = on or today()
+    six_months_ago = on - datetime.timedelta(days=183)
+    has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
+    recent = Activity.objects.filter(branch=OuterRef("pk"), held_on__gte=six_months_ago)
+    qs = (
+        branches_visible_to(user)
+        .filter(status=OrgStatus.ACTIVE)
+        .annotate(has_member=Exists(has_member), has_recent=Exists(recent))
+    )
+    condition = Q(has_member=False)
+    if Activity.objects.exists():
+        condition |= Q(has_recent=False) & (Q(founded_on__isnull=True) | Q(founded_on__lt=six_months_ago))
+    return qs.filter(condition).order_by("path")
+
+
+SILENT_DAYS = 30
+
+
+def silent_branches(orgs=None, *, on=None, days=SILENT_DAYS):
+    """Active branches with no organization-life record held in the ``days`` days up to
+    ``on`` (DOMAIN.md: a branch silent for 30 days gets a reminder), each annotated with
+    ``last_held`` (None: never). A branch founded within those days is not silent yet.
+    ``orgs`` narrows the search (e.g. ``branches_visible_to(user)``); one query."""
+    on = on or today()
+    since = on - datetime.timedelta(days=days)
+    last = Activity.objects.filter(branch=OuterRef("pk"), held_on__lte=on).order_by("-held_on").values("held_on")[:1]
+    qs = (orgs if orgs is not None else Organization.objects.all()).filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
+    return (
+        qs.filter(Q(founded_on__isnull=True) | Q(founded_on__lte=since))
+        .annotate(last_held=Subquery(last))
+        .filter(Q(last_held__isnull=True) | Q(last_held__lte=since))
+    )

@@ -1,0 +1,324 @@
+"""Activity record pages: list, record (create/edit/detail), photos, flags, calendar."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from branches import selectors as org_selectors
+from branches.models import PartyGroup
+from branches.permissions import Action, can
+from ledgers.activities import returns as record_returns
+from ledgers.activities import selectors, services
+from ledgers.activities.forms import ActivityEditForm, ExplainForm, ReturnForm
+from ledgers.models import ActivityType, Attachment, AttendanceStatus, LifeMeetingLevel
+from wujin_branch.errors import DomainError
+
+
+def _year(request):
+    try:
+        y = int(request.GET.get("year", ""))
+    except ValueError:
+        y = timezone.localdate().year
+    return max(2000, min(y, timezone.localdate().year + 1))
+
+
+@login_required
+def activity_list(request, pk):
+    branch = org_selectors.get_branch_for_user(request.user, pk)
+    year = _year(request)
+    type_ = request.GET.get("type") or None
+    if type_ not in ActivityType.values:
+        type_ = None
+    return render(
+        request,
+        "ledgers/activity_list.html",
+        {
+            "branch": branch,
+            "year": year,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "type": type_,
+            "types": ActivityType.choices,
+            "activities": selectors.activities_for(branch, year=year, type=type_),
+            "can_edit": can(request.user, Action.EDIT, branch),
+            "can_review": can(request.user, Action.APPROVE, branch),
+        },
+    )
+
+
+@login_required
+def calendar(request, pk):
+    branch = org_selectors.get_branch_for_user(request.user, pk)
+    year = _year(request)
+    rows = selectors.branch_calendar(branch, year)
+    return render(
+        request,
+        "ledgers/calendar.html",
+        {
+            "branch": branch,
+            "year": year,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "rows": rows,
+            "max_cells": 12,
+            "can_edit": can(request.user, Action.EDIT, branch),
+        },
+    )
+
+
+def _attendance_from_post(post):
+    out = {}
+    for key, value in post.items():
+        if key.startswith("att_"):
+            try:
+                member_id = int(key[4:])
+            except ValueError:
+                continue
+            out[member_id] = (value, post.get(f"reason_{member_id}", ""))
+    return out
+
+
+def _attendance_rows(expected, posted, existing=None):
+    """What the attendance grid shows: posted values first, then saved ones, else present."""
+    rows = []
+    for member, counts in expected:
+        if member.pk in posted:
+            status, reason = posted[member.pk]
+        elif existing and member.pk in existing:
+            status, reason = existing[member.pk]
+        else:
+            status, reason = AttendanceStatus.PRESENT, ""
+        rows.append({"member": member, "counts": counts, "status": status, "reason": reason})
+    return rows
+
+
+def _pick_group(request, branch):
+    gid = request.POST.get("party_group") or request.GET.get("group")
+    if not gid:
+        return None
+    try:
+        return PartyGroup.objects.filter(branch=branch, is_active=True, pk=int(gid)).first()
+    except ValueError:
+        return None
+
+
+@login_required
+def activity_new(request, pk):
+    branch = org_selectors.get_branch_for_user(request.user, pk, Action.EDIT)
+    if not branch.is_active:
+        raise Http404
+    type_ = request.POST.get("type") or request.GET.get("type")
+    groups = list(PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name"))
+    group = _pick_group(request, branch)
+    life_level = request.POST.get("life_level") or request.GET.get("level") or ""
+    needs_group = type_ == ActivityType.GROUP or (type_ == ActivityType.LIFE and life_level == LifeMeetingLevel.GROUP)
+    if type_ not in ActivityType.values or (needs_group and group is None):
+        return render(
+            request,
+            "ledgers/activity_type_picker.html",
+            {
+                "branch": branch,
+                "types": ActivityType.choices,
+                "groups": groups,
+                "chosen": type_,
+            },
+        )
+    form = ActivityEditForm(
+        request.POST or None,
+        request.FILES or None,
+        activity_type=type_,
+        initial={"held_on": timezone.localdate(), "life_level": life_level or LifeMeetingLevel.BRANCH},
+    )
+    posted = _attendance_from_post(request.POST) if request.method == "POST" else {}
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data.update(type=type_, party_group=group)
+        try:
+            activity = services.activity_create(
+                actor=request.user,
+                branch=branch,
+                data=data,
+                attendance=posted,
+                photos=form.cleaned_data["photos"],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"已记录：{activity.get_type_display()}“{activity.topic}”。")
+            return redirect("activity_detail", pk=activity.pk)
+    held_on = form.cleaned_data.get("held_on") if form.is_bound and hasattr(form, "cleaned_data") else None
+    expected = services.expected_attendees(
+        branch=branch, type=type_, held_on=held_on or timezone.localdate(), party_group=group, life_level=life_level
+    )
+    return render(
+        request,
+        "ledgers/activity_form.html",
+        {
+            "branch": branch,
+            "form": form,
+            "type": type_,
+            "type_label": ActivityType(type_).label,
+            "group": group,
+            "life_level": life_level,
+            "attendance": _attendance_rows(expected, posted),
+            "title": f"记录{ActivityType(type_).label}" + (f"（{group.name}）" if group else ""),
+            "back": reverse("activity_list", args=[branch.pk]),
+        },
+    )
+
+
+@login_required
+def activity_detail(request, pk):
+    return _detail(request, selectors.get_activity_for_user(request.user, pk))
+
+
+def _detail(request, activity, *, return_form=None, status=200):
+    branch = activity.branch
+    can_review = can(request.user, Action.APPROVE, branch)
+    frozen = services.is_frozen(activity)
+    returns = list(activity.returns.select_related("returned_by", "resolved_by"))
+    return render(request, "ledgers/activity_detail.html", {
+        "activity": activity,
+        "branch": branch,
+        "attendance": activity.attendance.select_related("member").order_by("status", "member__name_pinyin"),
+        "photos": activity.photos.all(),
+        "attachments": activity.attachments.all(),
+        "flags": activity.flags.select_related("explained_by", "other_activity__branch").all() if can_review else [],
+        "can_edit": can(request.user, Action.EDIT, branch) and not frozen,
+        "can_review": can_review,
+        "can_return": can_review and not frozen and not activity.returned,
+        "explain_form": ExplainForm(),
+        "return_form": return_form or ReturnForm(),
+        "open_return": next((r for r in returns if r.resolved_at is None), None),
+        "past_returns": [r for r in returns if r.resolved_at is not None],
+    }, status=status)  # fmt: skip
+
+
+@login_required
+@require_POST
+def activity_return(request, pk):
+    """A reviewer returns a thin record for completion; a refusal re-shows the page with what was typed."""
+    activity = selectors.get_activity_for_user(request.user, pk, Action.APPROVE)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            record_returns.activity_return(actor=request.user, activity=activity, reason=form.cleaned_data["reason"])
+        except DomainError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, "已退回支部补充，支部书记和党务工作者会收到通知。")
+            return redirect("activity_detail", pk=activity.pk)
+    activity.refresh_from_db()
+    return _detail(request, activity, return_form=form, status=400)
+
+
+@login_required
+@require_POST
+def activity_return_withdraw(request, pk):
+    activity = selectors.get_activity_for_user(request.user, pk, Action.APPROVE)
+    try:
+        record_returns.activity_return_withdraw(actor=request.user, activity=activity)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, "已撤销退回，本记录重新计入完成情况。")
+    return redirect("activity_detail", pk=activity.pk)
+
+
+@login_required
+def activity_edit(request, pk):
+    activity = selectors.get_activity_for_user(request.user, pk, Action.EDIT)
+    if services.is_frozen(activity):
+        messages.error(request, "本记录已随自评报送而锁定，不能修改。")
+        return redirect("activity_detail", pk=activity.pk)
+    branch = activity.branch
+    fields = [f for f in services.ACTIVITY_FIELDS if f not in ("type", "party_group")]
+    initial = {f: getattr(activity, f) for f in fields}
+    initial["version"] = activity.version
+    form = ActivityEditForm(request.POST or None, request.FILES or None, activity_type=activity.type, initial=initial)
+    posted = _attendance_from_post(request.POST) if request.method == "POST" else {}
+    if request.method == "POST" and form.is_valid():
+        remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
+        data = form.service_data()
+        data.setdefault("life_level", activity.life_level)
+        try:
+            services.activity_update(
+                actor=request.user,
+                activity=activity,
+                version=form.cleaned_data["version"],
+                data=data,
+                attendance=posted,
+                photos=form.cleaned_data["photos"],
+                attachments=form.cleaned_data["attachments"],
+                remove_photos=remove,
+            )
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, "记录已保存。")
+            return redirect("activity_detail", pk=activity.pk)
+    existing = {a.member_id: (a.status, a.leave_reason) for a in activity.attendance.all()}
+    expected = services.expected_attendees(
+        branch=branch,
+        type=activity.type,
+        held_on=activity.held_on,
+        party_group=activity.party_group,
+        life_level=activity.life_level,
+    )
+    return render(
+        request,
+        "ledgers/activity_form.html",
+        {
+            "branch": branch,
+            "form": form,
+            "activity": activity,
+            "type": activity.type,
+            "type_label": activity.get_type_display(),
+            "group": activity.party_group,
+            "attendance": _attendance_rows(expected, posted, existing),
+            "photos": activity.photos.all(),
+            "title": f"修改记录：{activity.get_type_display()}",
+            "back": reverse("activity_detail", args=[activity.pk]),
+        },
+    )
+
+
+@login_required
+def photo_file(request, pk, variant):
+    """Only re-encoded copies are served (no EXIF, so no GPS); the original never is."""
+    photo = selectors.get_photo_for_user(request.user, pk)
+    if variant not in ("thumb", "display"):
+        raise Http404
+    f = getattr(photo, variant)
+    response = FileResponse(f.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def attachment_file(request, pk):
+    att = Attachment.objects.select_related("activity__branch").filter(pk=pk).first()
+    if att is None or not can(request.user, Action.VIEW, att.activity.branch):
+        raise Http404
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+
+
+@login_required
+@require_POST
+def flag_explain(request, pk):
+    flag = selectors.get_flag_for_user(request.user, pk)
+    form = ExplainForm(request.POST)
+    if form.is_valid():
+        try:
+            services.flag_explain(actor=request.user, flag=flag, explanation=form.cleaned_data["explanation"])
+        except DomainError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, "已标记为已说明。")
+    else:
+        messages.error(request, "请填写说明。")
+    return redirect("activity_detail", pk=flag.activity_id)

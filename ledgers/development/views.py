@@ -1,0 +1,506 @@
+"""发展党员 pages: the branch's pipeline, one person's 25-step timeline, recording a step,
+correcting or withdrawing a recorded one (with a reason, kept as 更正记录), the activists'
+half-yearly examinations, new applicant, stop, and the yearly plan beside the actual structure.
+
+Branch staff write (Action.EDIT); committee reviewers read everything, including the
+rule breaks shown in red, and approve plans (Action.APPROVE). Foreign or missing ids are 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from branches import selectors as org_selectors
+from branches.forms import DATE
+from branches.models import Education, Gender, Occupation
+from branches.permissions import Action, can
+from ledgers import development as dev
+from ledgers.development import corrections as fixes
+from ledgers.models import ActivistExamination, DevelopmentPlan, DevStage
+from wujin_branch.errors import DomainError
+
+# ---------------------------------------------------------------- forms (parse input only)
+
+MATERIAL_ACCEPT = ".pdf,.doc,.docx,image/jpeg,image/png,image/webp"
+
+
+def _material_field(label="材料（扫描件或照片）"):
+    return forms.FileField(
+        label=label,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": MATERIAL_ACCEPT}),
+        help_text="PDF、Word，或用手机拍照（JPG/PNG/WebP）",
+    )
+
+
+class ApplicantForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label="姓名", max_length=50)
+    gender = forms.ChoiceField(label="性别", choices=Gender.choices)
+    ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")
+    birth_date = forms.DateField(label="出生日期", widget=DATE)
+    id_number = forms.CharField(label="身份证号", max_length=18, min_length=18)
+    education = forms.ChoiceField(label="学历", choices=Education.choices)
+    occupation = forms.ChoiceField(label="职业类别", choices=Occupation.choices)
+    phone = forms.CharField(
+        label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+
+    def person_data(self):
+        return {k: v for k, v in self.cleaned_data.items() if k in dev.APPLICANT_FIELDS}
+
+
+class ApplicantCreateForm(ApplicantForm):
+    applied_on = forms.DateField(label="递交入党申请书日期", widget=DATE)
+    note = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    material = _material_field("入党申请书（扫描件或照片）")
+
+
+class StepForm(forms.Form):
+    done_on = forms.DateField(label="日期", widget=DATE)
+    people = forms.CharField(label="相关人员", max_length=200, required=False)
+    vote_expected = forms.IntegerField(label="应到（有表决权的正式党员）", min_value=0, required=False)
+    vote_present = forms.IntegerField(label="实到", min_value=0, required=False)
+    ballots_issued = forms.IntegerField(label="发出票数", min_value=0, required=False)
+    ballots_returned = forms.IntegerField(label="收回票数", min_value=0, required=False)
+    votes_for = forms.IntegerField(label="赞成票", min_value=0, required=False)
+    training_days = forms.IntegerField(label="集中培训天数", min_value=0, max_value=365, required=False)
+    training_hours = forms.IntegerField(label="集中培训学时", min_value=0, max_value=2000, required=False)
+    note = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    material = _material_field()
+    exception_reason = forms.CharField(
+        label="例外原因",
+        max_length=300,
+        required=False,
+        help_text="仅在不符合时限或顺序规定时填写；填写后将向审核人员标红显示。",
+    )
+
+    def __init__(self, *args, step: dev.Step, full_members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if step.people_label:
+            self.fields["people"].label = step.people_label
+            self.fields["people"].required = step.people_required
+        else:
+            del self.fields["people"]
+        if step.vote:
+            for name in dev.VOTE_FIELDS:
+                self.fields[name].required = step.vote == "required"
+            if full_members is not None:
+                self.fields[
+                    "vote_expected"
+                ].help_text = f"本支部目前在册正式党员 {full_members} 人（请除去不应计入的人数）"
+        else:
+            for name in dev.VOTE_FIELDS:
+                del self.fields[name]
+        if step.code != 11:
+            del self.fields["training_days"], self.fields["training_hours"]
+
+    def votes(self):
+        return {k: self.cleaned_data.get(k) for k in dev.VOTE_FIELDS}
+
+
+REASON_HELP = "更正或撤回的原因，将与原内容一并保留在“更正记录”中，审核人员可以查看。"
+
+
+def _reason_field(label):
+    return forms.CharField(label=label, max_length=300, widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP)
+
+
+class StepCorrectForm(StepForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _reason_field("更正理由")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].label = "更换材料（不更换请留空）"
+
+
+class StopCorrectForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    done_on = forms.DateField(label="终止日期", widget=DATE)
+    note = forms.CharField(label="终止培养原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = _reason_field("更正理由")
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _reason_field("撤回理由")
+
+
+class ExaminationForm(forms.Form):
+    examined_on = forms.DateField(label="考察日期", widget=DATE)
+    examined_by = forms.CharField(label="考察人（培养联系人、党小组等）", max_length=100)
+    content = forms.CharField(
+        label="考察情况",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="思想、学习、工作表现，听取党小组、培养联系人和群众意见的情况，存在的不足及下一步培养措施。",
+    )
+
+
+class StopForm(forms.Form):
+    stopped_on = forms.DateField(label="终止日期", widget=DATE)
+    reason = forms.CharField(label="终止培养原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class PlanForm(forms.Form):
+    planned_count = forms.IntegerField(label="计划发展人数", min_value=0, max_value=999)
+    target_young_pct = forms.IntegerField(label="35岁以下占比目标(%)", min_value=0, max_value=100, required=False)
+    target_college_pct = forms.IntegerField(label="大专以上学历占比目标(%)", min_value=0, max_value=100, required=False)
+    target_frontline_pct = forms.IntegerField(
+        label="一线工人、农民占比目标(%)", min_value=0, max_value=100, required=False
+    )
+    text = forms.CharField(label="计划内容", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+
+def _fail(form, err: DomainError):
+    form.add_error(err.field if err.field in form.fields else None, err.message)
+
+
+def _form_page(request, form, act, *, done, branch, title, back, to=None, **extra):
+    """Every form page of this module (dev_form.html): on a valid POST call
+    ``act(cleaned_data)``; a refusal (DomainError) goes onto the form and what was typed is
+    kept; on success show ``done(result)`` (one message or several) and go to ``to(result)``,
+    else to ``back``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = act(form.cleaned_data)
+        except DomainError as e:
+            _fail(form, e)
+        else:
+            said = done(result)
+            for message in [said] if isinstance(said, str) else said:
+                messages.success(request, message)
+            return redirect(to(result) if to else back)
+    context = {"branch": branch, "form": form, "title": title, "back": back, **extra}
+    return render(request, "ledgers/dev_form.html", context)
+
+
+def _year(request):
+    this = timezone.localdate().year
+    try:
+        y = int(request.GET.get("year") or request.POST.get("year") or this)
+    except ValueError:
+        y = this
+    return max(2000, min(y, this + 1))
+
+
+# ---------------------------------------------------------------- pages
+
+
+@login_required
+def dev_list(request, pk):
+    branch = org_selectors.get_branch_for_user(request.user, pk)
+    stage = request.GET.get("stage") or None
+    if stage not in DevStage.values:
+        stage = None
+    data = dev.pipeline(branch, stage=stage)
+    exams = dev.examination_status(branch)
+    year = timezone.localdate().year
+    return render(
+        request,
+        "ledgers/dev_list.html",
+        {
+            "branch": branch,
+            "stage": stage,
+            "stages": DevStage.choices,
+            "counts": [(s, data["counts"][s.value]) for s in DevStage],
+            "groups": data["groups"],
+            "year": year,
+            "plan": DevelopmentPlan.objects.filter(branch=branch, year=year).first(),
+            "can_edit": can(request.user, Action.EDIT, branch) and branch.is_active,
+            "exams_overdue": [r for r in exams if r.overdue],
+            "n_activists": len(exams),
+            "exam_months": dev.examination_months(),
+        },
+    )
+
+
+@login_required
+def dev_applicant_new(request, pk):
+    branch = org_selectors.get_branch_for_user(request.user, pk, Action.EDIT)
+    if not branch.is_active:
+        raise Http404
+    form = ApplicantCreateForm(request.POST or None, request.FILES or None, initial={"ethnicity": "汉族"})
+    return _form_page(
+        request, form,
+        lambda d: dev.applicant_create(actor=request.user, branch=branch, applied_on=d["applied_on"], note=d["note"],
+                                       material=d["material"], **form.person_data()),
+        done=lambda a: f"已登记入党申请人 {a.name}。",
+        to=lambda a: reverse("dev_applicant", args=[a.pk]),
+        branch=branch, title="登记入党申请人", back=reverse("dev_list", args=[branch.pk]),
+        intro=f"递交入党申请书时应年满{dev.min_age()}周岁。登记后即记录第1步“递交入党申请书”。",
+    )  # fmt: skip
+
+
+@login_required
+def dev_applicant(request, pk):
+    a = dev.get_applicant_for_user(request.user, pk)
+    branch = a.branch
+    can_edit = can(request.user, Action.EDIT, branch) and branch.is_active
+    ctx = dev.applicant_page(a)
+    ctx.update(
+        {
+            "a": a,
+            "branch": branch,
+            "can_edit": can_edit and a.stage != DevStage.STOPPED,
+            "can_stop": can_edit and a.stage in (DevStage.APPLICANT, DevStage.ACTIVIST, DevStage.CANDIDATE),
+            "can_fix": can_edit and a.member_id is None and a.stage != DevStage.STOPPED,
+            "can_see_id": can(request.user, Action.SEE_ID, branch),
+            "can_correct": can_edit,
+            "corrections": fixes.corrections_of(a),
+            "exam_months": dev.examination_months(),
+        }
+    )
+    return render(request, "ledgers/dev_applicant.html", ctx)
+
+
+@login_required
+def dev_applicant_edit(request, pk):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    if a.member_id or a.stage == DevStage.STOPPED or not a.branch.is_active:
+        raise Http404
+    initial = {f: getattr(a, f) for f in dev.APPLICANT_FIELDS}
+    initial["version"] = a.version
+    form = ApplicantForm(request.POST or None, initial=initial)
+    return _form_page(
+        request, form,
+        lambda d: dev.applicant_update(actor=request.user, applicant=a, version=d["version"], **form.person_data()),
+        done=lambda _: "已保存。",
+        branch=a.branch, title=f"修改 {a.name} 的个人信息", back=reverse("dev_applicant", args=[a.pk]),
+    )  # fmt: skip
+
+
+@login_required
+def dev_step(request, pk, code):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    step = dev.STEP.get(code)
+    if step is None or a.stage == DevStage.STOPPED or not a.branch.is_active:
+        raise Http404
+    dates = dict(a.steps.values_list("code", "done_on"))
+    if code in dates:
+        messages.info(request, f"第{code}步已经记录。")
+        return redirect("dev_applicant", pk=a.pk)
+    full = dev.full_members_on(a.branch, timezone.localdate()) if step.vote else None
+    dues = [d for d in dev.dues_for(dates, dev.active_rules(), on=timezone.localdate()) if d.rule.to_step == code]
+    form = StepForm(
+        request.POST or None,
+        request.FILES or None,
+        step=step,
+        full_members=full,
+        initial={"done_on": timezone.localdate()},
+    )
+    roster_note = {17: f"{a.name} 已列入党员名册（预备党员）。", 24: f"{a.name} 已在党员名册中转为正式党员。"}
+    return _form_page(
+        request, form,
+        lambda d: dev.step_record(
+            actor=request.user, applicant=a, code=code, done_on=d["done_on"], people=d.get("people", ""),
+            note=d["note"], votes=form.votes(), training_days=d.get("training_days"),
+            training_hours=d.get("training_hours"), material=d["material"], exception_reason=d["exception_reason"],
+        ),
+        done=lambda _: [f"已记录第{code}步“{step.name}”。", *([roster_note[code]] if code in roster_note else [])],
+        branch=a.branch, title=f"{a.name} · 第{code}步 {step.name}", back=reverse("dev_applicant", args=[a.pk]),
+        intro=step.hint, stage_label=dev.STAGES[step.stage], dues=dues,
+    )  # fmt: skip
+
+
+def _recorded_step(request, pk, code):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    step = a.steps.filter(code=code).first()
+    if step is None or not a.branch.is_active:
+        raise Http404
+    step.applicant = a
+    return a, step
+
+
+def _correct_initial(row):
+    initial = {"version": row.version, "done_on": row.done_on, "note": row.note}
+    if row.code == dev.STOP_CODE:
+        return initial
+    initial.update({k: getattr(row, k) for k in ["people", "exception_reason", *dev.VOTE_FIELDS]})
+    if row.code == 11:
+        days, hours, rest = fixes.split_training_note(row.note)
+        initial.update({"training_days": days, "training_hours": hours, "note": rest})
+    return initial
+
+
+@login_required
+def dev_step_correct(request, pk, code):
+    a, row = _recorded_step(request, pk, code)
+    initial = _correct_initial(row)
+    if code == dev.STOP_CODE:
+        form = StopCorrectForm(request.POST or None, initial=initial)
+    else:
+        step = dev.STEP[code]
+        form = StepCorrectForm(request.POST or None, request.FILES or None, step=step, initial=initial)
+
+    def correct(d):
+        kw = {"done_on": d["done_on"], "note": d["note"]}
+        if code != dev.STOP_CODE:
+            kw.update(exception_reason=d["exception_reason"], material=d["material"])
+            if "people" in form.fields:
+                kw["people"] = d["people"]
+            if step.vote:
+                kw["votes"] = form.votes()
+            if code == 11:
+                kw.update(training_days=d["training_days"], training_hours=d["training_hours"])
+        return fixes.step_correct(actor=request.user, step=row, version=d["version"], reason=d["reason"], **kw)
+
+    warning = {
+        17: "更正日期将同步修改党员名册中的入党日期。",
+        24: "更正日期将同步修改党员名册中的转正日期。",
+    }.get(code, "")
+    return _form_page(
+        request, form, correct,
+        done=lambda _: f"已更正{fixes.step_label(code)}，原内容已保留在更正记录中。",
+        branch=a.branch, title=f"更正：{a.name} · {fixes.step_label(code)}", back=reverse("dev_applicant", args=[a.pk]),
+        intro="更正后将重新核对时限和顺序规定；原内容、更正人、时间和理由保留在“更正记录”中。", warning=warning,
+    )  # fmt: skip
+
+
+@login_required
+def dev_step_withdraw(request, pk, code):
+    a, row = _recorded_step(request, pk, code)
+    form = WithdrawForm(request.POST or None, initial={"version": row.version})
+    later = fixes.later_steps(row)
+    if later:
+        warning = (
+            f"只能撤回最近录入的一步：{fixes.step_label(code)}之后还录入了"
+            f"{'、'.join(fixes.step_label(r.code) for r in later)}。"
+        )
+    else:
+        warning = {
+            17: "撤回后，该同志将从党员名册中移除（名册中已有党费、出勤等记录的不能撤回）。",
+            24: "撤回后，党员名册中该同志将恢复为预备党员。",
+        }.get(code, "撤回后可重新记录这一步。")
+    return _form_page(
+        request, form,
+        lambda d: fixes.step_withdraw(actor=request.user, step=row, version=d["version"], reason=d["reason"]),
+        done=lambda _: f"已撤回{fixes.step_label(code)}，原内容已保留在更正记录中。",
+        branch=a.branch, title=f"撤回：{a.name} · {fixes.step_label(code)}（{row.done_on:%Y-%m-%d}）",
+        back=reverse("dev_applicant", args=[a.pk]), warning=warning,
+        intro="用于撤回误录的步骤；原内容、撤回人、时间和理由保留在“更正记录”中。",
+    )  # fmt: skip
+
+
+@login_required
+def dev_examination_new(request, pk):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    if a.stage == DevStage.STOPPED or not a.branch.is_active:
+        raise Http404
+    form = ExaminationForm(request.POST or None, initial={"examined_on": timezone.localdate()})
+    return _form_page(
+        request, form,
+        lambda d: dev.examination_record(actor=request.user, applicant=a, **d),
+        done=lambda _: "已记录入党积极分子考察。",
+        branch=a.branch, title=f"入党积极分子考察：{a.name}", back=reverse("dev_applicant", args=[a.pk]),
+        intro=f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
+    )  # fmt: skip
+
+
+class ExaminationWithdrawForm(forms.Form):
+    reason = _reason_field("撤销理由")
+
+
+@login_required
+def dev_examination_withdraw(request, pk):
+    """Withdraw an examination recorded by mistake; it stays listed as 已撤销 with the reason."""
+    exam = ActivistExamination.objects.filter(pk=pk).first()
+    if exam is None:
+        raise Http404
+    a = dev.get_applicant_for_user(request.user, exam.applicant_id, Action.EDIT)
+    return _form_page(
+        request, ExaminationWithdrawForm(request.POST or None),
+        lambda d: dev.examination_withdraw(actor=request.user, examination=exam, reason=d["reason"]),
+        done=lambda _: "已撤销该考察记录，撤销理由已保留。",
+        branch=a.branch, title=f"撤销考察记录：{a.name} · {exam.examined_on:%Y-%m-%d}",
+        back=reverse("dev_applicant", args=[a.pk]),
+        intro="用于撤销误录的考察记录；原内容、撤销人、时间和理由保留，并在该同志的页面列出。",
+    )  # fmt: skip
+
+
+@login_required
+def dev_stop(request, pk):
+    a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
+    if a.stage not in (DevStage.APPLICANT, DevStage.ACTIVIST, DevStage.CANDIDATE) or not a.branch.is_active:
+        raise Http404
+    form = StopForm(request.POST or None, initial={"stopped_on": timezone.localdate()})
+    return _form_page(
+        request, form,
+        lambda d: dev.applicant_stop(actor=request.user, applicant=a, stopped_on=d["stopped_on"], reason=d["reason"]),
+        done=lambda _: f"已终止对 {a.name} 的培养。",
+        branch=a.branch, title=f"终止培养：{a.name}", back=reverse("dev_applicant", args=[a.pk]),
+        warning="终止培养后不能再记录发展步骤，原因将保留在档案中。",
+    )  # fmt: skip
+
+
+@login_required
+def dev_material(request, pk):
+    step = dev.get_step_for_user(request.user, pk)
+    if not step.material:
+        raise Http404
+    ext = step.material.name.rsplit(".", 1)[-1].lower()
+    filename = f"{step.applicant.name}-第{step.code}步-{dev.STEP[step.code].name}.{ext}"
+    if ext == "jpg":
+        response = FileResponse(step.material.open("rb"), content_type="image/jpeg", filename=filename)
+    else:
+        response = FileResponse(step.material.open("rb"), as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def dev_plan(request, pk):
+    branch = org_selectors.get_branch_for_user(request.user, pk)
+    year = _year(request)
+    can_edit = can(request.user, Action.EDIT, branch) and branch.is_active
+    data = dev.plan_page(branch, year)
+    plan = data["plan"]
+    form = None
+    if can_edit:
+        initial = {f: getattr(plan, f) for f in dev.PLAN_FIELDS} if plan else {}
+        form = PlanForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                dev.plan_save(actor=request.user, branch=branch, year=year, **form.cleaned_data)
+            except DomainError as e:
+                _fail(form, e)
+            else:
+                messages.success(request, f"{year}年发展党员计划已保存。")
+                return redirect(reverse("dev_plan", args=[branch.pk]) + f"?year={year}")
+    elif request.method == "POST":
+        raise Http404
+    this = timezone.localdate().year
+    data.update(
+        {
+            "branch": branch,
+            "year": year,
+            "years": range(this + 1, this - 6, -1),
+            "form": form,
+            "can_edit": can_edit,
+            "can_approve": can(request.user, Action.APPROVE, branch),
+        }
+    )
+    return render(request, "ledgers/dev_plan.html", data)
+
+
+@login_required
+@require_POST
+def dev_plan_approve(request, pk):
+    plan = DevelopmentPlan.objects.select_related("branch").filter(pk=pk).first()
+    if plan is None or not can(request.user, Action.APPROVE, plan.branch):
+        raise Http404
+    approved = request.POST.get("approved", "1") == "1"
+    try:
+        dev.plan_approve(actor=request.user, plan=plan, approved=approved)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, "已审批该计划。" if approved else "已撤回审批。")
+    return redirect(reverse("dev_plan", args=[plan.branch_id]) + f"?year={plan.year}")

@@ -1,0 +1,127 @@
+"""The review demo's extra situations: thin records returned, false vacancies lifted, a
+branch without a special fund, on-site inspections."""
+
+from decimal import ROUND_FLOOR, Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
+
+from assessment.models import ItemScore, Veto
+from assessment.services import veto_lift
+from branches.models import CommitteeSeat, CommitteeTerm, Position
+from ledgers.demo.people import person_name, picture
+from review.demo.flow import HALF, Clock, at_time, days
+from review.inspections import inspection_record
+
+THIN_REASON = "会议记录过于简单，请补充讨论的主要内容、形成的决议和参会人员发言情况。"
+
+
+def return_thin_records(staff, year) -> int:
+    """This year's two thinnest records under each committee (at most three committees) are
+    returned by its reviewer, so the demo shows 退回补充 on both sides. No random numbers:
+    the rest of the demo stays the same for a seed."""
+    from django.db.models.functions import Length
+
+    from ledgers.activities.returns import activity_return
+    from ledgers.models import Activity
+    from wujin_branch.errors import DomainError
+
+    done, by_committee = 0, {}
+    thin = (
+        Activity.objects.filter(held_on__year=year, branch_id__in=list(staff.committee_of), returned=False)
+        .annotate(n=Length("content"))
+        .select_related("branch")
+        .order_by("n", "-held_on", "id")[:200]
+    )
+    for a in thin:
+        c = staff.committee_of.get(a.branch_id)
+        reviewer = staff.reviewer.get(c.pk) if c is not None else None
+        taken = by_committee.get(getattr(c, "pk", None), 0)
+        if reviewer is None or taken >= 2 or (taken == 0 and len(by_committee) >= 3):
+            continue
+        try:
+            activity_return(actor=reviewer, activity=a, reason=THIN_REASON)
+        except DomainError:  # frozen by a submitted self-assessment
+            continue
+        by_committee[c.pk] = taken + 1
+        done += 1
+    return done
+
+
+def lift_false_vacancies(staff, period, assessments, rng, opened_on) -> int:
+    """The committee lifts "书记缺职" vetoes of last year where a secretary was in office on the
+    window's last day: the detection looks at the term in office today only, so a branch that
+    elected a new committee this year looks vacant last year."""
+    end = period.window_end
+    in_office = set(
+        CommitteeSeat.objects.filter(position=Position.SECRETARY, since__lte=end, term__elected_on__lte=end)
+        .filter(Q(term__ended_on__isnull=True) | Q(term__ended_on__gt=end))
+        .filter(Q(holder__isnull=False) | Q(vacated_on__gt=end))
+        .values_list("term__branch_id", flat=True)
+    )
+    elected_after = set(
+        CommitteeTerm.objects.filter(ended_on__isnull=True, elected_on__gt=end).values_list("branch_id", flat=True)
+    )
+    lifted = 0
+    for a in assessments:
+        if a.branch_id not in in_office | elected_after:
+            continue
+        reviewer = staff.reviewer.get(getattr(staff.committee_of.get(a.branch_id), "pk", None))
+        for v in Veto.objects.filter(assessment=a, active=True, kind__code="secretary_vacant").select_related(
+            "assessment__branch"
+        ):
+            with Clock(at_time(opened_on + days(rng.randint(3, 12)), rng)):
+                veto_lift(
+                    actor=reviewer or staff.reviewer[next(iter(staff.reviewer))], veto=v,
+                    reason=f"经核实，{end.year}年末书记在任（{end.year + 1}年完成换届，上届支委会资料以纸质档案为准），"
+                    "系平台按现任届次检测所致，撤销。",
+                )  # fmt: skip
+            lifted += 1
+    return lifted
+
+
+def no_fund_branch(period):
+    from ledgers.models import FundingYear
+
+    funded = set(
+        FundingYear.objects.filter(year=period.year, has_special_fund=True).values_list("branch_id", flat=True)
+    )
+    rows = FundingYear.objects.filter(year=period.year, has_special_fund=False).values_list("branch_id", flat=True)
+    return next((b for b in rows if b not in funded), None)
+
+
+def inspect_on_site(flow, a, sh, day, *, lower):
+    """On-site inspection by the district; for the branch that fails, it lowers a few items."""
+    rng = flow.rng
+    room_items = [s.item for s in sh.scores.values() if s.item.rule in ("room", "room_facilities")]
+    paper = [s.item for s in sh.scores.values() if s.item.rule in ("freq_group", "freq_committee", "life_ledger")]
+    adjustments = {}
+    findings = "实地查看活动阵地和纸质台账，阵地设施齐全，“三会一课”记录与平台一致。"
+    if lower:
+        findings = "实地查看：党小组会纸质记录多月缺失，活动室资料陈旧，与平台记录和自评情况不符。"
+        current = {s.item_id: s.district_score for s in ItemScore.objects.filter(assessment=a)}
+        target = Decimal(rng.randint(164, 168)) / 2  # 82–84
+        others = [s.item for s in sh.scores.values() if s.item not in paper + room_items]
+        for item in paper + room_items + others:
+            total = sh.total({k: (v, "") for k, v in current.items() if v is not None})
+            if total <= target:
+                break
+            old = current[item.pk] or Decimal("0")
+            new = max(Decimal("0"), old - min(Decimal("2"), total - target))
+            new = (new / HALF).to_integral_value(rounding=ROUND_FLOOR) * HALF
+            if new == old:
+                continue
+            adjustments[item.pk] = (str(new), "实地考察发现纸质台账缺失、阵地布置不到位，与自评不符")
+            current[item.pk] = new
+    photo = SimpleUploadedFile(f"IMG_{day:%Y%m%d}_kc.jpg", picture(rng.getrandbits(64)), "image/jpeg")
+    with Clock(at_time(day, rng)):
+        inspection_record(
+            actor=flow.actor, assessment=a, inspected_on=day, inspectors=f"区委组织部组织科 {two_names(rng)}",
+            items=room_items + paper, findings=findings, photos=[photo], adjustments=adjustments,
+        )  # fmt: skip
+
+
+def two_names(rng):
+    return f"{person_name(rng)}、{person_name(rng)}"
+
+

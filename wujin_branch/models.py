@@ -1,0 +1,69 @@
+"""Models every app shares: in-app notices and long background jobs with their progress."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from wujin_branch.storage import private
+
+
+class Notice(models.Model):
+    """An in-app notification (a mail is sent too, after commit)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set on reminders (review.reminders): one notice per user and key, so a re-run sends nothing twice.
+    key = models.CharField(max_length=120, blank=True, default="")
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at"]
+        db_table = "review_notice"  # the table it had in review/, kept so no data moves
+        indexes = [models.Index(fields=["user", "read_at"], name="review_noti_user_id_fe05d0_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="uniq_notice_key"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """A long background job (opening a period, computing suggestions, bulk exports) with
+    progress that pages poll; the result file, if any, is stored on the row."""
+
+    kind = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.FileField(storage=private, upload_to="jobs/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "assessment_job"  # the table it had in assessment/, kept so no data moves
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.get_status_display()}"
+
+    @property
+    def percent(self):
+        return int(self.done * 100 / self.total) if self.total else (100 if self.status == JobStatus.DONE else 0)

@@ -1,0 +1,25 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+from wujin_branch.models import Notice
+
+
+@shared_task(acks_late=True)
+def mail_notices(notice_ids):
+    """Mail each notice to its user if they have an address. Redelivery may mail twice;
+    a notice is informational, so that is accepted rather than tracking sends."""
+    messages = [
+        EmailMessage(
+            n.title,
+            n.body + (f"\n\n{settings.SITE_URL}{n.url}" if n.url else ""),
+            settings.DEFAULT_FROM_EMAIL,
+            [n.user.email],
+        )  # fmt: skip
+        for n in Notice.objects.filter(pk__in=notice_ids).select_related("user")
+        if n.user.email
+    ]
+    if not messages:
+        return 0
+    with get_connection(fail_silently=False) as connection:  # one SMTP session for a morning's reminders
+        return connection.send_messages(messages) or 0
