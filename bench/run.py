@@ -65,7 +65,7 @@ PAGES = [
     Page("组织生活记录·党员大会", "secretary", "activity_detail", ("record",), target_ms=100),
     Page("组织生活记录列表·最大支部", "secretary", "activity_list", ("big_branch",)),
     Page("组织生活台账（网页）·记录最多的支部", "district", "life_ledger", ("busy_branch", "year")),
-    # The download: the stored PDF when it is made from the same HTML (ledgers.pdfs). The
+    # The download: the stored PDF when it is made from the same HTML (ledgers.books.pdfs). The
     # warm-up request stores it if the worker has not; laying it out is the 台账 PDF row below.
     Page("台账 PDF 下载·记录最多的支部", "district", "life_ledger_pdf", ("busy_branch", "year"), target_ms=3000),
     Page("联系服务群众台账 PDF·记录最多的支部", "district", "service_ledger_pdf", ("busy_branch", "year")),

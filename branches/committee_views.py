@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from branches import selectors, services
+from branches import committees, selectors
 from branches.forms import (
     ElectionForm,
     GroupForm,
@@ -47,7 +47,7 @@ def group_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.group_save(
+            committees.group_save(
                 actor=request.user,
                 branch=branch,
                 name=d["name"],
@@ -75,7 +75,7 @@ def group_edit(request, pk):
 @require_POST
 def group_dissolve(request, pk):
     group = selectors.get_group_for_user(request.user, pk, Action.EDIT)
-    services.group_dissolve(actor=request.user, group=group)
+    committees.group_dissolve(actor=request.user, group=group)
     messages.success(request, f"党小组“{group.name}”已撤销，组员可重新编组。")
     return redirect("branch_detail", pk=group.branch_id)
 
@@ -90,7 +90,7 @@ def term_elect(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.term_elect(
+            committees.term_elect(
                 actor=request.user,
                 branch=branch,
                 elected_on=d["elected_on"],
@@ -132,7 +132,7 @@ def _branch_form_action(request, form, call, *, branch_id, title, done, level=me
 def seat_add(request, pk):
     term = selectors.get_term_for_user(request.user, pk, Action.EDIT)
     form = SeatAddForm(request.POST or None, branch=term.branch)
-    call = partial(services.seat_add, actor=request.user, term=term)
+    call = partial(committees.seat_add, actor=request.user, term=term)
     return _branch_form_action(request, form, call, branch_id=term.branch_id, title="增补支部委员",
                                done="已增补支部委员。")  # fmt: skip
 
@@ -141,7 +141,7 @@ def seat_add(request, pk):
 def seat_vacate(request, pk):
     seat = selectors.get_seat_for_user(request.user, pk, Action.EDIT)
     form = VacateForm(request.POST or None)
-    call = partial(services.seat_vacate, actor=request.user, seat=seat)
+    call = partial(committees.seat_vacate, actor=request.user, seat=seat)
     title = f"登记出缺：{seat.get_position_display()} {seat.holder or ''}"
     done = f"{seat.get_position_display()}已登记出缺，请及时补选。"
     return _branch_form_action(request, form, call, branch_id=seat.term.branch_id, title=title, done=done,
@@ -152,7 +152,7 @@ def seat_vacate(request, pk):
 def seat_fill(request, pk):
     seat = selectors.get_seat_for_user(request.user, pk, Action.EDIT)
     form = SeatFillForm(request.POST or None, branch=seat.term.branch)
-    call = partial(services.seat_fill, actor=request.user, seat=seat)
+    call = partial(committees.seat_fill, actor=request.user, seat=seat)
     return _branch_form_action(request, form, call, branch_id=seat.term.branch_id,
                                title=f"补选：{seat.get_position_display()}",
                                done=f"{seat.get_position_display()}补选结果已录入。")  # fmt: skip
@@ -162,6 +162,6 @@ def seat_fill(request, pk):
 def term_postpone(request, pk):
     term = selectors.get_term_for_user(request.user, pk, Action.APPROVE)
     form = PostponeForm(request.POST or None)
-    call = partial(services.term_postpone, actor=request.user, term=term)
+    call = partial(committees.term_postpone, actor=request.user, term=term)
     title = f"批准延期换届：{term.branch.name}（本届 {term.due_on:%Y年%m月%d日} 届满）"
     return _branch_form_action(request, form, call, branch_id=term.branch_id, title=title, done="已批准延期换届。")

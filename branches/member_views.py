@@ -7,7 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from branches import selectors, services
+from branches import selectors
+from branches import services as branches
 from branches.forms import (
     MemberCreateForm,
     MemberFilter,
@@ -91,7 +92,7 @@ def member_create(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            m = services.member_create(
+            m = branches.member_create(
                 actor=request.user,
                 branch=branch,
                 transfer_from=d.pop("transfer_from", ""),
@@ -121,7 +122,7 @@ def member_edit(request, pk):
     form = MemberForm(request.POST or None, branch=member.branch, initial=MemberForm.initial_from(member))
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_update(
+            branches.member_update(
                 actor=request.user,
                 member=member,
                 version=form.cleaned_data["version"],
@@ -153,7 +154,7 @@ def member_transfer(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.member_transfer(
+            branches.member_transfer(
                 actor=request.user,
                 member=member,
                 direction=d["direction"],
@@ -184,7 +185,7 @@ def sanction_create(request, pk):
     form = SanctionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.sanction_create(actor=request.user, member=member, **form.cleaned_data)
+            branches.sanction_create(actor=request.user, member=member, **form.cleaned_data)
         except DomainError as e:
             fail(form, e)
         else:

@@ -291,7 +291,7 @@ def tree_root_for(user):
 def branch_on(moves, current_branch_id, day):
     """The branch a member was in on ``day``, from their transfers (接转) in date order as
     (occurred_on, from_branch_id): where the first transfer after ``day`` came from (None:
-    from outside the district), else the current branch. ``ledgers.services.roster_on`` is
+    from outside the district), else the current branch. ``ledgers.activities.services.roster_on`` is
     the same rule in SQL; this serves rosters built from rows already loaded."""
     for occurred_on, from_branch_id in moves:
         if occurred_on > day:

@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from branches import selectors, services
+from branches import selectors
+from branches import services as branches
 from branches.forms import (
     OrgCreateForm,
     OrgDissolveForm,
@@ -105,7 +106,7 @@ def org_create(request, pk):
             if k in d and d[k] not in (None, "")
         }
         try:
-            org = services.org_create(
+            org = branches.org_create(
                 actor=request.user,
                 parent=parent,
                 kind=d["kind"],
@@ -151,7 +152,7 @@ def org_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.org_update(
+            branches.org_update(
                 actor=request.user, org=org, version=d["version"], **{f: d[f] for f in fields if f in d}
             )
         except DomainError as e:
@@ -189,7 +190,7 @@ def org_move(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.org_move(
+            branches.org_move(
                 actor=request.user,
                 org=org,
                 new_parent=d["new_parent"],
@@ -230,7 +231,7 @@ def org_merge(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            moved = services.org_merge(
+            moved = branches.org_merge(
                 actor=request.user, org=org, into=d["into"], occurred_on=d["occurred_on"], reason=d["reason"]
             )
         except DomainError as e:
@@ -259,7 +260,7 @@ def org_dissolve(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            moved = services.org_dissolve(
+            moved = branches.org_dissolve(
                 actor=request.user,
                 org=org,
                 occurred_on=d["occurred_on"],

@@ -16,7 +16,7 @@ from assessment.models import AssessmentStatus as S
 from branches.models import OrgKind
 from branches.permissions import Action, has_role, is_district
 from branches.selectors import get_org_for_user
-from review import dashboards
+from review import dashboards, results
 from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,7 +93,7 @@ def results_xlsx(request):
     _, period, filters = _parse(request, periods, committees)
     if period is None:
         raise Http404("尚无考核周期")
-    content = dashboards.results_workbook(request.user, period, filters, committees=committees)
+    content = results.results_workbook(request.user, period, filters, committees=committees)
     response = HttpResponse(content, content_type=XLSX)
     name = f"{period.name}-考核结果-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, name)

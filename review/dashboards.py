@@ -9,7 +9,6 @@ runs the same few queries for 30 branches or 3,000.
 """
 
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
@@ -17,7 +16,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from assessment.models import Assessment, Period, PeriodStatus, Veto
+from assessment.models import Assessment, Period, PeriodStatus
 from assessment.models import AssessmentStatus as S
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, scope_q
@@ -168,7 +167,7 @@ class Filters:
         return bool(self.status or self.veto is not None or self.score_min is not None or self.score_max is not None)
 
 
-def _assessments(user, period, filters: Filters):
+def assessments_in(user, period, filters: Filters):
     qs = Assessment.objects.filter(period=period).filter(scope_q(user, Action.VIEW, prefix="branch__"))
     if filters.committee is not None:
         qs = qs.filter(branch__path__startswith=filters.committee.path)
@@ -352,7 +351,7 @@ def district_overview(user, period, filters: Filters, *, committees=None, on=Non
         if on > getattr(period, kind.deadline_field):
             aggs[f"o_{kind.key}"] = count(Q(status__in=kind.statuses))
             late.append(kind.key)
-    base = _assessments(user, period, filters)
+    base = assessments_in(user, period, filters)
     grouped = (
         base.annotate(prefix=Substr("branch__path", 1, PREFIX_LEN)).order_by().values("prefix").annotate(**aggs)
     )  # 3
@@ -466,80 +465,3 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
     }
 
 
-# ---------------------------------------------------------------- results export
-
-RESULT_LABELS = {
-    S.CONFIRMED: "合格支部",
-    S.PUBLISHED: "验收合格，公示中",
-    S.ACCEPTED: "验收合格，待公示",
-    S.NOT_PASSED: "验收不合格",
-    S.NOT_RECOMMENDED: "党(工)委未推荐",
-    S.RECTIFYING: "整顿中",
-}
-
-XLSX_COLUMNS = [
-    ("党(工)委", 24), ("党支部", 30), ("支部类型", 14), ("状态", 16), ("自评总分", 10), ("党(工)委考核分", 14),
-    ("区委组织部考核分", 16), ("一票否决", 9), ("否决情形", 40), ("结果", 18),
-]  # fmt: skip
-
-
-def result_label(status):
-    return RESULT_LABELS.get(status, "考核中")
-
-
-def results_rows(user, period, filters: Filters, *, committees=None):
-    """One tuple per assessment for the export, in three queries (two when ``committees`` is given)."""
-    committees = {c.path: c.name for c in (committees_list() if committees is None else committees)}
-    qs = _assessments(user, period, filters).filter(filters.q())
-    vetoes = {}
-    for aid, kind, detail in (
-        Veto.objects.filter(active=True, assessment__in=qs.values("pk"))
-        .order_by("assessment_id", "kind__order", "id")
-        .values_list("assessment_id", "kind__name", "detail")
-    ):  # 2
-        vetoes.setdefault(aid, []).append(f"{kind}：{detail}" if detail else kind)
-    status_labels = dict(S.choices)
-    for a in qs.select_related("branch").order_by("branch__path").iterator(chunk_size=2000):  # 3
-        b = a.branch
-        yield (
-            committees.get(b.path[:PREFIX_LEN], ""), b.name, b.type_label(),
-            status_labels.get(a.status, a.status), a.self_total, a.committee_total, a.district_total,
-            "是" if a.has_veto else "否", "；".join(vetoes.get(a.pk, [])), result_label(a.status),
-        )  # fmt: skip
-
-
-def _text(ws, value):
-    """Text cells never become formulas, and lose control characters openpyxl refuses."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"
-    return cell
-
-
-def results_workbook(user, period, filters: Filters, *, committees=None) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "武进区党支部规范化建设平台"
-    wb.properties.title = f"{period.name}考核结果"
-    ws = wb.create_sheet("考核结果")
-    for i, (_, width) in enumerate(XLSX_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name, _ in XLSX_COLUMNS:
-        c = WriteOnlyCell(ws, value=name)
-        c.font = bold
-        header.append(c)
-    ws.append(header)
-    for row in results_rows(user, period, filters, committees=committees):
-        ws.append([_text(ws, v) if isinstance(v, str) else v for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -171,9 +171,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
 CELERY_TIMEZONE = TIME_ZONE
 # Task modules outside an app's tasks.py (autodiscovery only loads tasks.py).
-CELERY_IMPORTS = ("ledgers.dues.tasks",)
+# Task modules of the ledgers subjects (autodiscovery finds only each app's own tasks.py).
+CELERY_IMPORTS = ("ledgers.activities.tasks", "ledgers.books.tasks", "ledgers.dues.tasks")
 # 党组织生活台账 PDFs are built by a worker this many seconds after a record is saved
-# (ledgers.pdfs): a burst of edits costs one build, and the download is a file read.
+# (ledgers.books.pdfs): a burst of edits costs one build, and the download is a file read.
 LEDGER_PDF_PREBUILD = env.bool("LEDGER_PDF_PREBUILD", default=True)
 LEDGER_PDF_DELAY = env.int("LEDGER_PDF_DELAY", default=60)
 CELERY_BEAT_SCHEDULE = {

@@ -4,7 +4,7 @@ Each is cached on the context (``ctx.once``), so rules that need the same record
 one query and the number of queries does not grow with the number of branches.
 
 - "在册党员" of a day is the roster of that day: joined by then, not yet gone, and in the
-  branch then, read from the transfers (the same rule as ``ledgers.services.roster_on``);
+  branch then, read from the transfers (the same rule as ``ledgers.activities.services.roster_on``);
   "考核期末在册党员" is the roster on the window's last day. Flags that the platform keeps
   only as current state (党小组, 失联/空挂/流动, 支委分工) are read as they are now.
 - "本年度" is the year of the window's last day (``ctx.year``): plans, 党费基数, 民主评议,

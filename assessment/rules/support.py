@@ -116,7 +116,7 @@ def room_facilities(ctx, item):
 
 def _funding(ctx):
     """The year's funding row with its sums, and the standard (computed from the roster on
-    1 January for 机关/事业单位, as in ``ledgers.branch_support``): two queries."""
+    1 January for 机关/事业单位, as in ``ledgers.funding``): two queries."""
 
     def load():
         rows = {r["branch_id"]: r for r in funding_sums(ctx.year, ctx.branch_ids)}

@@ -178,7 +178,7 @@ def ledger_html_for_pdf(ledger: LifeLedger) -> str:
 
 def ledger_pdf(branch, year: int, *, ledger: LifeLedger | None = None, cached: bool = False) -> bytes:
     """The PDF book; with ``cached`` the stored copy made from the same HTML is used (and a
-    new one kept), see ``ledgers.pdfs``."""
+    new one kept), see ``ledgers.books.pdfs``."""
     html = ledger_html_for_pdf(ledger or life_ledger(branch, year))
     return cached_pdf(PDF_KIND, branch.pk, year, html) if cached else render_pdf(html)
 

@@ -154,7 +154,7 @@ def schedule_life_ledger(branch_id: int, *years: int) -> None:
 
     if app.conf.task_always_eager or not settings.LEDGER_PDF_PREBUILD:
         return
-    from ledgers.activities.tasks import build_life_ledger_pdf
+    from ledgers.books.tasks import build_life_ledger_pdf
 
     for year in sorted(set(years)):
         transaction.on_commit(

@@ -17,7 +17,8 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from ledgers.books.life import cn_date, xlsx_header, xlsx_text
-from ledgers.books.members import parent_name, xlsx_align_row, year_bounds
+from ledgers.books.members import parent_name, year_bounds
+from ledgers.books.members_xlsx import xlsx_align_row
 from ledgers.books.pdfs import LedgerNames, cached_pdf, ledger_html, render_pdf
 from ledgers.models import (
     Activity,

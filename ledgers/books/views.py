@@ -1,6 +1,6 @@
 """The three 台账 (党组织生活台账, 党员信息台账, 联系服务群众台账): a web page, a PDF and an
 Excel workbook each, generated from the records. The work is in ``ledger``,
-``ledger_members`` and ``ledger_service``; here every ledger gets the same access check
+``members`` and ``service``; here every ledger gets the same access check
 (viewers of the branch), year check and download headers.
 """
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from branches.permissions import Action
 from branches.selectors import get_branch_for_user
-from ledgers.books import life
+from ledgers.books import life, members_xlsx
 from ledgers.books import members as ledger_members
 from ledgers.books import service as ledger_service
 
@@ -36,14 +36,14 @@ class LedgerKind:
 LIFE = LedgerKind(
     "ledgers/ledger.html",
     lambda b, y, u: life.life_ledger(b, y),
-    lambda b, y, u, led: life.ledger_pdf(b, y, ledger=led, cached=True),  # a stored book (ledgers.pdfs)
+    lambda b, y, u, led: life.ledger_pdf(b, y, ledger=led, cached=True),  # a stored book (ledgers.books.pdfs)
     lambda b, y, u, led: life.ledger_xlsx(b, y, ledger=led),
 )
 MEMBERS = LedgerKind(
     "ledgers/member_ledger.html",
     lambda b, y, u: ledger_members.member_ledger(b, y, user=u),  # the user decides masked or full ID numbers
     lambda b, y, u, led: ledger_members.member_ledger_pdf(b, y, user=u, ledger=led),
-    lambda b, y, u, led: ledger_members.member_ledger_xlsx(b, y, user=u, ledger=led),
+    lambda b, y, u, led: members_xlsx.member_ledger_xlsx(b, y, user=u, ledger=led),
 )
 SERVICE = LedgerKind(
     "ledgers/service_ledger.html",

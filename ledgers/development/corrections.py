@@ -15,7 +15,7 @@ Roster: correcting step 17 or 24 moves the roster's 入党日期 / 转正日期 
 17 takes the roster row away again and withdrawing 24 makes it a 预备党员 again, but only
 while nothing on the roster depends on it (transfers, dues, attendance, committee seats ...).
 
-Frozen records: what a submitted self-assessment judges is locked (``ledgers.services.is_frozen``,
+Frozen records: what a submitted self-assessment judges is locked (``ledgers.activities.services.is_frozen``,
 the rule for activity records, asked with the step's branch and date): the assessment scores
 the development steps dated in its window.
 """
@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from branches import services as roster
+from branches import services as branches
 from branches.models import CommitteeSeat, Member, MemberStatus, Standing
 from branches.permissions import Action
 from ledgers.activities.services import is_frozen
@@ -242,14 +242,14 @@ def _sync_roster_date(actor, a: Applicant, code: int, old: datetime.date, new: d
                 f"党员名册中的入党日期（{fmt_day(m.joined_on)}）与第17步日期（{fmt_day(old)}）不一致，"
                 "名册已另行修改，请先在党员名册中核对。"
             )
-        roster.member_update(actor=actor, member=m, version=None, joined_on=new)
+        branches.member_update(actor=actor, member=m, version=None, joined_on=new)
     else:
         if m.status != MemberStatus.FULL or m.full_member_on != old:
             raise DomainError(
                 f"党员名册中的转正日期（{fmt_day(m.full_member_on) if m.full_member_on else '未填'}）"
                 f"与第24步日期（{fmt_day(old)}）不一致，名册已另行修改，请先在党员名册中核对。"
             )
-        roster.member_update(actor=actor, member=m, version=None, full_member_on=new)
+        branches.member_update(actor=actor, member=m, version=None, full_member_on=new)
 
 
 def member_dependents(m: Member) -> list[str]:
@@ -301,7 +301,7 @@ def _revert_full(actor, a: Applicant, s: DevStep):
         raise DomainError("党员名册中该同志的转正情况已另行修改，与第24步不一致，不能自动撤回，请先在党员名册中核对。")
     if CommitteeSeat.objects.filter(holder=m).exists():
         raise DomainError("该同志转正后已在支委会任职（须为正式党员），不能撤回转正审批。")
-    roster.member_update(actor=actor, member=m, version=None, status=MemberStatus.PROBATIONARY, full_member_on=None)
+    branches.member_update(actor=actor, member=m, version=None, status=MemberStatus.PROBATIONARY, full_member_on=None)
 
 
 # ---------------------------------------------------------------- services

@@ -8,7 +8,7 @@ import datetime
 
 from django.db import transaction
 
-from branches import services as roster
+from branches import services as branches
 from branches.models import Member, MemberStatus, Organization, OrgKind, Standing
 from branches.permissions import Action
 from ledgers.activities.services import check_attachment
@@ -61,7 +61,7 @@ def _check_person(a: Applicant, *, exclude_pk=None):
     if not a.name:
         raise DomainError("请填写姓名。", field="name")
     a.id_number = (a.id_number or "").strip().upper()
-    if not roster.validate_id_number(a.id_number):
+    if not branches.validate_id_number(a.id_number):
         raise DomainError("身份证号格式不正确（应为18位，最后一位校验码须正确）。", field="id_number")
     if a.id_number[6:14] != f"{a.birth_date:%Y%m%d}":
         raise DomainError("身份证号中的出生日期与填写的出生日期不一致。", field="birth_date")
@@ -227,7 +227,7 @@ def _apply_transition(actor, a: Applicant, code, done_on):
     if code == 17:
         if a.member_id:
             raise DomainError("该同志已在党员名册中。")
-        a.member = roster.member_create(
+        a.member = branches.member_create(
             actor=actor,
             branch=a.branch,
             name=a.name,
@@ -250,7 +250,7 @@ def _apply_transition(actor, a: Applicant, code, done_on):
             raise DomainError("该预备党员已不在本支部名册中，转正应由其现所在党组织办理。")
         if m.status != MemberStatus.PROBATIONARY:
             raise DomainError("名册中该同志已是正式党员。")
-        roster.member_update(actor=actor, member=m, version=None, status=MemberStatus.FULL, full_member_on=done_on)
+        branches.member_update(actor=actor, member=m, version=None, status=MemberStatus.FULL, full_member_on=done_on)
     if new_stage and STAGE_ORDER.index(new_stage) > STAGE_ORDER.index(a.stage):
         a.stage = new_stage
     a.version += 1

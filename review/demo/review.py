@@ -1,6 +1,6 @@
 """Demo data for the assessment and the review of the small demo district.
 
-``seed_review(actor=…, rng=…, today=…)`` runs after ``ledgers.demo_support.seed_support``
+``seed_review(actor=…, rng=…, today=…)`` runs after ``ledgers.demo.support.seed_support``
 (the suggestions are computed from the seeded records). It creates two periods:
 
 - last year's (stage 2, window 1 January–31 December, deadlines in January and February,

@@ -440,7 +440,7 @@ def test_appraisal_90_vs_89_percent(branch, other_branch):
 
 
 def test_roster_of_follows_transfers_like_roster_on(branch, other_branch):
-    """The rules' roster is ``ledgers.services.roster_on`` for every branch at once."""
+    """The rules' roster is ``ledgers.activities.services.roster_on`` for every branch at once."""
     from assessment.rules.reads import roster_of
     from branches.models import MemberTransfer, TransferDirection
     from ledgers.activities.services import roster_on

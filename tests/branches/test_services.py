@@ -2,7 +2,8 @@ import datetime
 
 import pytest
 
-from branches import selectors, services
+from branches import committees, selectors
+from branches import services as branches
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -28,22 +29,22 @@ def full_members(branch, n):
 
 
 def test_name_pinyin_and_id_check_digit():
-    assert services.name_pinyin("张三") == ("zhang san", "zs")
-    assert services.name_pinyin("吕洞宾")[1] == "ldb"
-    assert services.validate_id_number("11010519491231002X")
-    assert not services.validate_id_number("110105194912310021")
-    assert not services.validate_id_number("12345")
+    assert branches.name_pinyin("张三") == ("zhang san", "zs")
+    assert branches.name_pinyin("吕洞宾")[1] == "ldb"
+    assert branches.validate_id_number("11010519491231002X")
+    assert not branches.validate_id_number("110105194912310021")
+    assert not branches.validate_id_number("12345")
 
 
 def test_org_tree_subtree_is_one_prefix_query(district, committee, branch, other_branch, district_user):
-    general = services.org_create(
+    general = branches.org_create(
         actor=district_user,
         parent=committee,
         kind=OrgKind.GENERAL_BRANCH,
         name="机关党总支",
         founded_on=datetime.date(2010, 1, 1),
     )
-    nested = services.org_create(
+    nested = branches.org_create(
         actor=district_user,
         parent=general,
         kind=OrgKind.BRANCH,
@@ -59,14 +60,14 @@ def test_org_tree_subtree_is_one_prefix_query(district, committee, branch, other
 
 def test_org_create_refuses_wrong_child_kind(committee, branch, district_user):
     with pytest.raises(DomainError, match="不能设立"):
-        services.org_create(
+        branches.org_create(
             actor=district_user, parent=branch, kind=OrgKind.BRANCH, name="x", founded_on=datetime.date(2020, 1, 1)
         )
 
 
 def test_reviewer_cannot_create_outside_own_committee(other_committee, reviewer):
     with pytest.raises(DomainError, match="没有权限"):
-        services.org_create(
+        branches.org_create(
             actor=reviewer,
             parent=other_committee,
             kind=OrgKind.BRANCH,
@@ -87,7 +88,7 @@ def test_committee_at_most_seven_and_eighth_refused(branch, secretary):
         Position.OTHER,
         Position.OTHER,
     ]
-    term = services.term_elect(
+    term = committees.term_elect(
         actor=secretary,
         branch=branch,
         elected_on=datetime.date(2024, 3, 1),
@@ -97,7 +98,7 @@ def test_committee_at_most_seven_and_eighth_refused(branch, secretary):
     assert term.seats.count() == 7
     assert term.due_on == datetime.date(2027, 3, 1)
     with pytest.raises(DomainError, match="最多 7 人"):
-        services.seat_add(
+        committees.seat_add(
             actor=secretary, term=term, position=Position.OTHER, member=people[7], since=datetime.date(2024, 6, 1)
         )
 
@@ -105,14 +106,14 @@ def test_committee_at_most_seven_and_eighth_refused(branch, secretary):
 def test_small_branch_has_secretary_only(branch, secretary):
     people = full_members(branch, 6)
     with pytest.raises(DomainError, match="不足7人"):
-        services.term_elect(
+        committees.term_elect(
             actor=secretary,
             branch=branch,
             elected_on=datetime.date(2024, 3, 1),
             term_years=3,
             seats=[(Position.SECRETARY, people[0], ""), (Position.ORGANIZATION, people[1], "")],
         )
-    term = services.term_elect(
+    term = committees.term_elect(
         actor=secretary,
         branch=branch,
         elected_on=datetime.date(2024, 3, 1),
@@ -125,7 +126,7 @@ def test_small_branch_has_secretary_only(branch, secretary):
 def test_probationary_member_cannot_be_elected(branch, secretary):
     p = MemberFactory(branch=branch, status=MemberStatus.PROBATIONARY, full_member_on=None)
     with pytest.raises(DomainError, match="预备党员"):
-        services.term_elect(
+        committees.term_elect(
             actor=secretary,
             branch=branch,
             elected_on=datetime.date(2024, 3, 1),
@@ -136,14 +137,14 @@ def test_probationary_member_cannot_be_elected(branch, secretary):
 
 def test_new_election_ends_previous_term(branch, secretary):
     a, b = full_members(branch, 2)
-    t1 = services.term_elect(
+    t1 = committees.term_elect(
         actor=secretary,
         branch=branch,
         elected_on=datetime.date(2021, 3, 1),
         term_years=3,
         seats=[(Position.SECRETARY, a, "")],
     )
-    services.term_elect(
+    committees.term_elect(
         actor=secretary,
         branch=branch,
         elected_on=datetime.date(2024, 3, 1),
@@ -161,10 +162,10 @@ def test_vacant_secretary_alert_and_by_election(branch, secretary):
         branch, elected_on=datetime.date.today() - datetime.timedelta(days=30), seats=[(Position.SECRETARY, a)]
     )
     seat = term.seats.get()
-    services.seat_vacate(actor=secretary, seat=seat, vacated_on=datetime.date.today())
+    committees.seat_vacate(actor=secretary, seat=seat, vacated_on=datetime.date.today())
     alerts = selectors.term_alerts(selectors.current_term(branch))
     assert alerts[0].level == "danger" and "书记缺职" in alerts[0].message
-    services.seat_fill(actor=secretary, seat=seat, member=b, since=datetime.date.today())
+    committees.seat_fill(actor=secretary, seat=seat, member=b, since=datetime.date.today())
     seat.refresh_from_db()
     assert seat.holder == b and seat.by_election
     assert not any("书记缺职" in a.message for a in selectors.term_alerts(selectors.current_term(branch)))
@@ -197,10 +198,10 @@ def test_postponement_needs_approver_and_at_most_a_year(branch, secretary, revie
     a = MemberFactory(branch=branch)
     term = make_term(branch, elected_on=datetime.date(2023, 1, 1), term_years=3, seats=[(Position.SECRETARY, a)])
     with pytest.raises(DomainError, match="没有权限"):
-        services.term_postpone(actor=secretary, term=term, until=datetime.date(2026, 6, 1), reason="疫情")
+        committees.term_postpone(actor=secretary, term=term, until=datetime.date(2026, 6, 1), reason="疫情")
     with pytest.raises(DomainError, match="不超过一年"):
-        services.term_postpone(actor=reviewer, term=term, until=datetime.date(2027, 3, 1), reason="疫情")
-    services.term_postpone(actor=reviewer, term=term, until=datetime.date(2026, 12, 31), reason="整合调整")
+        committees.term_postpone(actor=reviewer, term=term, until=datetime.date(2027, 3, 1), reason="疫情")
+    committees.term_postpone(actor=reviewer, term=term, until=datetime.date(2026, 12, 31), reason="整合调整")
     term.refresh_from_db()
     assert term.effective_due_on == datetime.date(2026, 12, 31)
     assert term.postponement_approved_by == reviewer
@@ -221,23 +222,23 @@ def test_member_rules(branch, secretary):
         status=MemberStatus.FULL,
     )
     with pytest.raises(DomainError, match="身份证号"):
-        services.member_create(actor=secretary, branch=branch, **{**base, "id_number": "110105194912310021"})
+        branches.member_create(actor=secretary, branch=branch, **{**base, "id_number": "110105194912310021"})
     with pytest.raises(DomainError, match="十八周岁"):
-        services.member_create(actor=secretary, branch=branch, **{**base, "joined_on": datetime.date(2005, 1, 1)})
+        branches.member_create(actor=secretary, branch=branch, **{**base, "joined_on": datetime.date(2005, 1, 1)})
     with pytest.raises(DomainError, match="转正日期"):
-        services.member_create(actor=secretary, branch=branch, **{**base, "status": MemberStatus.PROBATIONARY})
-    m = services.member_create(actor=secretary, branch=branch, **base)
+        branches.member_create(actor=secretary, branch=branch, **{**base, "status": MemberStatus.PROBATIONARY})
+    m = branches.member_create(actor=secretary, branch=branch, **base)
     assert m.name_pinyin == "wang xiao ming" and m.name_initials == "wxm"
     assert m.id_number_masked == "1101**********002X"
     with pytest.raises(DomainError, match="已登记在册"):
-        services.member_create(actor=secretary, branch=branch, **{**base, "name": "重复"})
+        branches.member_create(actor=secretary, branch=branch, **{**base, "name": "重复"})
 
 
 def test_stale_edit_is_refused(branch, secretary):
     m = MemberFactory(branch=branch)
-    services.member_update(actor=secretary, member=m, version=1, phone="13800000000")
+    branches.member_update(actor=secretary, member=m, version=1, phone="13800000000")
     with pytest.raises(StaleEditError):
-        services.member_update(actor=secretary, member=m, version=1, phone="13900000000")
+        branches.member_update(actor=secretary, member=m, version=1, phone="13900000000")
     m.refresh_from_db()
     assert m.phone == "13800000000" and m.version == 2
 
@@ -252,13 +253,13 @@ def test_pre_1949_is_derived():
 def test_transfer_out_and_internal(branch, other_branch, secretary):
     a, b = full_members(branch, 2)
     term = make_term(branch, seats=[(Position.SECRETARY, a)])
-    services.member_transfer(
+    branches.member_transfer(
         actor=secretary, member=a, direction="out", occurred_on=datetime.date(2025, 1, 1), counterpart="上海某党支部"
     )
     a.refresh_from_db()
     assert a.standing == Standing.TRANSFERRED_OUT
     assert term.seats.get().holder is None  # the post falls vacant
-    services.member_transfer(
+    branches.member_transfer(
         actor=secretary, member=b, direction="internal", occurred_on=datetime.date(2025, 1, 1), to_branch=other_branch
     )
     b.refresh_from_db()
@@ -271,7 +272,7 @@ def test_merge_moves_members_and_keeps_branch(committee, branch, district_user):
     people = full_members(branch, 3)
     g = PartyGroup.objects.create(branch=branch, name="一组")
     Member.objects.filter(pk=people[0].pk).update(party_group=g)
-    moved = services.org_merge(
+    moved = branches.org_merge(
         actor=district_user, org=branch, into=target, occurred_on=datetime.date(2025, 5, 1), reason="村村合并"
     )
     assert moved == 3
@@ -287,10 +288,10 @@ def test_merge_moves_members_and_keeps_branch(committee, branch, district_user):
 def test_dissolve_requires_receiver_when_members_remain(committee, branch, district_user):
     MemberFactory(branch=branch)
     with pytest.raises(DomainError, match="在册党员"):
-        services.org_dissolve(actor=district_user, org=branch, occurred_on=datetime.date(2025, 5, 1), reason="企业破产")
+        branches.org_dissolve(actor=district_user, org=branch, occurred_on=datetime.date(2025, 5, 1), reason="企业破产")
     target = make_branch(committee, name="接收支部")
     assert (
-        services.org_dissolve(
+        branches.org_dissolve(
             actor=district_user,
             org=branch,
             occurred_on=datetime.date(2025, 5, 1),
@@ -305,11 +306,11 @@ def test_dissolve_requires_receiver_when_members_remain(committee, branch, distr
 
 def test_dissolve_committee_with_active_children_refused(committee, branch, district_user):
     with pytest.raises(DomainError, match="下级组织"):
-        services.org_dissolve(actor=district_user, org=committee, occurred_on=datetime.date(2025, 5, 1), reason="x")
+        branches.org_dissolve(actor=district_user, org=committee, occurred_on=datetime.date(2025, 5, 1), reason="x")
 
 
 def test_move_branch_to_other_committee(branch, other_committee, district_user, reviewer):
-    services.org_move(
+    branches.org_move(
         actor=district_user,
         org=branch,
         new_parent=other_committee,
@@ -327,14 +328,14 @@ def test_move_branch_to_other_committee(branch, other_committee, district_user, 
 def test_group_membership(branch, secretary, other_branch):
     a, b, c = full_members(branch, 3)
     outsider = MemberFactory(branch=other_branch)
-    g = services.group_save(actor=secretary, branch=branch, name="第一党小组", leader=a, members=[b])
+    g = committees.group_save(actor=secretary, branch=branch, name="第一党小组", leader=a, members=[b])
     assert set(Member.objects.filter(party_group=g)) == {a, b}
-    services.group_save(actor=secretary, branch=branch, name="第一党小组", leader=a, members=[a, c], group=g)
+    committees.group_save(actor=secretary, branch=branch, name="第一党小组", leader=a, members=[a, c], group=g)
     assert set(Member.objects.filter(party_group=g)) == {a, c}
     with pytest.raises(DomainError, match="不是本支部"):
-        services.group_save(actor=secretary, branch=branch, name="第二党小组", leader=None, members=[outsider])
+        committees.group_save(actor=secretary, branch=branch, name="第二党小组", leader=None, members=[outsider])
     with pytest.raises(DomainError, match="同名"):
-        services.group_save(actor=secretary, branch=branch, name="第一党小组", leader=None, members=[])
+        committees.group_save(actor=secretary, branch=branch, name="第一党小组", leader=None, members=[])
 
 
 def test_visibility_by_role(district, committee, branch, other_branch, district_user, reviewer, secretary):

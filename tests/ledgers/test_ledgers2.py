@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from branches import services as roster
+from branches import services as branches
 from branches.models import MemberStatus, Organization, SanctionKind, TransferDirection
 from branches.permissions import user_scopes
 from ledgers import development as dev
 from ledgers import dues
 from ledgers.books import members as ledger_members
+from ledgers.books import members_xlsx
 from ledgers.books import service as ledger_service
 from ledgers.member_records.services import member_record_create
 from ledgers.models import (
@@ -140,7 +141,7 @@ def member_year(secretary, reviewer, branch, other_branch, members):
             amount_fen=fen,
             by_whom=by,
         )
-    roster.sanction_create(
+    branches.sanction_create(
         actor=secretary,
         member=m["王昺"],
         kind=SanctionKind.WARNING,
@@ -148,7 +149,7 @@ def member_year(secretary, reviewer, branch, other_branch, members):
         effective_until=D(YEAR + 1, 5, 5),
         reason="违反工作纪律",
     )
-    roster.sanction_create(
+    branches.sanction_create(
         actor=secretary,
         member=m["刘洋"],
         kind=SanctionKind.SERIOUS_WARNING,
@@ -156,7 +157,7 @@ def member_year(secretary, reviewer, branch, other_branch, members):
         effective_until=D(YEAR, 4, 1),
         reason="以前年度处分",
     )
-    roster.sanction_create(
+    branches.sanction_create(
         actor=secretary,
         member=m["刘洋"],
         kind=SanctionKind.WARNING,
@@ -189,7 +190,7 @@ def member_year(secretary, reviewer, branch, other_branch, members):
         )
 
     # Transfers: 刘洋 leaves the district, 王昺's neighbour comes in, one goes to another branch.
-    roster.member_transfer(
+    branches.member_transfer(
         actor=secretary,
         member=m["刘洋"],
         direction=TransferDirection.OUT,
@@ -197,14 +198,14 @@ def member_year(secretary, reviewer, branch, other_branch, members):
         counterpart="上海市某党支部",
     )
     moved = MemberFactory(branch=branch, name="杨磊")
-    roster.member_transfer(
+    branches.member_transfer(
         actor=secretary,
         member=moved,
         direction=TransferDirection.INTERNAL,
         occurred_on=D(YEAR, 3, 1),
         to_branch=other_branch,
     )
-    roster.member_create(
+    branches.member_create(
         actor=secretary,
         branch=branch,
         transfer_from="南京市某党支部",
@@ -377,12 +378,12 @@ def test_member_ledger_page_runs_a_fixed_number_of_queries(
                 month=D(YEAR, 1 + n % 12, 1),
                 rows=[dues.PaymentInput(member_id=m.pk, paid=True, paid_on=D(YEAR, 12, 1))],
             )
-            roster.sanction_create(
+            branches.sanction_create(
                 actor=secretary, member=m, kind=SanctionKind.WARNING, imposed_on=D(YEAR, 2, n % 28 + 1), reason="事由"
             )
             a = dev.applicant_create(actor=secretary, branch=branch, applied_on=D(YEAR, 2, 1), **person(f"申请人{n}"))
             dev_step(secretary, a, 2, D(YEAR, 2, 20))
-            roster.member_transfer(
+            branches.member_transfer(
                 actor=secretary,
                 member=MemberFactory(branch=branch),
                 direction="out",
@@ -449,7 +450,7 @@ def test_member_ledger_xlsx_text_is_never_a_formula(secretary, branch, members):
         title='=HYPERLINK("http://x","点我")',
         detail="=1+1\x0b说明",
     )
-    wb = load_workbook(io.BytesIO(ledger_members.member_ledger_xlsx(branch, YEAR, user=secretary)))
+    wb = load_workbook(io.BytesIO(members_xlsx.member_ledger_xlsx(branch, YEAR, user=secretary)))
     row = wb["党员信息记录"][2]
     assert row[3].value == '=HYPERLINK("http://x","点我")' and row[3].data_type == "s"
     assert row[4].value == "=1+1说明" and row[4].data_type == "s"

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from assessment.models import Assessment, Period, RubricVersion, Veto, VetoKind
 from assessment.models import AssessmentStatus as S
 from branches.models import OrgStatus, Role
-from review import dashboards
+from review import dashboards, results
 from tests.factories import UserFactory, grant, make_branch
 
 D = Decimal
@@ -290,7 +290,7 @@ def test_results_xlsx_rows(client, world, district_user, committee):
     r = client.get(reverse("results_xlsx"))
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = _sheet(r)
-    assert rows[0] == tuple(name for name, _ in dashboards.XLSX_COLUMNS)
+    assert rows[0] == tuple(name for name, _ in results.XLSX_COLUMNS)
     assert len(rows) == 1 + 8
     by_branch = {row[1]: row for row in rows[1:]}
     vetoed = by_branch[world[S.SUBMITTED].branch.name]

@@ -1,4 +1,4 @@
-"""``manage.py build_pdf_font``: build the CJK font subset embedded in the PDF 台账 (see ``ledgers.fonts``)."""
+"""``manage.py build_pdf_font``: build the CJK font subset embedded in the PDF 台账 (see ``wujin_branch.fonts``)."""
 
 import time
 
