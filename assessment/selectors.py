@@ -1,11 +1,9 @@
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404
 
-from assessment import scoring
-from assessment.models import Assessment, ItemScore, Period, RubricItem, RubricSection, RubricVersion, Veto
+from assessment.models import Assessment, Period, RubricItem, RubricSection, RubricVersion
 from branches.permissions import Action, can
 from wujin_branch.models import Job
 
@@ -27,38 +25,13 @@ def current_assessment(branch):
     )
 
 
-@dataclass
-class SheetSection:
-    section: RubricSection
-    rows: list  # (item, score)
-    totals: dict  # column -> SectionTotal
-
-
 def assessment_sheet(assessment):
-    """Sections, items and scores of one assessment with totals per column (four queries)."""
-    sections = list(
-        RubricSection.objects.filter(version=assessment.period.rubric).prefetch_related(
-            Prefetch("items", queryset=RubricItem.objects.order_by("order"))
-        )
-    )
-    scores = {s.item_id: s for s in ItemScore.objects.filter(assessment=assessment)}
-    columns = {c: scoring.totals(sections, scores, c) for c in scoring.COLUMNS}
-    out = []
-    for idx, s in enumerate(sections):
-        out.append(
-            SheetSection(
-                section=s,
-                rows=[(i, scores.get(i.pk)) for i in s.items.all()],
-                totals={c: columns[c].sections[idx] for c in scoring.COLUMNS},
-            )
-        )
-    vetoes = list(Veto.objects.filter(assessment=assessment).select_related("kind", "entered_by"))
-    return {
-        "sections": out,
-        "totals": columns,
-        "vetoes": vetoes,
-        "active_vetoes": [v for v in vetoes if v.active],
-    }
+    """What the pages show of one assessment's sheet (the same ``Sheet`` the PDF prints)."""
+    from assessment.sheets import score_sheet
+
+    sheet = score_sheet(assessment)
+    return {"sheet": sheet, "sections": sheet.sections, "totals": sheet.totals, "vetoes": sheet.all_vetoes,
+            "active_vetoes": sheet.vetoes}  # fmt: skip
 
 
 def rubric_overview(version):

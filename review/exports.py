@@ -2,7 +2,7 @@
 
 The page creates a ``Job`` (kind ``bulk_export``) and queues ``review.tasks.bulk_export_task``
 after commit; the page polls the job. The task reads the sheets in chunks of ``CHUNK`` (a
-fixed number of queries per chunk, ``pdf.score_sheets``), lays out each sheet as its own
+fixed number of queries per chunk, ``assessment.sheets.score_sheets``), lays out each sheet as its own
 document (so each keeps its own 第 x 页 / 共 y 页), writes each chunk's pages as one PDF
 (WeasyPrint embeds and subsets the font once per chunk, not once per sheet), and appends
 the chunk files into the result with pypdf. Memory holds one chunk's layouts at a time.
@@ -25,10 +25,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment.models import Assessment, Period
+from assessment.sheets import score_sheets
 from branches.permissions import is_district
-from review.pdf import PdfRenderer, score_sheets, sheet_html
+from review.pdf import sheet_html, sheet_renderer
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
+from wujin_branch.pdf import PdfRenderer
 
 KIND = "bulk_export"
 CHUNK = 50  # sheets laid out before their pages are written to disk
@@ -131,7 +133,7 @@ def bulk_export_run(*, job_id: int) -> int:
             status=JobStatus.DONE, finished_at=timezone.now(), message="该考核周期没有考核表。"
         )
         return 0
-    renderer = PdfRenderer()
+    renderer = sheet_renderer()
     rubric_cache: dict = {}
     done = 0
     with tempfile.TemporaryDirectory(prefix="bulk-export-") as tmp:

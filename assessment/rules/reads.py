@@ -189,10 +189,11 @@ class _Act(NamedTuple):
     photo_count: int
     texts: bool  # place, topic and content all filled
     returned: bool  # returned by a reviewer for completion, not amended yet
+    counts: bool  # ActivityQuerySet.COUNTS
 
     @property
     def complete(self):
-        return self.quorum_met and self.photo_count > 0 and self.texts and not self.returned
+        return self.counts and self.texts
 
 
 def window_activities(ctx):
@@ -202,10 +203,13 @@ def window_activities(ctx):
         filled = ~Q(_place="") & ~Q(_topic="") & ~Q(_content="")
         rows = (
             Activity.objects.filter(branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.end)
+            .with_counts()
             .annotate(_place=Trim("place"), _topic=Trim("topic"), _content=Trim("content"))
             .annotate(texts=Case(When(filled, then=Value(True)), default=Value(False), output_field=BooleanField()))
             .order_by("held_on", "id")
-            .values_list("branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned")
+            .values_list(
+                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned", "counts"
+            )
         )
         out = defaultdict(list)
         for bid, *rest in rows:

@@ -125,7 +125,7 @@ class Row:
 def _cell_state(records, start, end, today, founded):
     if founded and end < founded:
         return "na"
-    if any(r.is_complete for r in records):
+    if any(r.counts for r in records):
         return "ok"
     if records:
         return "partial"
@@ -140,9 +140,9 @@ def branch_calendar(branch, year, *, today=None) -> list[Row]:
     """The grid for one branch and year, in two queries."""
     today = today or timezone.localdate()
     records = list(
-        Activity.objects.filter(branch=branch, held_on__year=year, type__in=[t for t, _, _ in REQUIREMENTS]).only(
-            "id", "type", "held_on", "party_group_id", "quorum_met", "photo_count", "returned", "topic"
-        )
+        Activity.objects.filter(branch=branch, held_on__year=year, type__in=[t for t, _, _ in REQUIREMENTS])
+        .only("id", "type", "held_on", "party_group_id", "quorum_met", "photo_count", "returned", "topic")
+        .with_counts()
     )
     groups = list(PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name"))
     by_key = defaultdict(list)
@@ -200,9 +200,7 @@ def compliance_counts(start: datetime.date, end: datetime.date, *, branch_ids=No
     ``required_periods(kind, start, end)`` (times the number of groups for 党小组会).
     Only whole periods inside the window count.
     """
-    qs = Activity.objects.filter(
-        held_on__gte=start, held_on__lte=end, quorum_met=True, photo_count__gt=0, returned=False
-    )  # what Activity.is_complete says, for every branch at once
+    qs = Activity.objects.counting().filter(held_on__gte=start, held_on__lte=end)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
     rows = (

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from wujin_branch.pdf import PdfRenderer, file_fetcher
 from wujin_branch.storage import private_storage
 
 CACHE_DIR = "ledger-pdf"
@@ -29,29 +30,8 @@ GENERATED_RE = re.compile(r'<time class="generated">[^<]*</time>')
 
 
 def local_fetcher():
-    """WeasyPrint may read only the built font and the private photo store, nothing else.
-
-    Record text is escaped by the templates, so it cannot add an <img>; this is the second
-    fence, should a template ever print something unescaped.
-    """
-    from urllib.request import url2pathname
-
-    from weasyprint.urls import URLFetcher
-
-    from wujin_branch.fonts import font_dir
-
-    roots = [font_dir().resolve(), Path(private_storage.location).resolve()]
-
-    class LocalFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if not url.startswith("file:"):
-                raise ValueError(f"台账 PDF 不读取外部资源：{url[:80]}")
-            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not any(path.is_relative_to(root) for root in roots):
-                raise ValueError(f"台账 PDF 不读取该文件：{path}")
-            return super().fetch(path.as_uri(), headers)
-
-    return LocalFetcher(allowed_protocols=["file"])
+    """The ledgers' PDFs may read the built font and the private photo store, nothing else."""
+    return file_fetcher([private_storage.location], "台账 PDF")
 
 
 def photo_uri(photo) -> str | None:
@@ -90,10 +70,8 @@ def ledger_html(template: str, ledger, **context) -> str:
 
 
 def render_pdf(html: str) -> bytes:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    return weasyprint.HTML(string=html, url_fetcher=local_fetcher()).write_pdf(font_config=FontConfiguration())
+    """A ledger's HTML (it carries its own @font-face rules) as PDF, photos read from the store."""
+    return PdfRenderer(roots=[private_storage.location], label="台账 PDF", font_stylesheet=False).pdf(html)
 
 
 def html_key(html: str) -> str:

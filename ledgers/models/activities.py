@@ -45,6 +45,22 @@ class LifeMeetingLevel(models.TextChoices):
     GROUP = "group", "党小组"
 
 
+class ActivityQuerySet(models.QuerySet):
+    """Where "a record counts" is written, once: the calendar, ``compliance_counts``, the
+    suggested scores and the 台账 summaries all read it from here."""
+
+    #: Quorum met, at least one photo (图文结合), not returned by a reviewer for completion.
+    #: ``Activity.is_complete`` is the same test on a row already loaded (tested to agree).
+    COUNTS = Q(quorum_met=True, photo_count__gt=0, returned=False)
+
+    def counting(self):
+        return self.filter(self.COUNTS)
+
+    def with_counts(self):
+        """Each row annotated ``counts`` (bool): for pages that show every record and mark those that count."""
+        return self.annotate(counts=models.ExpressionWrapper(self.COUNTS, output_field=models.BooleanField()))
+
+
 class Activity(models.Model):
     branch = models.ForeignKey(Organization, verbose_name="党支部", on_delete=models.PROTECT, related_name="activities")
     type = models.CharField("活动类型", max_length=16, choices=ActivityType.choices)
@@ -95,6 +111,7 @@ class Activity(models.Model):
     tband2 = models.IntegerField(null=True, editable=False, db_index=True)
     tband3 = models.IntegerField(null=True, editable=False, db_index=True)
 
+    objects = ActivityQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["text_hash", "tband0", "tband1", "tband2", "tband3"])
 
     class Meta:
@@ -116,8 +133,7 @@ class Activity(models.Model):
 
     @property
     def is_complete(self):
-        """Counts towards the calendar: quorum met, at least one photo (图文结合), and not
-        returned by a reviewer for completion."""
+        """This record counts: ``ActivityQuerySet.COUNTS`` read from the loaded fields."""
         return self.quorum_met and self.photo_count > 0 and not self.returned
 
     @property

@@ -141,3 +141,13 @@ def test_district_may_return_too(client, record, district_user):
     client.force_login(district_user)
     assert client.post(reverse("activity_return", args=[record.pk]), {"reason": "照片与活动无关"}).status_code == 302
     assert Activity.objects.get(pk=record.pk).returned
+
+
+def test_one_rule_for_what_counts_in_sql_and_on_a_loaded_row(record):
+    """``ActivityQuerySet.COUNTS`` and ``Activity.is_complete`` say the same for every mix of
+    quorum, photos and a return, and the calendar, counts and rules read the former."""
+    for quorum_met, photo_count, returned in [(q, p, r) for q in (True, False) for p in (0, 2) for r in (True, False)]:
+        Activity.objects.filter(pk=record.pk).update(quorum_met=quorum_met, photo_count=photo_count, returned=returned)
+        row = Activity.objects.with_counts().get(pk=record.pk)
+        assert row.counts == row.is_complete == Activity.objects.counting().filter(pk=record.pk).exists()
+        assert (_counted(record) == 1) == row.is_complete

@@ -22,13 +22,14 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from assessment import sheets as assessment_sheets
 from assessment.models import Assessment, RubricVersion, Veto
 from assessment.services import period_create, period_open_run
 from branches.models import Role
 from ledgers.activities.services import activity_create
 from ledgers.books import life, pdfs
 from ledgers.models import ActivityType
-from review import exports, pdf
+from review import exports
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
 from wujin_branch.models import Job, JobStatus
 
@@ -173,7 +174,7 @@ def test_bulk_export_through_a_real_worker(worker, district):
         reader = pypdf.PdfReader(io.BytesIO(f.read()))
     text = "".join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) >= 3
-    assert text.count(pdf.SHEET_TITLE) == 3
+    assert text.count(assessment_sheets.SHEET_TITLE) == 3
     for name in names:
         assert name in text
 

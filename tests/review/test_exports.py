@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessment import sheets as assessment_sheets
 from assessment.models import Assessment, ItemScore, RubricVersion, Veto, VetoKind, VetoSource
 from assessment.services import period_create, period_open_run
 from branches.models import Role, RoleAssignment
@@ -149,7 +150,8 @@ def test_sheet_pdf_numbers_and_result(client, world, secretary, total, vetoed, v
     text, pages = pdf_text(response.content)
     assert 1 <= pages <= 3
     line, words = flat(text), tight(text)
-    for needle in (pdf.SHEET_TITLE, "东街村党支部", "湖塘镇党委", a.period.name, "活动开展有序", "考核标准",
+    for needle in (assessment_sheets.SHEET_TITLE, "东街村党支部", "湖塘镇党委", a.period.name, "活动开展有序",
+                   "考核标准",
                    "自评分", "党(工)委评分", "考核分", "支部书记签字", "党(工)委审核意见及盖章",
                    "区委组织部验收意见"):  # fmt: skip
         assert needle in words, needle
@@ -201,9 +203,9 @@ def test_sheet_data_in_fixed_queries(world, committee, district_user):
     ids = list(Assessment.objects.filter(period=world["period"]).values_list("pk", flat=True))
     veto(Assessment.objects.get(pk=ids[-1]))
     with CaptureQueriesContext(connection) as one:
-        pdf.score_sheets(ids[:1])
+        assessment_sheets.score_sheets(ids[:1])
     with CaptureQueriesContext(connection) as many:
-        sheets = pdf.score_sheets(ids)
+        sheets = assessment_sheets.score_sheets(ids)
     assert len(one.captured_queries) == len(many.captured_queries) == 6
     with CaptureQueriesContext(connection) as html:
         for s in sheets:
@@ -313,7 +315,7 @@ def test_bulk_export_eager(client, world, committee, district_user, reviewer, ea
     assert quote(f"{period.name}-全部支部评分表.pdf") in download["Content-Disposition"]
     text, pages = pdf_text(b"".join(download.streaming_content))
     assert pages >= n
-    assert text.count(pdf.SHEET_TITLE) == n
+    assert text.count(assessment_sheets.SHEET_TITLE) == n
     for name in ("东街村党支部", "西庄村党支部", "湖塘第0支部", "湖塘第2支部"):
         assert name in text
     assert "84.5" in text
