@@ -5,7 +5,6 @@ from django.http import Http404
 
 from assessment.models import Assessment, Period, RubricItem, RubricSection, RubricVersion
 from branches.permissions import Action, can
-from wujin_branch.models import Job
 
 
 def get_assessment_for_user(user, pk, action=Action.VIEW):
@@ -64,9 +63,6 @@ def period_status_counts(period, user=None):
         qs = qs.filter(scope_q(user, Action.VIEW, prefix="branch__"))
     return dict(qs.values_list("status").annotate(n=Count("id")).order_by())
 
-
-def get_job(pk):
-    return Job.objects.filter(pk=pk).first()
 
 
 def versions():

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from branches import selectors as org_selectors
 from branches.forms import DATE
 from branches.permissions import Action, can, is_district
 from wujin_branch.errors import DomainError
+from wujin_branch.jobs import get_job, job_response
 
 
 def _district_only(request):
@@ -176,14 +177,11 @@ def period_suggest(request, pk):
 
 @login_required
 def job_status(request, pk):
-    job = selectors.get_job(pk)
+    """A job's progress, to the user who started it and to district staff."""
+    job = get_job(pk)
     if job is None or (job.created_by_id != request.user.pk and not is_district(request.user)):
         raise Http404
-    data = {"status": job.status, "status_label": job.get_status_display(), "done": job.done, "total": job.total,
-            "percent": job.percent, "message": job.message}  # fmt: skip
-    if request.htmx:
-        return render(request, "assessment/_job.html", {"job": job})
-    return JsonResponse(data)
+    return job_response(request, job)
 
 
 # ---------------------------------------------------------------- assessment pages
