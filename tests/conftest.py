@@ -1,4 +1,7 @@
+import contextlib
+
 import pytest
+from django.db import transaction
 
 from branches.models import Role
 
@@ -105,3 +108,14 @@ def _eager_celery_and_local_cache(request, settings):
         yield
     finally:
         app.conf.task_always_eager = old
+
+
+@contextlib.contextmanager
+def written_once(django_db_blocker):
+    """For data that a class or module of tests shares (a seeded demo): written inside one
+    transaction that is rolled back when the group ends. Each test runs in a savepoint inside
+    it, so what a test changes is undone before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        ensure_reference_data()
+        yield
+        transaction.set_rollback(True)

@@ -77,3 +77,10 @@ def test_production_modules_stay_small():
         if n > MAX_LINES:
             big[str(path.relative_to(ROOT))] = n
     assert big == {}, "split by subject (STYLE.md: ~500 lines a module)"
+
+
+def test_models_and_migrations_agree(db):
+    """No model change without its migration (and none that records this machine's folders)."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -32,6 +32,7 @@ from branches.models import (
     add_years,
 )
 from branches.services import SMALL_BRANCH_FULL_MEMBERS, name_pinyin, validate_id_number
+from tests.conftest import written_once
 
 pytestmark = pytest.mark.django_db
 
@@ -64,153 +65,158 @@ def in_effect(qs, on):
     return qs.filter(imposed_on__lte=on).filter(Q(effective_until__isnull=True) | Q(effective_until__gte=on))
 
 
-def test_small_demo_has_every_role_type_and_situation():
-    output = seed(seed=1)
-    today = timezone.localdate()
-    assert "demo12345" in output
-
-    # One login per role, all with the demo password; the district user can use /admin.
-    expected = {
-        "district": (Role.DISTRICT, OrgKind.DISTRICT),
-        "reviewer": (Role.REVIEWER, OrgKind.COMMITTEE),
-        "secretary": (Role.SECRETARY, OrgKind.BRANCH),
-        "worker": (Role.WORKER, OrgKind.BRANCH),
-    }
-    for username, (role, kind) in expected.items():
-        user = User.objects.get(username=username)
-        assert user.check_password(DEMO_PASSWORD)
-        ra = RoleAssignment.objects.get(user=user)
-        assert (ra.role, ra.organization.kind) == (role, kind)
-    district = User.objects.get(username="district")
-    assert district.is_staff and district.is_superuser
-    assert RoleAssignment.objects.get(user__username="reviewer").organization.name == "湖塘镇党委"
-    branch = RoleAssignment.objects.get(user__username="secretary").organization
-    assert branch == RoleAssignment.objects.get(user__username="worker").organization
-    assert branch.path.startswith(Organization.objects.get(name="湖塘镇党委").path)
-    assert (
-        User.objects.get(username="secretary").full_name
-        == CommitteeSeat.objects.get(
-            term__branch=branch, term__ended_on__isnull=True, position=Position.SECRETARY
-        ).holder.name
-    )
-
-    # The tree.
-    assert_tree_valid()
-    root = Organization.objects.get(depth=1)
-    assert (root.kind, root.name) == (OrgKind.DISTRICT, "中共常州市武进区委组织部")
-    assert set(Organization.objects.filter(kind=OrgKind.COMMITTEE).values_list("committee_kind", flat=True)) == set(
-        CommitteeKind.values
-    )
-    assert Organization.objects.filter(kind=OrgKind.GENERAL_BRANCH).exists()
-    branches = Organization.objects.filter(kind=OrgKind.BRANCH)
-    assert set(branches.values_list("branch_type", flat=True)) == set(BranchType.values)
-    assert set(branches.filter(branch_type=BranchType.REGIONAL).values_list("regional_kind", flat=True)) == set(
-        RegionalKind.values
-    )
-    assert branches.exclude(status="active").filter(merged_into__isnull=False).exists()
-
-    # Members: valid identity numbers, rules of the member service, every special situation.
-    members = list(Member.objects.all())
-    assert len(members) > 300
-    for m in members:
-        assert validate_id_number(m.id_number), m.id_number
-        assert (m.name_pinyin, m.name_initials) == name_pinyin(m.name)
-        assert m.age_on(m.joined_on) >= 18
-        assert m.joined_on <= today
-        assert (m.status == MemberStatus.FULL) == (m.full_member_on is not None)
-        if m.is_flowing:
-            assert m.flow_direction and m.flow_counterpart
-    active = Member.objects.filter(standing=Standing.ACTIVE)
-    assert active.filter(status=MemberStatus.PROBATIONARY, full_member_on__isnull=True).exists()
-    for direction in ("in", "out"):
-        assert active.filter(is_flowing=True, flow_direction=direction).exclude(flow_counterpart="").exists()
-    assert active.filter(is_kongua=True).exclude(kongua_handling="").exists()
-    assert active.filter(is_lost=True, lost_since__isnull=False).exists()
-    assert active.filter(is_hardship=True).exists()
-    assert active.filter(joined_on__lt=PRE_1949_CUTOFF).exists()
-    assert set(Member.objects.values_list("gender", flat=True)) == {"M", "F"}
-    assert len(set(Member.objects.values_list("education", flat=True))) >= 5
-    assert len(set(Member.objects.values_list("occupation", flat=True))) >= 5
-    assert Member.objects.filter(ethnicity="汉族").count() > 0.9 * len(members)
-    assert Member.objects.filter(standing=Standing.TRANSFERRED_OUT).exists()
-    assert MemberTransfer.objects.filter(direction="out").exists()
-    assert MemberTransfer.objects.filter(direction="in").exists()
-    assert MemberTransfer.objects.filter(direction="internal").exists()
-
-    # Groups have leaders from their own branch.
-    groups = PartyGroup.objects.select_related("leader")
-    assert groups.exists()
-    for g in groups:
-        assert g.leader is not None and g.leader.branch_id == g.branch_id
-
-    # Committees: due dates derived, every alert case present, small branches have a 书记 only.
-    for t in CommitteeTerm.objects.all():
-        assert t.due_on == add_years(t.elected_on, t.term_years)
-    soon = today + datetime.timedelta(days=90)
-    assert current_terms().filter(due_on__lt=today, postponed_until__isnull=True).exists()
-    assert current_terms().filter(due_on__gte=today, due_on__lte=soon).exists()
-    postponed = current_terms().filter(postponed_until__gt=today)
-    assert postponed.count() == 1 and postponed.get().postponement_approved_by is not None
-    assert current_terms().filter(due_on__gt=soon).count() > current_terms().count() / 2
-    current_seats = CommitteeSeat.objects.filter(term__ended_on__isnull=True)
-    assert current_seats.filter(position=Position.SECRETARY, holder__isnull=True).exists()
-    assert current_seats.filter(holder__isnull=True).exclude(position=Position.SECRETARY).exists()
-    for term in current_terms().select_related("branch"):
-        full = Member.objects.filter(branch=term.branch, standing=Standing.ACTIVE, status=MemberStatus.FULL).count()
-        positions = list(term.seats.values_list("position", flat=True))
-        if full < SMALL_BRANCH_FULL_MEMBERS:
-            assert positions == [Position.SECRETARY], term.branch.name
-        else:
-            assert 3 <= len(positions) <= 7
-        for seat in term.seats.exclude(holder=None).select_related("holder"):
-            assert seat.holder.branch_id == term.branch_id and seat.holder.status == MemberStatus.FULL
-    assert current_terms().annotate(n=Count("seats")).filter(n=1).exists()
-
-    # Sanctions for the one-vote vetoes: a 书记 with 警告 and a committee member with 严重警告, in effect.
-    secretaries = current_seats.filter(position=Position.SECRETARY).values("holder")
-    members_ = current_seats.exclude(position=Position.SECRETARY).values("holder")
-    assert in_effect(Sanction.objects.filter(kind=SanctionKind.WARNING, member__in=secretaries), today).exists()
-    assert in_effect(Sanction.objects.filter(kind=SanctionKind.SERIOUS_WARNING, member__in=members_), today).exists()
-
-    # History rows exist for the bulk-inserted tables.
-    # every member has its creation in the history (development and dues add more rows)
-    assert set(Member.history.filter(history_type="+").values_list("id", flat=True)) == {m.pk for m in members}
-    assert Organization.history.count() == Organization.objects.count()
-    for model in (PartyGroup, CommitteeTerm, CommitteeSeat, MemberTransfer, Sanction, RoleAssignment, User):
-        assert model.history.count() >= model.objects.count() > 0, model.__name__
+@pytest.fixture(scope="class")
+def small_demo(django_db_setup, django_db_blocker):
+    """The small demo (seed 1), seeded once for the class that asks for it; its output."""
+    with written_once(django_db_blocker):
+        yield seed(seed=1)
 
 
-def test_if_empty_does_nothing_the_second_time():
-    seed(seed=1, if_empty=True)
-    counts = (Organization.objects.count(), Member.objects.count(), Member.history.count(), User.objects.count())
-    assert counts[1] > 0
-    output = seed(seed=2, if_empty=True)
-    assert "跳过" in output
-    assert (
-        Organization.objects.count(),
-        Member.objects.count(),
-        Member.history.count(),
-        User.objects.count(),
-    ) == counts
+class TestSmallDemo:
+    def test_small_demo_has_every_role_type_and_situation(self, small_demo):
+        output = small_demo
+        today = timezone.localdate()
+        assert "demo12345" in output
 
+        # One login per role, all with the demo password; the district user can use /admin.
+        expected = {
+            "district": (Role.DISTRICT, OrgKind.DISTRICT),
+            "reviewer": (Role.REVIEWER, OrgKind.COMMITTEE),
+            "secretary": (Role.SECRETARY, OrgKind.BRANCH),
+            "worker": (Role.WORKER, OrgKind.BRANCH),
+        }
+        for username, (role, kind) in expected.items():
+            user = User.objects.get(username=username)
+            assert user.check_password(DEMO_PASSWORD)
+            ra = RoleAssignment.objects.get(user=user)
+            assert (ra.role, ra.organization.kind) == (role, kind)
+        district = User.objects.get(username="district")
+        assert district.is_staff and district.is_superuser
+        assert RoleAssignment.objects.get(user__username="reviewer").organization.name == "湖塘镇党委"
+        branch = RoleAssignment.objects.get(user__username="secretary").organization
+        assert branch == RoleAssignment.objects.get(user__username="worker").organization
+        assert branch.path.startswith(Organization.objects.get(name="湖塘镇党委").path)
+        assert (
+            User.objects.get(username="secretary").full_name
+            == CommitteeSeat.objects.get(
+                term__branch=branch, term__ended_on__isnull=True, position=Position.SECRETARY
+            ).holder.name
+        )
 
-def test_refuses_to_seed_over_existing_data_without_flush():
-    seed(seed=1)
-    with pytest.raises(CommandError):
-        seed(seed=1)
+        # The tree.
+        assert_tree_valid()
+        root = Organization.objects.get(depth=1)
+        assert (root.kind, root.name) == (OrgKind.DISTRICT, "中共常州市武进区委组织部")
+        assert set(Organization.objects.filter(kind=OrgKind.COMMITTEE).values_list("committee_kind", flat=True)) == set(
+            CommitteeKind.values
+        )
+        assert Organization.objects.filter(kind=OrgKind.GENERAL_BRANCH).exists()
+        branches = Organization.objects.filter(kind=OrgKind.BRANCH)
+        assert set(branches.values_list("branch_type", flat=True)) == set(BranchType.values)
+        assert set(branches.filter(branch_type=BranchType.REGIONAL).values_list("regional_kind", flat=True)) == set(
+            RegionalKind.values
+        )
+        assert branches.exclude(status="active").filter(merged_into__isnull=False).exists()
 
+        # Members: valid identity numbers, rules of the member service, every special situation.
+        members = list(Member.objects.all())
+        assert len(members) > 300
+        for m in members:
+            assert validate_id_number(m.id_number), m.id_number
+            assert (m.name_pinyin, m.name_initials) == name_pinyin(m.name)
+            assert m.age_on(m.joined_on) >= 18
+            assert m.joined_on <= today
+            assert (m.status == MemberStatus.FULL) == (m.full_member_on is not None)
+            if m.is_flowing:
+                assert m.flow_direction and m.flow_counterpart
+        active = Member.objects.filter(standing=Standing.ACTIVE)
+        assert active.filter(status=MemberStatus.PROBATIONARY, full_member_on__isnull=True).exists()
+        for direction in ("in", "out"):
+            assert active.filter(is_flowing=True, flow_direction=direction).exclude(flow_counterpart="").exists()
+        assert active.filter(is_kongua=True).exclude(kongua_handling="").exists()
+        assert active.filter(is_lost=True, lost_since__isnull=False).exists()
+        assert active.filter(is_hardship=True).exists()
+        assert active.filter(joined_on__lt=PRE_1949_CUTOFF).exists()
+        assert set(Member.objects.values_list("gender", flat=True)) == {"M", "F"}
+        assert len(set(Member.objects.values_list("education", flat=True))) >= 5
+        assert len(set(Member.objects.values_list("occupation", flat=True))) >= 5
+        assert Member.objects.filter(ethnicity="汉族").count() > 0.9 * len(members)
+        assert Member.objects.filter(standing=Standing.TRANSFERRED_OUT).exists()
+        assert MemberTransfer.objects.filter(direction="out").exists()
+        assert MemberTransfer.objects.filter(direction="in").exists()
+        assert MemberTransfer.objects.filter(direction="internal").exists()
 
-def test_flush_replaces_the_demo_data():
-    seed(seed=1)
-    first = list(Member.objects.order_by("id").values_list("name", "id_number"))
-    users = User.objects.count()
-    roles = RoleAssignment.objects.count()
-    seed(seed=1, flush=True)
-    assert list(Member.objects.order_by("id").values_list("name", "id_number")) == first
-    assert Organization.objects.filter(depth=1).count() == 1
-    assert User.objects.count() == users
-    assert RoleAssignment.objects.count() == roles  # replaced, not doubled
-    assert_tree_valid()
+        # Groups have leaders from their own branch.
+        groups = PartyGroup.objects.select_related("leader")
+        assert groups.exists()
+        for g in groups:
+            assert g.leader is not None and g.leader.branch_id == g.branch_id
+
+        # Committees: due dates derived, every alert case present, small branches have a 书记 only.
+        for t in CommitteeTerm.objects.all():
+            assert t.due_on == add_years(t.elected_on, t.term_years)
+        soon = today + datetime.timedelta(days=90)
+        assert current_terms().filter(due_on__lt=today, postponed_until__isnull=True).exists()
+        assert current_terms().filter(due_on__gte=today, due_on__lte=soon).exists()
+        postponed = current_terms().filter(postponed_until__gt=today)
+        assert postponed.count() == 1 and postponed.get().postponement_approved_by is not None
+        assert current_terms().filter(due_on__gt=soon).count() > current_terms().count() / 2
+        current_seats = CommitteeSeat.objects.filter(term__ended_on__isnull=True)
+        assert current_seats.filter(position=Position.SECRETARY, holder__isnull=True).exists()
+        assert current_seats.filter(holder__isnull=True).exclude(position=Position.SECRETARY).exists()
+        for term in current_terms().select_related("branch"):
+            full = Member.objects.filter(branch=term.branch, standing=Standing.ACTIVE, status=MemberStatus.FULL).count()
+            positions = list(term.seats.values_list("position", flat=True))
+            if full < SMALL_BRANCH_FULL_MEMBERS:
+                assert positions == [Position.SECRETARY], term.branch.name
+            else:
+                assert 3 <= len(positions) <= 7
+            for seat in term.seats.exclude(holder=None).select_related("holder"):
+                assert seat.holder.branch_id == term.branch_id and seat.holder.status == MemberStatus.FULL
+        assert current_terms().annotate(n=Count("seats")).filter(n=1).exists()
+
+        # Sanctions for the one-vote vetoes: a 书记 with 警告 and a committee member with 严重警告, in effect.
+        secretaries = current_seats.filter(position=Position.SECRETARY).values("holder")
+        members_ = current_seats.exclude(position=Position.SECRETARY).values("holder")
+        assert in_effect(Sanction.objects.filter(kind=SanctionKind.WARNING, member__in=secretaries), today).exists()
+        assert in_effect(
+            Sanction.objects.filter(kind=SanctionKind.SERIOUS_WARNING, member__in=members_), today
+        ).exists()
+
+        # History rows exist for the bulk-inserted tables.
+        # every member has its creation in the history (development and dues add more rows)
+        assert set(Member.history.filter(history_type="+").values_list("id", flat=True)) == {m.pk for m in members}
+        assert Organization.history.count() == Organization.objects.count()
+        for model in (PartyGroup, CommitteeTerm, CommitteeSeat, MemberTransfer, Sanction, RoleAssignment, User):
+            assert model.history.count() >= model.objects.count() > 0, model.__name__
+
+    def test_if_empty_does_nothing_the_second_time(self, small_demo):
+        seed(seed=1, if_empty=True)
+        counts = (Organization.objects.count(), Member.objects.count(), Member.history.count(), User.objects.count())
+        assert counts[1] > 0
+        output = seed(seed=2, if_empty=True)
+        assert "跳过" in output
+        assert (
+            Organization.objects.count(),
+            Member.objects.count(),
+            Member.history.count(),
+            User.objects.count(),
+        ) == counts
+
+    def test_refuses_to_seed_over_existing_data_without_flush(self, small_demo):
+        with pytest.raises(CommandError):
+            seed(seed=1)
+
+    def test_flush_replaces_the_demo_data(self, small_demo):
+        first = list(Member.objects.order_by("id").values_list("name", "id_number"))
+        users = User.objects.count()
+        roles = RoleAssignment.objects.count()
+        seed(seed=1, flush=True)
+        assert list(Member.objects.order_by("id").values_list("name", "id_number")) == first
+        assert Organization.objects.filter(depth=1).count() == 1
+        assert User.objects.count() == users
+        assert RoleAssignment.objects.count() == roles  # replaced, not doubled
+        assert_tree_valid()
 
 
 def test_size_options_need_district_scale():
