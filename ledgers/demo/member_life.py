@@ -4,12 +4,12 @@
 from django.utils import timezone
 
 from branches.demo import REVIEWER_COMMITTEE
-from ledgers import models as ledgers_models
 from ledgers.appraisal import selectors as appraisal_selectors
 from ledgers.appraisal import services as appraisal
 from ledgers.demo.common import D, days
 from ledgers.demo.people import World, aware, backdate
 from ledgers.models import (
+    Appraisal,
     Escalation,
     EscalationStatus,
     Plan,
@@ -65,7 +65,7 @@ def seed_appraisals(w: World):
                     grade = "qualified"
                     reasoning = "按优秀等次不超过参评党员15%的比例，经支部委员会研究评定为合格。"
             rows[m.pk] = appraisal.TallyInput(good=good, average=avg, poor=0, grade=grade, reasoning=reasoning)
-        a = ledgers_models.Appraisal.objects.get(pk=a.pk)
+        a = Appraisal.objects.get(pk=a.pk)
         appraisal.appraisal_results_save(actor=b.user, appraisal=a, version=a.version, rows=rows)
         posted = min(w.today, a.held_on + days(rng.randint(2, 10)))
         appraisal.appraisal_publish(actor=b.user, appraisal=a, posted_on=posted)
