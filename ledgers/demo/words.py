@@ -2,6 +2,7 @@
 
 import re
 
+from branches.demo.profiles import TYPE_PROFILE
 from ledgers.demo.common import T
 
 # ---------------------------------------------------------------- words
@@ -15,20 +16,8 @@ PLACES = {
     "social": ["协会办公室", "党群服务站", "会员之家", "商会会议室"],
     "retired": ["老干部活动室", "社区党群服务中心", "老年大学教室", "退管会活动室"],
 }
-PLACE_PROFILE = {
-    "village": "village",
-    "coop": "village",
-    "community": "community",
-    "organ": "organ",
-    "institution": "institution",
-    "soe": "enterprise",
-    "private": "enterprise",
-    "chain": "enterprise",
-    "regional": "enterprise",
-    "social": "social",
-    "association": "social",
-    "other": "retired",
-}
+# Places follow the member profile of the branch type, with villages for the rural ones.
+PLACE_PROFILE = {t: ("village" if p == "rural" else p) for t, p in TYPE_PROFILE.items()}
 RED_SITES = (
     "常州三杰纪念馆 瞿秋白纪念馆 张太雷纪念馆 恽代英纪念馆 武进区党史教育馆 新四军江南指挥部纪念馆 茅山新四军纪念馆 "
     "淹城春秋乐园红色教育展厅 焦溪古镇红色驿站 南京雨花台烈士陵园 苏州沙家浜革命历史纪念馆 常州革命烈士陵园"
