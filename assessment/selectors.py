@@ -1,17 +1,16 @@
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Sum
-from django.http import Http404
 
 from assessment.models import Assessment, Period, RubricItem, RubricSection, RubricVersion
-from branches.permissions import Action, can
+from branches.permissions import Action
+from branches.selectors import get_for_user
 
 
 def get_assessment_for_user(user, pk, action=Action.VIEW):
-    a = Assessment.objects.select_related("period__rubric", "branch").filter(pk=pk).first()
-    if a is None or not can(user, action, a.branch):
-        raise Http404("未找到该考核表")
-    return a
+    return get_for_user(
+        Assessment.objects.select_related("period__rubric", "branch"), pk, user, action, missing="未找到该考核表"
+    )
 
 
 def current_assessment(branch):
@@ -62,7 +61,6 @@ def period_status_counts(period, user=None):
 
         qs = qs.filter(scope_q(user, Action.VIEW, prefix="branch__"))
     return dict(qs.values_list("status").annotate(n=Count("id")).order_by())
-
 
 
 def versions():

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -44,12 +45,19 @@ def members_visible_to(user, action=Action.VIEW):
     return Member.objects.filter(scope_q(user, action, prefix="branch__"))
 
 
+def get_for_user(queryset, pk, user, action=Action.VIEW, *, branch="branch", missing="未找到"):
+    """The one getter shape for every object type: the row, or 404 whether it is missing or its
+    branch (``branch``: a dotted attribute path, or None for an organization itself) is outside
+    the user's scope — the same 404, so a foreign id tells nothing."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None or not can(user, action, attrgetter(branch)(obj) if branch else obj):
+        raise Http404(missing)
+    return obj
+
+
 def get_org_for_user(user, pk, action=Action.VIEW):
     """The organization, or 404 whether it is missing or outside the user's scope."""
-    org = Organization.objects.filter(pk=pk).first()
-    if org is None or not can(user, action, org):
-        raise Http404("未找到该组织")
-    return org
+    return get_for_user(Organization.objects, pk, user, action, branch=None, missing="未找到该组织")
 
 
 def get_branch_for_user(user, pk, action=Action.VIEW):
@@ -60,31 +68,28 @@ def get_branch_for_user(user, pk, action=Action.VIEW):
 
 
 def get_member_for_user(user, pk, action=Action.VIEW):
-    member = Member.objects.select_related("branch", "party_group").filter(pk=pk).first()
-    if member is None or not can(user, action, member.branch):
-        raise Http404("未找到该党员")
-    return member
+    return get_for_user(
+        Member.objects.select_related("branch", "party_group"), pk, user, action, missing="未找到该党员"
+    )
 
 
 def get_group_for_user(user, pk, action=Action.VIEW):
-    group = PartyGroup.objects.select_related("branch").filter(pk=pk).first()
-    if group is None or not can(user, action, group.branch):
-        raise Http404("未找到该党小组")
-    return group
+    return get_for_user(PartyGroup.objects.select_related("branch"), pk, user, action, missing="未找到该党小组")
 
 
 def get_term_for_user(user, pk, action=Action.VIEW):
-    term = CommitteeTerm.objects.select_related("branch").filter(pk=pk).first()
-    if term is None or not can(user, action, term.branch):
-        raise Http404("未找到该届次")
-    return term
+    return get_for_user(CommitteeTerm.objects.select_related("branch"), pk, user, action, missing="未找到该届次")
 
 
 def get_seat_for_user(user, pk, action=Action.VIEW):
-    seat = CommitteeSeat.objects.select_related("term__branch", "holder").filter(pk=pk).first()
-    if seat is None or not can(user, action, seat.term.branch):
-        raise Http404("未找到该职务")
-    return seat
+    return get_for_user(
+        CommitteeSeat.objects.select_related("term__branch", "holder"),
+        pk,
+        user,
+        action,
+        branch="term.branch",
+        missing="未找到该职务",
+    )
 
 
 # ---------------------------------------------------------------- branch page

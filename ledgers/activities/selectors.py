@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractMonth
-from django.http import Http404
 from django.utils import timezone
 
 from branches.models import Member, Organization, OrgKind, OrgStatus, PartyGroup, Standing
-from branches.permissions import Action, can
-from branches.selectors import branches_visible_to
+from branches.permissions import Action
+from branches.selectors import branches_visible_to, get_for_user
 from ledgers.development import overdue_examination_count
 from ledgers.models import Activity, ActivityType, IntegrityFlag, Photo
 from wujin_branch.services import today
@@ -57,24 +56,24 @@ def period_label(kind, index):
 
 
 def get_activity_for_user(user, pk, action=Action.VIEW):
-    a = Activity.objects.select_related("branch", "party_group", "created_by").filter(pk=pk).first()
-    if a is None or not can(user, action, a.branch):
-        raise Http404("未找到该记录")
-    return a
+    return get_for_user(
+        Activity.objects.select_related("branch", "party_group", "created_by"), pk, user, action, missing="未找到该记录"
+    )
 
 
 def get_photo_for_user(user, pk):
-    p = Photo.objects.select_related("branch").filter(pk=pk).first()
-    if p is None or not can(user, Action.VIEW, p.branch):
-        raise Http404("未找到该照片")
-    return p
+    return get_for_user(Photo.objects.select_related("branch"), pk, user, Action.VIEW, missing="未找到该照片")
 
 
 def get_flag_for_user(user, pk, action=Action.APPROVE):
-    f = IntegrityFlag.objects.select_related("activity__branch").filter(pk=pk).first()
-    if f is None or not can(user, action, f.activity.branch):
-        raise Http404("未找到")
-    return f
+    return get_for_user(
+        IntegrityFlag.objects.select_related("activity__branch"),
+        pk,
+        user,
+        action,
+        branch="activity.branch",
+        missing="未找到",
+    )
 
 
 def activities_for(branch, *, year=None, type=None):

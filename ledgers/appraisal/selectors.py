@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.http import Http404
 
 from branches.models import Member
-from branches.permissions import Action, can
+from branches.permissions import Action
+from branches.selectors import get_for_user
 from ledgers.activities.services import roster_on
 from ledgers.models import Appraisal, AppraisalResult, Grade
 
@@ -66,7 +66,4 @@ def grade_summary(rows: list[GridRow]) -> list[tuple[str, int]]:
 
 
 def get_appraisal_for_user(user, pk, action=Action.VIEW) -> Appraisal:
-    a = Appraisal.objects.select_related("branch", "meeting").filter(pk=pk).first()
-    if a is None or not can(user, action, a.branch):
-        raise Http404("未找到该评议")
-    return a
+    return get_for_user(Appraisal.objects.select_related("branch", "meeting"), pk, user, action, missing="未找到该评议")

@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 
 from branches.models import Member, MemberStatus, Standing
-from branches.permissions import Action, can
+from branches.permissions import Action
+from branches.selectors import get_for_user
 from ledgers.development.examinations import examination_row
 from ledgers.development.rules import active_rules
 from ledgers.development.steps import (
@@ -28,17 +28,20 @@ from ledgers.models import ActivistExamination, Applicant, DevRule, DevStage, De
 
 
 def get_applicant_for_user(user, pk, action=Action.VIEW) -> Applicant:
-    a = Applicant.objects.select_related("branch", "member").filter(pk=pk).first()
-    if a is None or not can(user, action, a.branch):
-        raise Http404("未找到该发展对象档案")
-    return a
+    return get_for_user(
+        Applicant.objects.select_related("branch", "member"), pk, user, action, missing="未找到该发展对象档案"
+    )
 
 
 def get_step_for_user(user, pk, action=Action.VIEW) -> DevStep:
-    s = DevStep.objects.select_related("applicant__branch").filter(pk=pk).first()
-    if s is None or not can(user, action, s.applicant.branch):
-        raise Http404("未找到该材料")
-    return s
+    return get_for_user(
+        DevStep.objects.select_related("applicant__branch"),
+        pk,
+        user,
+        action,
+        branch="applicant.branch",
+        missing="未找到该材料",
+    )
 
 
 @dataclass

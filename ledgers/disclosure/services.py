@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
 
 from branches.models import Organization
-from branches.permissions import Action, can, require_writable
+from branches.permissions import Action, require_writable
+from branches.selectors import get_for_user
 from ledgers.activities.photos import (
     attach_photos,
     check_photo_limit,
@@ -34,10 +34,9 @@ REQUIRED_NOTICE_CATEGORIES = (
 
 
 def get_notice_for_user(user, pk, action=Action.VIEW) -> PublicNotice:
-    notice = PublicNotice.objects.select_related("branch", "created_by").filter(pk=pk).first()
-    if notice is None or not can(user, action, notice.branch):
-        raise Http404("未找到该公开事项")
-    return notice
+    return get_for_user(
+        PublicNotice.objects.select_related("branch", "created_by"), pk, user, action, missing="未找到该公开事项"
+    )
 
 
 # ---------------------------------------------------------------- 党务公开

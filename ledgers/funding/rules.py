@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from branches.models import BranchType, Member, Organization, OrgKind, OrgStatus, Standing
-from branches.permissions import Action, can
+from branches.permissions import Action
+from branches.selectors import get_for_user
 from ledgers.activities.services import roster_on
 from ledgers.models import INCOME_CATEGORIES, PERMITTED_EXPENSES, FundingCategory, FundingEntry, FundingYear
 
@@ -60,10 +60,14 @@ def yuan_text(fen: int) -> str:
 
 
 def get_entry_for_user(user, pk, action=Action.VIEW) -> FundingEntry:
-    entry = FundingEntry.objects.select_related("funding__branch").filter(pk=pk).first()
-    if entry is None or not can(user, action, entry.funding.branch):
-        raise Http404("未找到该收支记录")
-    return entry
+    return get_for_user(
+        FundingEntry.objects.select_related("funding__branch"),
+        pk,
+        user,
+        action,
+        branch="funding.branch",
+        missing="未找到该收支记录",
+    )
 
 
 # ---------------------------------------------------------------- funding: standard and flags

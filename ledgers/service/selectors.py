@@ -1,9 +1,7 @@
 """Reads for 联系服务群众: a branch's escalations, a reviewer's inbox, scoped getters."""
 
-from django.http import Http404
-
-from branches.permissions import Action, can
-from branches.selectors import branches_visible_to
+from branches.permissions import Action
+from branches.selectors import branches_visible_to, get_for_user
 from ledgers.models import Escalation, EscalationStatus
 
 # ---------------------------------------------------------------- service reads
@@ -23,7 +21,10 @@ def escalation_inbox(user, *, status=EscalationStatus.OPEN):
 
 
 def get_escalation_for_user(user, pk, action=Action.VIEW) -> Escalation:
-    e = Escalation.objects.select_related("branch", "replied_by", "created_by").filter(pk=pk).first()
-    if e is None or not can(user, action, e.branch):
-        raise Http404("未找到该问题")
-    return e
+    return get_for_user(
+        Escalation.objects.select_related("branch", "replied_by", "created_by"),
+        pk,
+        user,
+        action,
+        missing="未找到该问题",
+    )
