@@ -31,16 +31,17 @@ class SheetRow:
     section_span: int = 0  # rowspan of the 考核项目 cell on the section's first row, else 0
     requirement_span: int = 0  # rowspan of the 考核要求 cell on a group's first row, else 0
 
-    def __iter__(self):
-        """``{% for item, score in sec.rows %}`` on the pages."""
-        return iter((self.item, self.score))
-
 
 @dataclass
 class SheetSection:
     section: RubricSection
     rows: list[SheetRow]
     totals: dict  # column → scoring.SectionTotal
+
+    @property
+    def pairs(self) -> list[tuple]:
+        """(item, score) per row, for the pages' ``{% for item, score in sec.pairs %}``."""
+        return [(r.item, r.score) for r in self.rows]
 
     @property
     def items_points(self) -> Decimal:
@@ -162,14 +163,7 @@ def score_sheets(assessment_ids, *, sections_by_rubric: dict | None = None) -> l
         Assessment.objects.filter(pk__in=ids)
         .select_related("branch", "period")
         .prefetch_related(
-            Prefetch(
-                "scores",
-                queryset=ItemScore.objects.only(
-                    "assessment_id", "item_id", "self_score", "committee_score", "district_score",
-                    "self_remark", "committee_remark", "district_remark",
-                ),
-                to_attr="sheet_scores",
-            ),
+            Prefetch("scores", queryset=ItemScore.objects.all(), to_attr="sheet_scores"),  # the pages read every column
             Prefetch("vetoes", queryset=Veto.objects.select_related("kind", "entered_by"), to_attr="sheet_vetoes"),
         )
         .order_by("branch__path", "pk")
