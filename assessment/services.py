@@ -24,16 +24,13 @@ from assessment.models import (
     VetoSource,
 )
 from branches.models import Organization, OrgKind, OrgStatus
-from branches.permissions import Action, is_district, require
+from branches.permissions import Action, require, require_district
 from wujin_branch.errors import DomainError, StaleEditError
 from wujin_branch.models import Job, JobStatus
 
 BATCH = 500
 
 
-def _require_district(actor):
-    if actor is None or not is_district(actor):
-        raise DomainError("只有区委组织部工作人员可以执行此操作。")
 
 
 # ---------------------------------------------------------------- rubric
@@ -42,7 +39,7 @@ def _require_district(actor):
 @transaction.atomic
 def rubric_copy(*, actor, source: RubricVersion, code: str, name: str) -> RubricVersion:
     """A new version starts as a copy of an existing one and is edited before any period uses it."""
-    _require_district(actor)
+    require_district(actor)
     code = (code or "").strip()
     if not code or RubricVersion.objects.filter(code=code).exists():
         raise DomainError("版本代码不能为空，且不能与已有版本重复。", field="code")
@@ -73,7 +70,7 @@ def _editable_version(version):
 
 @transaction.atomic
 def rubric_item_update(*, actor, item: RubricItem, standard: str, points, requirement: str) -> RubricItem:
-    _require_district(actor)
+    require_district(actor)
     _editable_version(item.section.version)
     points = scoring.parse_score(points, Decimal("100"), label="分值")
     if not points:
@@ -86,7 +83,7 @@ def rubric_item_update(*, actor, item: RubricItem, standard: str, points, requir
 
 @transaction.atomic
 def rubric_section_update(*, actor, section: RubricSection, name: str, max_points) -> RubricSection:
-    _require_district(actor)
+    require_district(actor)
     _editable_version(section.version)
     section.name = name.strip()
     section.max_points = scoring.parse_score(max_points, Decimal("100"), label="分值上限") or Decimal("0")
@@ -100,7 +97,7 @@ def rubric_section_update(*, actor, section: RubricSection, name: str, max_point
 
 @transaction.atomic
 def period_create(*, actor, **data) -> Period:
-    _require_district(actor)
+    require_district(actor)
     p = Period(created_by=actor, **data)
     if p.window_end < p.window_start:
         raise DomainError("考核截止日期不能早于起始日期。", field="window_end")
@@ -118,7 +115,7 @@ def period_create(*, actor, **data) -> Period:
 
 def period_open(*, actor, period: Period) -> Job:
     """Queue the bulk creation of one assessment per active branch; returns the Job to poll."""
-    _require_district(actor)
+    require_district(actor)
     with transaction.atomic():
         p = Period.objects.select_for_update().get(pk=period.pk)
         if p.status not in (PeriodStatus.DRAFT, PeriodStatus.OPENING):
@@ -276,7 +273,7 @@ def suggestions_refresh_one(*, actor, assessment: Assessment) -> None:
 
 
 def suggestions_queue_all(*, actor, period: Period) -> Job:
-    _require_district(actor)
+    require_district(actor)
     job = Job.objects.create(kind="suggestions", params={"period_id": period.pk}, created_by=actor)
     from assessment.tasks import suggestions_task
 

@@ -116,3 +116,8 @@ def require_writable(actor, branch):
     """May ``actor`` enter records for ``branch``, and is it a branch that is still active?"""
     require(actor, Action.EDIT, branch)
     require_active_branch(branch)
+
+
+def require_district(actor, message="只有区委组织部工作人员可以执行此操作。"):
+    if actor is None or not is_district(actor):
+        raise DomainError(message)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from assessment.models import Assessment, Period
 from assessment.sheets import score_sheets
-from branches.permissions import is_district
+from branches.permissions import is_district, require_district
 from review.pdf import sheet_html, sheet_renderer
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
@@ -38,9 +38,6 @@ PROGRESS_EVERY = 10  # sheets between two updates of Job.done
 STALE_AFTER = timedelta(hours=1)  # a queued or running export older than this no longer blocks a new one
 
 
-def _require_district(actor):
-    if actor is None or not is_district(actor):
-        raise DomainError("只有区委组织部工作人员可以导出全部评分表。")
 
 
 def export_jobs(period):
@@ -54,7 +51,7 @@ def latest_export(period) -> Job | None:
 def bulk_export_start(*, actor, period: Period) -> Job:
     """Queue the export of every sheet of ``period``; returns the Job to poll. While an export
     of the period is queued or running, a second click returns that one instead."""
-    _require_district(actor)
+    require_district(actor, "只有区委组织部工作人员可以导出全部评分表。")
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)  # two clicks at once: one job
         running = (

@@ -29,7 +29,7 @@ from django.db.models import Exists, OuterRef
 
 from branches import services as branches
 from branches.models import CommitteeSeat, Member, MemberStatus, Standing
-from branches.permissions import Action
+from branches.permissions import Action, require
 from ledgers.activities.services import is_frozen
 from ledgers.development.recording import attach_material, full_clean_step, prepare_material
 from ledgers.development.rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
@@ -41,11 +41,10 @@ from ledgers.development.steps import (
     age_on,
     fmt_day,
     min_age,
-    require,
-    today,
 )
 from ledgers.models import Applicant, CorrectionKind, DevCorrection, DevStage, DevStep
 from wujin_branch.errors import DomainError, StaleEditError
+from wujin_branch.services import today
 
 KEEP = object()  # a keyword left at KEEP keeps the step's current value
 

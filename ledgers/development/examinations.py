@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
-from branches.permissions import Action
-from ledgers.development.steps import examination_months, fmt_day, full_clean, months_after, require, today
+from branches.permissions import Action, require
+from ledgers.development.steps import examination_months, fmt_day, full_clean, months_after
 from ledgers.models import ActivistExamination, Applicant, DevStage, DevStep
 from wujin_branch.errors import DomainError
+from wujin_branch.services import today
 
 EXAMINATION_STEP = 6  # 第6步“培养教育考察”: its date counts as an examination too
 

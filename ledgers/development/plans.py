@@ -8,8 +8,8 @@ from django.db.models import Count, F, IntegerField, Q
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
 
 from branches.models import Education, Occupation, Organization, OrgKind
-from branches.permissions import Action
-from ledgers.development.steps import full_clean, require
+from branches.permissions import Action, require
+from ledgers.development.steps import full_clean
 from ledgers.models import DevelopmentPlan, DevStep
 from wujin_branch.errors import DomainError
 

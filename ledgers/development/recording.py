@@ -10,7 +10,7 @@ from django.db import transaction
 
 from branches import services as branches
 from branches.models import Member, MemberStatus, Organization, OrgKind, Standing
-from branches.permissions import Action
+from branches.permissions import Action, require
 from ledgers.activities.services import check_attachment
 from ledgers.development.rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
 from ledgers.development.steps import (
@@ -23,12 +23,11 @@ from ledgers.development.steps import (
     fmt_day,
     full_clean,
     min_age,
-    require,
-    today,
 )
 from ledgers.models import Applicant, DevStage, DevStep
 from wujin_branch import images
 from wujin_branch.errors import DomainError, StaleEditError
+from wujin_branch.services import today
 
 MATERIAL_DOCS = {".pdf", ".doc", ".docx"}
 MATERIAL_IMAGES = {".jpg", ".jpeg", ".png", ".webp"}

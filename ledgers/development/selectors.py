@@ -22,9 +22,9 @@ from ledgers.development.steps import (
     STOP_CODE,
     Step,
     fmt_day,
-    today,
 )
 from ledgers.models import ActivistExamination, Applicant, DevRule, DevStage, DevStep
+from wujin_branch.services import today
 
 
 def get_applicant_for_user(user, pk, action=Action.VIEW) -> Applicant:

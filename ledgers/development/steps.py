@@ -11,9 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
 
-from branches.permissions import can
 from ledgers.models import DevStage
 from wujin_branch.errors import DomainError
 
@@ -109,13 +107,8 @@ def age_on(birth: datetime.date, day: datetime.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def today():
-    return timezone.localdate()
 
 
-def require(actor, action, branch):
-    if actor is None or not can(actor, action, branch):
-        raise DomainError("您没有权限执行此操作。")
 
 
 def fmt_day(day):

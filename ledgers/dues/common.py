@@ -7,8 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from branches.models import OrgKind
-from branches.permissions import Action, can
+from branches.permissions import Action, require, require_active_branch
 from wujin_branch.errors import DomainError
 
 
@@ -62,15 +61,9 @@ def yuan_to_fen(amount: Decimal) -> int:
     return int((Decimal(amount) * 100).to_integral_value())
 
 
-def require(actor, action, branch):
-    if actor is None or not can(actor, action, branch):
-        raise DomainError("您没有权限执行此操作。")
-
-
 def require_writable(actor, branch):
     require(actor, Action.EDIT, branch)
-    if branch.kind != OrgKind.BRANCH or not branch.is_active:
-        raise DomainError("只能为正常的党支部登记党费。")
+    require_active_branch(branch, "只能为正常的党支部登记党费。")
 
 
 def clean_fields(obj, exclude, who):

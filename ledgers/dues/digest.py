@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from branches.models import Organization, OrgKind, OrgStatus, Role, RoleAssignment, User
-from branches.permissions import Action, can
+from branches.permissions import Action, can, require
 from ledgers.dues.arrears import ARREARS_FLAG_TEXT, Arrears, dues_arrears_for
-from ledgers.dues.common import month_label, require, yuan
+from ledgers.dues.common import month_label, yuan
 
 logger = logging.getLogger(__name__)
 

@@ -7,14 +7,9 @@ from django.db import transaction
 from branches.models import (
     Member,
 )
-from branches.permissions import Action, can
+from branches.permissions import Action, can, require
 from ledgers.models import MemberRecord, RecordKind, Screening
 from wujin_branch.errors import DomainError
-
-
-def require(actor, action, org):
-    if actor is None or not can(actor, action, org):
-        raise DomainError("您没有权限执行此操作。")
 
 
 @transaction.atomic
