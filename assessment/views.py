@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from branches.forms import DATE
 from branches.permissions import Action, can, is_district
 from wujin_branch.errors import DomainError
 from wujin_branch.jobs import get_job, job_response
+from wujin_branch.pages import form_page
 
 
 def _district_only(request):
@@ -41,21 +43,25 @@ class CopyForm(forms.Form):
 @login_required
 def rubric_detail(request, pk):
     version = get_object_or_404(RubricVersion, pk=pk)
-    form = CopyForm(request.POST or None, initial={"name": version.name})
     if request.method == "POST":
         _district_only(request)
-        if form.is_valid():
-            try:
-                new = services.rubric_copy(actor=request.user, source=version, **form.cleaned_data)
-            except DomainError as e:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
-            else:
-                messages.success(request, f"已复制为新版本“{new.code}”，可在使用前修改。")
-                return redirect("rubric_detail", pk=new.pk)
-    ctx = selectors.rubric_overview(version)
-    ctx.update({"version": version, "form": form, "in_use": version.in_use, "is_district": is_district(request.user),
-                "rules": rules.RULES})  # fmt: skip
-    return render(request, "assessment/rubric_detail.html", ctx)
+
+    def context():
+        ctx = selectors.rubric_overview(version)
+        ctx.update({"version": version, "in_use": version.in_use, "is_district": is_district(request.user),
+                    "rules": rules.RULES})  # fmt: skip
+        return ctx
+
+    return form_page(
+        request,
+        CopyForm(request.POST or None, initial={"name": version.name}),
+        lambda d: services.rubric_copy(actor=request.user, source=version, **d),
+        done=lambda new: f"已复制为新版本“{new.code}”，可在使用前修改。",
+        to=lambda new: reverse("rubric_detail", args=[new.pk]),
+        template="assessment/rubric_detail.html",
+        back=reverse("rubric_detail", args=[version.pk]),
+        context=context,
+    )
 
 
 class ItemForm(forms.Form):
@@ -70,21 +76,15 @@ def rubric_item_edit(request, pk):
     item = get_object_or_404(RubricItem.objects.select_related("section__version"), pk=pk)
     form = ItemForm(request.POST or None, initial={"requirement": item.requirement, "standard": item.standard,
                                                    "points": item.points})  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rubric_item_update(actor=request.user, item=item, **form.cleaned_data)
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("rubric_detail", pk=item.section.version_id)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
+        form,
+        lambda d: services.rubric_item_update(actor=request.user, item=item, **d),
+        done=lambda _: "已保存。",
+        template="branches/form.html",
+        back=reverse("rubric_detail", args=[item.section.version_id]),
+        context={
             "title": f"修改考核标准第 {item.code} 项",
-            "back": f"/assessment/rubric/{item.section.version_id}/",
             "warning": "已被考核周期使用的版本不能修改。" if item.section.version.in_use else "",
         },
     )
@@ -124,15 +124,16 @@ def period_list(request):
         "district_deadline": datetime.date(year + 1, 2, 28), "pass_line": 85, "notice_days": 5,
         "rubric": RubricVersion.objects.filter(code="2016").first(),
     })  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        try:
-            p = services.period_create(actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, f"已创建考核周期“{p.name}”。")
-            return redirect("period_detail", pk=p.pk)
-    return render(request, "assessment/period_list.html", {"periods": selectors.periods_with_counts(), "form": form})
+    return form_page(
+        request,
+        form,
+        lambda d: services.period_create(actor=request.user, **d),
+        done=lambda p: f"已创建考核周期“{p.name}”。",
+        to=lambda p: reverse("period_detail", args=[p.pk]),
+        template="assessment/period_list.html",
+        back=reverse("period_list"),
+        context=lambda: {"periods": selectors.periods_with_counts()},
+    )
 
 
 @login_required

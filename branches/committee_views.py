@@ -5,7 +5,7 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -20,8 +20,7 @@ from branches.forms import (
 )
 from branches.models import Member
 from branches.permissions import Action
-from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail
+from wujin_branch.pages import form_page
 
 # ---------------------------------------------------------------- groups
 
@@ -44,30 +43,21 @@ def group_edit(request, pk):
         branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
         initial = {}
     form = GroupForm(request.POST or None, branch=branch, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            committees.group_save(
-                actor=request.user,
-                branch=branch,
-                name=d["name"],
-                leader=d["leader"],
-                members=list(d["members"]),
-                group=group,
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "党小组已保存。")
-            return redirect("branch_detail", pk=branch.pk)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"{'修改' if group else '新建'}党小组",
-            "back": reverse("branch_detail", args=[branch.pk]),
-        },
+        form,
+        lambda d: committees.group_save(
+            actor=request.user,
+            branch=branch,
+            name=d["name"],
+            leader=d["leader"],
+            members=list(d["members"]),
+            group=group,
+        ),
+        done=lambda _: "党小组已保存。",
+        template="branches/form.html",
+        back=reverse("branch_detail", args=[branch.pk]),
+        context={"title": f"{'修改' if group else '新建'}党小组"},
     )
 
 
@@ -87,45 +77,36 @@ def group_dissolve(request, pk):
 def term_elect(request, pk):
     branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
     form = ElectionForm(request.POST or None, branch=branch, initial={"term_years": branch.term_years})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            committees.term_elect(
-                actor=request.user,
-                branch=branch,
-                elected_on=d["elected_on"],
-                term_years=d["term_years"],
-                seats=form.seats(),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "换届选举结果已录入。")
-            return redirect("branch_detail", pk=branch.pk)
-    return render(
+    return form_page(
         request,
-        "branches/term_elect.html",
-        {
-            "form": form,
-            "branch": branch,
-            "back": reverse("branch_detail", args=[branch.pk]),
-        },
+        form,
+        lambda d: committees.term_elect(
+            actor=request.user,
+            branch=branch,
+            elected_on=d["elected_on"],
+            term_years=d["term_years"],
+            seats=form.seats(),
+        ),
+        done=lambda _: "换届选举结果已录入。",
+        template="branches/term_elect.html",
+        back=reverse("branch_detail", args=[branch.pk]),
+        context={"branch": branch},
     )
 
 
 def _branch_form_action(request, form, call, *, branch_id, title, done, level=messages.SUCCESS):
     """A small committee form: on a valid POST call the service, show a message and go back
     to the branch; a refused call keeps the form with the Chinese message."""
-    back = reverse("branch_detail", args=[branch_id])
-    if request.method == "POST" and form.is_valid():
-        try:
-            call(**form.cleaned_data)
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.add_message(request, level, done)
-            return redirect(back)
-    return render(request, "branches/form.html", {"form": form, "title": title, "back": back})
+    return form_page(
+        request,
+        form,
+        lambda d: call(**d),
+        done=lambda _: done,
+        level=level,
+        template="branches/form.html",
+        back=reverse("branch_detail", args=[branch_id]),
+        context={"title": title},
+    )
 
 
 @login_required

@@ -1,10 +1,9 @@
 """Pages for members: list and search, detail, create, edit, transfer, sanctions."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from branches import selectors
@@ -19,8 +18,7 @@ from branches.forms import (
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, can, can_any
 from branches.views import branch_context
-from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail
+from wujin_branch.pages import form_page
 
 # ---------------------------------------------------------------- members
 
@@ -89,30 +87,21 @@ def _member_data(d):
 def member_create(request, pk):
     branch = selectors.get_branch_for_user(request.user, pk, Action.EDIT)
     form = MemberCreateForm(request.POST or None, branch=branch)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            m = branches.member_create(
-                actor=request.user,
-                branch=branch,
-                transfer_from=d.pop("transfer_from", ""),
-                transfer_on=d.pop("transfer_on", None),
-                **_member_data(d),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"已添加党员 {m.name}。")
-            return redirect("member_detail", pk=m.pk)
-    return render(
+    return form_page(
         request,
-        "branches/member_form.html",
-        {
-            "form": form,
-            "branch": branch,
-            "title": f"为“{branch.name}”添加党员",
-            "back": reverse("branch_detail", args=[branch.pk]),
-        },
+        form,
+        lambda d: branches.member_create(
+            actor=request.user,
+            branch=branch,
+            transfer_from=d.pop("transfer_from", ""),
+            transfer_on=d.pop("transfer_on", None),
+            **_member_data(d),
+        ),
+        done=lambda m: f"已添加党员 {m.name}。",
+        to=lambda m: reverse("member_detail", args=[m.pk]),
+        template="branches/member_form.html",
+        back=reverse("branch_detail", args=[branch.pk]),
+        context={"branch": branch, "title": f"为“{branch.name}”添加党员"},
     )
 
 
@@ -120,29 +109,14 @@ def member_create(request, pk):
 def member_edit(request, pk):
     member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
     form = MemberForm(request.POST or None, branch=member.branch, initial=MemberForm.initial_from(member))
-    if request.method == "POST" and form.is_valid():
-        try:
-            branches.member_update(
-                actor=request.user,
-                member=member,
-                version=form.cleaned_data["version"],
-                **_member_data(form.cleaned_data),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("member_detail", pk=member.pk)
-    return render(
+    return form_page(
         request,
-        "branches/member_form.html",
-        {
-            "form": form,
-            "branch": member.branch,
-            "member": member,
-            "title": f"修改党员信息：{member.name}",
-            "back": reverse("member_detail", args=[member.pk]),
-        },
+        form,
+        lambda d: branches.member_update(actor=request.user, member=member, version=d["version"], **_member_data(d)),
+        done=lambda _: "已保存。",
+        template="branches/member_form.html",
+        back=reverse("member_detail", args=[member.pk]),
+        context={"branch": member.branch, "member": member, "title": f"修改党员信息：{member.name}"},
     )
 
 
@@ -151,52 +125,35 @@ def member_transfer(request, pk):
     member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
     targets = Organization.objects.filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE).exclude(pk=member.branch_id)
     form = TransferForm(request.POST or None, branches_qs=targets.order_by("path").only("id", "name"))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            branches.member_transfer(
-                actor=request.user,
-                member=member,
-                direction=d["direction"],
-                occurred_on=d["occurred_on"],
-                to_branch=d.get("to_branch"),
-                counterpart=d.get("counterpart", ""),
-                note=d.get("note", ""),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"已办理 {member.name} 的组织关系接转。")
-            return redirect("branch_detail", pk=member.branch_id)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"组织关系接转：{member.name}",
-            "back": reverse("member_detail", args=[member.pk]),
-        },
+        form,
+        lambda d: branches.member_transfer(
+            actor=request.user,
+            member=member,
+            direction=d["direction"],
+            occurred_on=d["occurred_on"],
+            to_branch=d.get("to_branch"),
+            counterpart=d.get("counterpart", ""),
+            note=d.get("note", ""),
+        ),
+        done=lambda _: f"已办理 {member.name} 的组织关系接转。",
+        to=lambda _: reverse("branch_detail", args=[member.branch_id]),
+        template="branches/form.html",
+        back=reverse("member_detail", args=[member.pk]),
+        context={"title": f"组织关系接转：{member.name}"},
     )
 
 
 @login_required
 def sanction_create(request, pk):
     member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
-    form = SanctionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            branches.sanction_create(actor=request.user, member=member, **form.cleaned_data)
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "已登记党纪处分。")
-            return redirect("member_detail", pk=member.pk)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"登记党纪处分：{member.name}",
-            "back": reverse("member_detail", args=[member.pk]),
-        },
+        SanctionForm(request.POST or None),
+        lambda d: branches.sanction_create(actor=request.user, member=member, **d),
+        done=lambda _: "已登记党纪处分。",
+        template="branches/form.html",
+        back=reverse("member_detail", args=[member.pk]),
+        context={"title": f"登记党纪处分：{member.name}"},
     )

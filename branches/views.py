@@ -1,6 +1,5 @@
 """Pages for organizations: home, the tree, found, edit, move, merge, dissolve."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,8 +17,7 @@ from branches.forms import (
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, can, user_scopes
 from branches.services import ALLOWED_CHILD_KINDS
-from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail
+from wujin_branch.pages import form_page
 
 
 def branch_context(request, branch):
@@ -87,6 +85,11 @@ def org_tree(request, pk=None):
 # ---------------------------------------------------------------- organizations
 
 
+def _org_page(org):
+    """A branch's page, or a committee's tree."""
+    return reverse("branch_detail" if org.is_branch else "org_tree", args=[org.pk])
+
+
 @login_required
 def org_create(request, pk):
     parent = selectors.get_org_for_user(request.user, pk, Action.MANAGE)
@@ -98,35 +101,33 @@ def org_create(request, pk):
     if kind not in allowed:
         kind = allowed[0]
     form = OrgCreateForm(request.POST or None, allowed_kinds=allowed, kind=kind, initial={"kind": kind})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def create(d):
         extra = {
             k: d[k]
             for k in ("code", "committee_kind", "branch_type", "regional_kind", "has_own_room", "term_years")
             if k in d and d[k] not in (None, "")
         }
-        try:
-            org = branches.org_create(
-                actor=request.user,
-                parent=parent,
-                kind=d["kind"],
-                name=d["name"],
-                founded_on=d["founded_on"],
-                reason=d.get("reason", ""),
-                **extra,
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"已设立“{org.name}”。")
-            return redirect("branch_detail" if org.is_branch else "org_tree", pk=org.pk)
-    return render(
+        return branches.org_create(
+            actor=request.user,
+            parent=parent,
+            kind=d["kind"],
+            name=d["name"],
+            founded_on=d["founded_on"],
+            reason=d.get("reason", ""),
+            **extra,
+        )
+
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
+        form,
+        create,
+        done=lambda org: f"已设立“{org.name}”。",
+        to=_org_page,
+        template="branches/form.html",
+        back=reverse("org_tree", args=[parent.pk]),
+        context={
             "title": f"在“{parent.name}”下设立组织",
-            "back": reverse("org_tree", args=[parent.pk]),
             "kind_switch": [(k, OrgKind(k).label) for k in allowed],
             "kind": kind,
         },
@@ -149,25 +150,16 @@ def org_edit(request, pk):
     initial = {f: getattr(org, f) for f in fields}
     initial["version"] = org.version
     form = OrgForm(request.POST or None, kind=org.kind, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            branches.org_update(
-                actor=request.user, org=org, version=d["version"], **{f: d[f] for f in fields if f in d}
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("branch_detail" if org.is_branch else "org_tree", pk=org.pk)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"修改“{org.name}”的基本信息",
-            "back": reverse("branch_detail" if org.is_branch else "org_tree", args=[org.pk]),
-        },
+        form,
+        lambda d: branches.org_update(
+            actor=request.user, org=org, version=d["version"], **{f: d[f] for f in fields if f in d}
+        ),
+        done=lambda _: "已保存。",
+        template="branches/form.html",
+        back=_org_page(org),
+        context={"title": f"修改“{org.name}”的基本信息"},
     )
 
 
@@ -187,29 +179,20 @@ def org_move(request, pk):
     if org.kind == OrgKind.DISTRICT or not org.is_active:
         raise Http404
     form = OrgMoveForm(request.POST or None, parents_qs=_manageable_parents(request.user, org))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            branches.org_move(
-                actor=request.user,
-                org=org,
-                new_parent=d["new_parent"],
-                occurred_on=d["occurred_on"],
-                reason=d["reason"],
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"已将“{org.name}”调整至“{d['new_parent'].name}”。")
-            return redirect("branch_detail" if org.is_branch else "org_tree", pk=org.pk)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"调整“{org.name}”的隶属关系",
-            "back": reverse("branch_detail" if org.is_branch else "org_tree", args=[org.pk]),
-        },
+        form,
+        lambda d: branches.org_move(
+            actor=request.user,
+            org=org,
+            new_parent=d["new_parent"],
+            occurred_on=d["occurred_on"],
+            reason=d["reason"],
+        ),
+        done=lambda _: f"已将“{org.name}”调整至“{form.cleaned_data['new_parent'].name}”。",
+        template="branches/form.html",
+        back=_org_page(org),
+        context={"title": f"调整“{org.name}”的隶属关系"},
     )
 
 
@@ -228,24 +211,18 @@ def org_merge(request, pk):
     if not org.is_active:
         raise Http404
     form = OrgMergeForm(request.POST or None, branches_qs=_target_branches(request.user, org))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            moved = branches.org_merge(
-                actor=request.user, org=org, into=d["into"], occurred_on=d["occurred_on"], reason=d["reason"]
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"“{org.name}”已撤并至“{d['into'].name}”，转移党员 {moved} 名。")
-            return redirect("branch_detail", pk=d["into"].pk)
-    return render(
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
+        form,
+        lambda d: branches.org_merge(
+            actor=request.user, org=org, into=d["into"], occurred_on=d["occurred_on"], reason=d["reason"]
+        ),
+        done=lambda moved: f"“{org.name}”已撤并至“{form.cleaned_data['into'].name}”，转移党员 {moved} 名。",
+        to=lambda _: reverse("branch_detail", args=[form.cleaned_data["into"].pk]),
+        template="branches/form.html",
+        back=reverse("branch_detail", args=[org.pk]),
+        context={
             "title": f"撤并“{org.name}”",
-            "back": reverse("branch_detail", args=[org.pk]),
             "warning": "撤并后本支部的在册党员将全部转入接收支部，党小组解散，本支部标记为“已撤并”，历史记录保留。",
         },
     )
@@ -257,29 +234,24 @@ def org_dissolve(request, pk):
     if org.kind == OrgKind.DISTRICT or not org.is_active:
         raise Http404
     form = OrgDissolveForm(request.POST or None, branches_qs=_target_branches(request.user, org))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            moved = branches.org_dissolve(
-                actor=request.user,
-                org=org,
-                occurred_on=d["occurred_on"],
-                reason=d["reason"],
-                transfer_to=d.get("transfer_to"),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"“{org.name}”已撤销" + (f"，转移党员 {moved} 名。" if moved else "。"))
-            parent = Organization.objects.get_parent(org)
-            return redirect("org_tree", pk=parent.pk) if parent else redirect("home")
-    return render(
+
+    def after(_):
+        parent = Organization.objects.get_parent(org)
+        return reverse("org_tree", args=[parent.pk]) if parent else reverse("home")
+
+    return form_page(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "title": f"撤销“{org.name}”",
-            "back": reverse("org_tree", args=[org.pk]),
-            "warning": "撤销后组织标记为“已撤销”，不会被删除，历史记录保留。",
-        },
+        form,
+        lambda d: branches.org_dissolve(
+            actor=request.user,
+            org=org,
+            occurred_on=d["occurred_on"],
+            reason=d["reason"],
+            transfer_to=d.get("transfer_to"),
+        ),
+        done=lambda moved: f"“{org.name}”已撤销" + (f"，转移党员 {moved} 名。" if moved else "。"),
+        to=after,
+        template="branches/form.html",
+        back=reverse("org_tree", args=[org.pk]),
+        context={"title": f"撤销“{org.name}”", "warning": "撤销后组织标记为“已撤销”，不会被删除，历史记录保留。"},
     )

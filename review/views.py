@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from review import services
 from review.models import Objection, ObjectionStatus, Rectification, RectificationTask
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
+from wujin_branch.pages import form_page
 
 
 def _fail(request, e):
@@ -250,18 +252,17 @@ def rectification_new(request, pk):
     a = a_selectors.get_assessment_for_user(request.user, pk, Action.APPROVE)
     form = RectificationForm(request.POST or None,
                              initial={"deadline": timezone.localdate() + datetime.timedelta(days=90)})  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            r = services.rectification_start(actor=request.user, assessment=a, reason=d["reason"],
-                                             deadline=d["deadline"], tasks=d["tasks"].splitlines())  # fmt: skip
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, "已启动整顿。")
-            return redirect("rectification_detail", pk=r.pk)
-    return render(request, "branches/form.html", {"form": form, "title": f"启动整顿：{a.branch.name}",
-                                                  "back": f"/assessment/{a.pk}/"})  # fmt: skip
+    return form_page(
+        request,
+        form,
+        lambda d: services.rectification_start(actor=request.user, assessment=a, reason=d["reason"],
+                                               deadline=d["deadline"], tasks=d["tasks"].splitlines()),
+        done=lambda _: "已启动整顿。",
+        to=lambda r: reverse("rectification_detail", args=[r.pk]),
+        template="branches/form.html",
+        back=reverse("assessment_view", args=[a.pk]),
+        context={"title": f"启动整顿：{a.branch.name}"},
+    )  # fmt: skip
 
 
 @login_required
@@ -320,7 +321,8 @@ def inspection_new(request, pk):
         raise Http404
     form = InspectionForm(request.POST or None, request.FILES or None, initial={"inspected_on": timezone.localdate()})
     form.fields["items"].queryset = RubricItem.objects.filter(section__version=a.period.rubric)
-    if request.method == "POST" and form.is_valid():
+
+    def record(d):
         from review.inspections import inspection_record
 
         adjustments = {}
@@ -328,19 +330,23 @@ def inspection_new(request, pk):
             if key.startswith("adjust_score_") and value.strip():
                 item_id = int(key.rsplit("_", 1)[1])
                 adjustments[item_id] = (value, request.POST.get(f"adjust_reason_{item_id}", ""))
-        d = form.cleaned_data
         try:
-            inspection_record(actor=request.user, assessment=a, inspected_on=d["inspected_on"],
-                              inspectors=d["inspectors"], items=list(d["items"]), findings=d["findings"],
-                              photos=d["photos"], adjustments=adjustments)  # fmt: skip
+            return inspection_record(actor=request.user, assessment=a, inspected_on=d["inspected_on"],
+                                     inspectors=d["inspectors"], items=list(d["items"]), findings=d["findings"],
+                                     photos=d["photos"], adjustments=adjustments)  # fmt: skip
         except DomainError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, "实地考察情况已记录。")
-            return redirect("assessment_view", pk=a.pk)
-    sheet = a_selectors.assessment_sheet(a)
-    return render(request, "review/inspection_new.html", {"a": a, "form": form, "branch": a.branch, **sheet,
-                                                          "can_adjust": is_district(request.user)})  # fmt: skip
+            raise DomainError(e.message) from e  # every refusal above the form, even the photos'
+
+    return form_page(
+        request,
+        form,
+        record,
+        done=lambda _: "实地考察情况已记录。",
+        template="review/inspection_new.html",
+        back=reverse("assessment_view", args=[a.pk]),
+        context=lambda: {"a": a, "branch": a.branch, **a_selectors.assessment_sheet(a),
+                         "can_adjust": is_district(request.user)},
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- notices

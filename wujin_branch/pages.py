@@ -50,10 +50,14 @@ def download(fieldfile):
     return FileResponse(fieldfile.open("rb"), as_attachment=True, filename=os.path.basename(fieldfile.name))
 
 
-def form_page(request, form, act, *, done, template, context, back, to=None):
+def form_page(request, form, act, *, done, template, context, back, to=None, level=messages.SUCCESS):
     """A form page: on a valid POST call ``act(cleaned_data)``; a refusal (``DomainError``)
     goes onto the form and what was typed is kept; on success show ``done(result)`` (one
-    message or several) and go to ``to(result)``, else to ``back``."""
+    message or several, at ``level``) and go to ``to(result)``, else to ``back``.
+
+    Otherwise render ``template`` with ``form``, ``back`` and ``context``: a dict, or a
+    function returning one, called only when the form is shown (for what costs queries or
+    reads the validated form)."""
     if request.method == "POST" and form.is_valid():
         try:
             result = act(form.cleaned_data)
@@ -62,6 +66,7 @@ def form_page(request, form, act, *, done, template, context, back, to=None):
         else:
             said = done(result)
             for message in [said] if isinstance(said, str) else said:
-                messages.success(request, message)
+                messages.add_message(request, level, message)
             return redirect(to(result) if to else back)
-    return render(request, template, {"form": form, "back": back, **context})
+    extra = context() if callable(context) else context
+    return render(request, template, {"form": form, "back": back, **extra})

@@ -15,7 +15,9 @@ from ledgers.activities import returns as record_returns
 from ledgers.activities import selectors, services
 from ledgers.activities.forms import ActivityEditForm, ExplainForm, ReturnForm
 from ledgers.models import ActivityType, Attachment, AttendanceStatus, LifeMeetingLevel
+from ledgers.pages import removed_photo_ids
 from wujin_branch.errors import DomainError
+from wujin_branch.pages import form_page
 
 
 def _year(request):
@@ -132,41 +134,43 @@ def activity_new(request, pk):
         initial={"held_on": timezone.localdate(), "life_level": life_level or LifeMeetingLevel.BRANCH},
     )
     posted = _attendance_from_post(request.POST) if request.method == "POST" else {}
-    if request.method == "POST" and form.is_valid():
+
+    def create(d):
         data = form.service_data()
         data.update(type=type_, party_group=group)
-        try:
-            activity = services.activity_create(
-                actor=request.user,
-                branch=branch,
-                data=data,
-                attendance=posted,
-                photos=form.cleaned_data["photos"],
-                attachments=form.cleaned_data["attachments"],
-            )
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, f"已记录：{activity.get_type_display()}“{activity.topic}”。")
-            return redirect("activity_detail", pk=activity.pk)
-    held_on = form.cleaned_data.get("held_on") if form.is_bound and hasattr(form, "cleaned_data") else None
-    expected = services.expected_attendees(
-        branch=branch, type=type_, held_on=held_on or timezone.localdate(), party_group=group, life_level=life_level
-    )
-    return render(
-        request,
-        "ledgers/activity_form.html",
-        {
+        return services.activity_create(
+            actor=request.user,
+            branch=branch,
+            data=data,
+            attendance=posted,
+            photos=d["photos"],
+            attachments=d["attachments"],
+        )
+
+    def context():
+        held_on = form.cleaned_data.get("held_on") if form.is_bound and hasattr(form, "cleaned_data") else None
+        expected = services.expected_attendees(
+            branch=branch, type=type_, held_on=held_on or timezone.localdate(), party_group=group, life_level=life_level
+        )
+        return {
             "branch": branch,
-            "form": form,
             "type": type_,
             "type_label": ActivityType(type_).label,
             "group": group,
             "life_level": life_level,
             "attendance": _attendance_rows(expected, posted),
             "title": f"记录{ActivityType(type_).label}" + (f"（{group.name}）" if group else ""),
-            "back": reverse("activity_list", args=[branch.pk]),
-        },
+        }
+
+    return form_page(
+        request,
+        form,
+        create,
+        done=lambda activity: f"已记录：{activity.get_type_display()}“{activity.topic}”。",
+        to=lambda activity: reverse("activity_detail", args=[activity.pk]),
+        template="ledgers/activity_form.html",
+        back=reverse("activity_list", args=[branch.pk]),
+        context=context,
     )
 
 
@@ -240,40 +244,32 @@ def activity_edit(request, pk):
     initial["version"] = activity.version
     form = ActivityEditForm(request.POST or None, request.FILES or None, activity_type=activity.type, initial=initial)
     posted = _attendance_from_post(request.POST) if request.method == "POST" else {}
-    if request.method == "POST" and form.is_valid():
-        remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
+
+    def update(d):
         data = form.service_data()
         data.setdefault("life_level", activity.life_level)
-        try:
-            services.activity_update(
-                actor=request.user,
-                activity=activity,
-                version=form.cleaned_data["version"],
-                data=data,
-                attendance=posted,
-                photos=form.cleaned_data["photos"],
-                attachments=form.cleaned_data["attachments"],
-                remove_photos=remove,
-            )
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, "记录已保存。")
-            return redirect("activity_detail", pk=activity.pk)
-    existing = {a.member_id: (a.status, a.leave_reason) for a in activity.attendance.all()}
-    expected = services.expected_attendees(
-        branch=branch,
-        type=activity.type,
-        held_on=activity.held_on,
-        party_group=activity.party_group,
-        life_level=activity.life_level,
-    )
-    return render(
-        request,
-        "ledgers/activity_form.html",
-        {
+        return services.activity_update(
+            actor=request.user,
+            activity=activity,
+            version=d["version"],
+            data=data,
+            attendance=posted,
+            photos=d["photos"],
+            attachments=d["attachments"],
+            remove_photos=removed_photo_ids(request),
+        )
+
+    def context():
+        existing = {a.member_id: (a.status, a.leave_reason) for a in activity.attendance.all()}
+        expected = services.expected_attendees(
+            branch=branch,
+            type=activity.type,
+            held_on=activity.held_on,
+            party_group=activity.party_group,
+            life_level=activity.life_level,
+        )
+        return {
             "branch": branch,
-            "form": form,
             "activity": activity,
             "type": activity.type,
             "type_label": activity.get_type_display(),
@@ -281,8 +277,16 @@ def activity_edit(request, pk):
             "attendance": _attendance_rows(expected, posted, existing),
             "photos": activity.photos.all(),
             "title": f"修改记录：{activity.get_type_display()}",
-            "back": reverse("activity_detail", args=[activity.pk]),
-        },
+        }
+
+    return form_page(
+        request,
+        form,
+        update,
+        done=lambda _: "记录已保存。",
+        template="ledgers/activity_form.html",
+        back=reverse("activity_detail", args=[activity.pk]),
+        context=context,
     )
 
 

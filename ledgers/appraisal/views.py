@@ -15,7 +15,7 @@ from ledgers.appraisal import services as appraisal_services
 from ledgers.models import Grade
 from ledgers.pages import at_year
 from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail, url_year, year_param, years_choice
+from wujin_branch.pages import form_page, url_year, year_param, years_choice
 from wujin_branch.services import today
 
 
@@ -148,32 +148,28 @@ def appraisal_edit(request, pk, year):
         first = meetings[0] if meetings else None
         initial = {"held_on": first.held_on if first else today(), "meeting": first.pk if first else None}
     form = AppraisalForm(request.POST or None, meetings=meetings, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d):
         meeting = next((m for m in meetings if m.pk == d["meeting"]), None)
         fields = {k: d[k] for k in ("held_on", "self_notes", "mutual_notes", "synthesis")}
-        try:
-            if appraisal is None:
-                appraisal_services.appraisal_create(
-                    actor=request.user, branch=branch, year=year, meeting=meeting, **fields
-                )
-            else:
-                appraisal_services.appraisal_update(
-                    actor=request.user, appraisal=appraisal, version=d["version"], meeting=meeting, **fields
-                )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "已保存。" if appraisal else "已录入，请接着填写每名党员的评议票数。")
-            return redirect(at_year("appraisal_page", branch, year))
-    return render(
+        if appraisal is None:
+            return appraisal_services.appraisal_create(
+                actor=request.user, branch=branch, year=year, meeting=meeting, **fields
+            )
+        return appraisal_services.appraisal_update(
+            actor=request.user, appraisal=appraisal, version=d["version"], meeting=meeting, **fields
+        )
+
+    return form_page(
         request,
-        "ledgers/appraisal_form.html",
-        {
+        form,
+        save,
+        done=lambda _: "已保存。" if appraisal else "已录入，请接着填写每名党员的评议票数。",
+        template="ledgers/appraisal_form.html",
+        back=at_year("appraisal_page", branch, year),
+        context={
             "branch": branch,
-            "form": form,
             "title": f"{year}年度民主评议党员" + ("：修改" if appraisal else "：录入"),
-            "back": at_year("appraisal_page", branch, year),
             "published": bool(appraisal and appraisal.published_on),
         },
     )

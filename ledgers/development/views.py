@@ -22,7 +22,9 @@ from branches.permissions import Action, can
 from ledgers import development as dev
 from ledgers.development import corrections as fixes
 from ledgers.models import ActivistExamination, DevelopmentPlan, DevStage
+from ledgers.pages import at_year
 from wujin_branch.errors import DomainError
+from wujin_branch.pages import form_page
 
 # ---------------------------------------------------------------- forms (parse input only)
 
@@ -158,27 +160,7 @@ class PlanForm(forms.Form):
     text = forms.CharField(label="计划内容", widget=forms.Textarea(attrs={"rows": 5}), required=False)
 
 
-def _fail(form, err: DomainError):
-    form.add_error(err.field if err.field in form.fields else None, err.message)
-
-
-def _form_page(request, form, act, *, done, branch, title, back, to=None, **extra):
-    """Every form page of this module (dev_form.html): on a valid POST call
-    ``act(cleaned_data)``; a refusal (DomainError) goes onto the form and what was typed is
-    kept; on success show ``done(result)`` (one message or several) and go to ``to(result)``,
-    else to ``back``."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = act(form.cleaned_data)
-        except DomainError as e:
-            _fail(form, e)
-        else:
-            said = done(result)
-            for message in [said] if isinstance(said, str) else said:
-                messages.success(request, message)
-            return redirect(to(result) if to else back)
-    context = {"branch": branch, "form": form, "title": title, "back": back, **extra}
-    return render(request, "ledgers/dev_form.html", context)
+DEV_FORM = "ledgers/dev_form.html"
 
 
 def _year(request):
@@ -227,14 +209,16 @@ def dev_applicant_new(request, pk):
     if not branch.is_active:
         raise Http404
     form = ApplicantCreateForm(request.POST or None, request.FILES or None, initial={"ethnicity": "汉族"})
-    return _form_page(
+    return form_page(
         request, form,
         lambda d: dev.applicant_create(actor=request.user, branch=branch, applied_on=d["applied_on"], note=d["note"],
                                        material=d["material"], **form.person_data()),
         done=lambda a: f"已登记入党申请人 {a.name}。",
         to=lambda a: reverse("dev_applicant", args=[a.pk]),
-        branch=branch, title="登记入党申请人", back=reverse("dev_list", args=[branch.pk]),
-        intro=f"递交入党申请书时应年满{dev.min_age()}周岁。登记后即记录第1步“递交入党申请书”。",
+        template=DEV_FORM, back=reverse("dev_list", args=[branch.pk]), context={
+            "branch": branch, "title": "登记入党申请人",
+            "intro": f"递交入党申请书时应年满{dev.min_age()}周岁。登记后即记录第1步“递交入党申请书”。",
+        },
     )  # fmt: skip
 
 
@@ -268,11 +252,12 @@ def dev_applicant_edit(request, pk):
     initial = {f: getattr(a, f) for f in dev.APPLICANT_FIELDS}
     initial["version"] = a.version
     form = ApplicantForm(request.POST or None, initial=initial)
-    return _form_page(
+    return form_page(
         request, form,
         lambda d: dev.applicant_update(actor=request.user, applicant=a, version=d["version"], **form.person_data()),
         done=lambda _: "已保存。",
-        branch=a.branch, title=f"修改 {a.name} 的个人信息", back=reverse("dev_applicant", args=[a.pk]),
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]),
+        context={"branch": a.branch, "title": f"修改 {a.name} 的个人信息"},
     )  # fmt: skip
 
 
@@ -296,7 +281,7 @@ def dev_step(request, pk, code):
         initial={"done_on": timezone.localdate()},
     )
     roster_note = {17: f"{a.name} 已列入党员名册（预备党员）。", 24: f"{a.name} 已在党员名册中转为正式党员。"}
-    return _form_page(
+    return form_page(
         request, form,
         lambda d: dev.step_record(
             actor=request.user, applicant=a, code=code, done_on=d["done_on"], people=d.get("people", ""),
@@ -304,8 +289,10 @@ def dev_step(request, pk, code):
             training_hours=d.get("training_hours"), material=d["material"], exception_reason=d["exception_reason"],
         ),
         done=lambda _: [f"已记录第{code}步“{step.name}”。", *([roster_note[code]] if code in roster_note else [])],
-        branch=a.branch, title=f"{a.name} · 第{code}步 {step.name}", back=reverse("dev_applicant", args=[a.pk]),
-        intro=step.hint, stage_label=dev.STAGES[step.stage], dues=dues,
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]), context={
+            "branch": a.branch, "title": f"{a.name} · 第{code}步 {step.name}", "intro": step.hint,
+            "stage_label": dev.STAGES[step.stage], "dues": dues,
+        },
     )  # fmt: skip
 
 
@@ -355,11 +342,13 @@ def dev_step_correct(request, pk, code):
         17: "更正日期将同步修改党员名册中的入党日期。",
         24: "更正日期将同步修改党员名册中的转正日期。",
     }.get(code, "")
-    return _form_page(
+    return form_page(
         request, form, correct,
         done=lambda _: f"已更正{fixes.step_label(code)}，原内容已保留在更正记录中。",
-        branch=a.branch, title=f"更正：{a.name} · {fixes.step_label(code)}", back=reverse("dev_applicant", args=[a.pk]),
-        intro="更正后将重新核对时限和顺序规定；原内容、更正人、时间和理由保留在“更正记录”中。", warning=warning,
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]), context={
+            "branch": a.branch, "title": f"更正：{a.name} · {fixes.step_label(code)}", "warning": warning,
+            "intro": "更正后将重新核对时限和顺序规定；原内容、更正人、时间和理由保留在“更正记录”中。",
+        },
     )  # fmt: skip
 
 
@@ -378,13 +367,14 @@ def dev_step_withdraw(request, pk, code):
             17: "撤回后，该同志将从党员名册中移除（名册中已有党费、出勤等记录的不能撤回）。",
             24: "撤回后，党员名册中该同志将恢复为预备党员。",
         }.get(code, "撤回后可重新记录这一步。")
-    return _form_page(
+    return form_page(
         request, form,
         lambda d: fixes.step_withdraw(actor=request.user, step=row, version=d["version"], reason=d["reason"]),
         done=lambda _: f"已撤回{fixes.step_label(code)}，原内容已保留在更正记录中。",
-        branch=a.branch, title=f"撤回：{a.name} · {fixes.step_label(code)}（{row.done_on:%Y-%m-%d}）",
-        back=reverse("dev_applicant", args=[a.pk]), warning=warning,
-        intro="用于撤回误录的步骤；原内容、撤回人、时间和理由保留在“更正记录”中。",
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]), context={
+            "branch": a.branch, "title": f"撤回：{a.name} · {fixes.step_label(code)}（{row.done_on:%Y-%m-%d}）",
+            "warning": warning, "intro": "用于撤回误录的步骤；原内容、撤回人、时间和理由保留在“更正记录”中。",
+        },
     )  # fmt: skip
 
 
@@ -394,12 +384,14 @@ def dev_examination_new(request, pk):
     if a.stage == DevStage.STOPPED or not a.branch.is_active:
         raise Http404
     form = ExaminationForm(request.POST or None, initial={"examined_on": timezone.localdate()})
-    return _form_page(
+    return form_page(
         request, form,
         lambda d: dev.examination_record(actor=request.user, applicant=a, **d),
         done=lambda _: "已记录入党积极分子考察。",
-        branch=a.branch, title=f"入党积极分子考察：{a.name}", back=reverse("dev_applicant", args=[a.pk]),
-        intro=f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]), context={
+            "branch": a.branch, "title": f"入党积极分子考察：{a.name}",
+            "intro": f"党支部每{dev.examination_months()}个月对入党积极分子进行一次考察。",
+        },
     )  # fmt: skip
 
 
@@ -414,13 +406,14 @@ def dev_examination_withdraw(request, pk):
     if exam is None:
         raise Http404
     a = dev.get_applicant_for_user(request.user, exam.applicant_id, Action.EDIT)
-    return _form_page(
+    return form_page(
         request, ExaminationWithdrawForm(request.POST or None),
         lambda d: dev.examination_withdraw(actor=request.user, examination=exam, reason=d["reason"]),
         done=lambda _: "已撤销该考察记录，撤销理由已保留。",
-        branch=a.branch, title=f"撤销考察记录：{a.name} · {exam.examined_on:%Y-%m-%d}",
-        back=reverse("dev_applicant", args=[a.pk]),
-        intro="用于撤销误录的考察记录；原内容、撤销人、时间和理由保留，并在该同志的页面列出。",
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]), context={
+            "branch": a.branch, "title": f"撤销考察记录：{a.name} · {exam.examined_on:%Y-%m-%d}",
+            "intro": "用于撤销误录的考察记录；原内容、撤销人、时间和理由保留，并在该同志的页面列出。",
+        },
     )  # fmt: skip
 
 
@@ -430,12 +423,14 @@ def dev_stop(request, pk):
     if a.stage not in (DevStage.APPLICANT, DevStage.ACTIVIST, DevStage.CANDIDATE) or not a.branch.is_active:
         raise Http404
     form = StopForm(request.POST or None, initial={"stopped_on": timezone.localdate()})
-    return _form_page(
+    return form_page(
         request, form,
         lambda d: dev.applicant_stop(actor=request.user, applicant=a, stopped_on=d["stopped_on"], reason=d["reason"]),
         done=lambda _: f"已终止对 {a.name} 的培养。",
-        branch=a.branch, title=f"终止培养：{a.name}", back=reverse("dev_applicant", args=[a.pk]),
-        warning="终止培养后不能再记录发展步骤，原因将保留在档案中。",
+        template=DEV_FORM, back=reverse("dev_applicant", args=[a.pk]), context={
+            "branch": a.branch, "title": f"终止培养：{a.name}",
+            "warning": "终止培养后不能再记录发展步骤，原因将保留在档案中。",
+        },
     )  # fmt: skip
 
 
@@ -460,34 +455,31 @@ def dev_plan(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk)
     year = _year(request)
     can_edit = can(request.user, Action.EDIT, branch) and branch.is_active
-    data = dev.plan_page(branch, year)
-    plan = data["plan"]
-    form = None
-    if can_edit:
-        initial = {f: getattr(plan, f) for f in dev.PLAN_FIELDS} if plan else {}
-        form = PlanForm(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            try:
-                dev.plan_save(actor=request.user, branch=branch, year=year, **form.cleaned_data)
-            except DomainError as e:
-                _fail(form, e)
-            else:
-                messages.success(request, f"{year}年发展党员计划已保存。")
-                return redirect(reverse("dev_plan", args=[branch.pk]) + f"?year={year}")
-    elif request.method == "POST":
+    if request.method == "POST" and not can_edit:
         raise Http404
-    this = timezone.localdate().year
-    data.update(
-        {
+    data = dev.plan_page(branch, year)
+
+    def context():
+        this = timezone.localdate().year
+        return {
+            **data,
             "branch": branch,
             "year": year,
             "years": range(this + 1, this - 6, -1),
-            "form": form,
             "can_edit": can_edit,
             "can_approve": can(request.user, Action.APPROVE, branch),
         }
-    )
-    return render(request, "ledgers/dev_plan.html", data)
+
+    if not can_edit:
+        return render(request, "ledgers/dev_plan.html", {**context(), "form": None})
+    plan = data["plan"]
+    form = PlanForm(request.POST or None, initial={f: getattr(plan, f) for f in dev.PLAN_FIELDS} if plan else {})
+    return form_page(
+        request, form,
+        lambda d: dev.plan_save(actor=request.user, branch=branch, year=year, **d),
+        done=lambda _: f"{year}年发展党员计划已保存。",
+        template="ledgers/dev_plan.html", context=context, back=at_year("dev_plan", branch, year),
+    )  # fmt: skip
 
 
 @login_required

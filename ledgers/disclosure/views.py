@@ -18,7 +18,7 @@ from ledgers.disclosure import services as disclosure
 from ledgers.models import NoticeCategory
 from ledgers.pages import PHOTO_HELP, PHOTO_WIDGET_ATTRS, can_edit, removed_photo_ids, writable_branch
 from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail, year_param, years_choice
+from wujin_branch.pages import form_page, year_param, years_choice
 
 
 class NoticeForm(forms.Form):
@@ -50,23 +50,15 @@ def notice_new(request, pk):
     if request.GET.get("category") in NoticeCategory.values:
         initial["category"] = request.GET["category"]
     form = NoticeForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notice = disclosure.notice_create(actor=request.user, branch=branch, **form.cleaned_data)
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"已记录公开事项“{notice.title}”。")
-            return redirect("notice_detail", pk=notice.pk)
-    return render(
+    return form_page(
         request,
-        "ledgers/notice_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "title": "记录一次党务公开",
-            "back": reverse("notice_list", args=[branch.pk]),
-        },
+        form,
+        lambda d: disclosure.notice_create(actor=request.user, branch=branch, **d),
+        done=lambda notice: f"已记录公开事项“{notice.title}”。",
+        to=lambda notice: reverse("notice_detail", args=[notice.pk]),
+        template="ledgers/notice_form.html",
+        back=reverse("notice_list", args=[branch.pk]),
+        context={"branch": branch, "title": "记录一次党务公开"},
     )
 
 
@@ -98,27 +90,21 @@ def notice_edit(request, pk):
         "content": notice.content,
     }
     form = NoticeForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            disclosure.notice_update(
-                actor=request.user, notice=notice, remove_photos=removed_photo_ids(request), **form.cleaned_data
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "公开事项已保存。")
-            return redirect("notice_detail", pk=notice.pk)
-    return render(
+    return form_page(
         request,
-        "ledgers/notice_form.html",
-        {
+        form,
+        lambda d: disclosure.notice_update(
+            actor=request.user, notice=notice, remove_photos=removed_photo_ids(request), **d
+        ),
+        done=lambda _: "公开事项已保存。",
+        template="ledgers/notice_form.html",
+        back=reverse("notice_detail", args=[notice.pk]),
+        context=lambda: {
             "branch": branch,
-            "form": form,
             "notice": notice,
             "photos": list(photos_of(notice)),
             "removed": set(removed_photo_ids(request)),
             "title": "修改党务公开记录",
-            "back": reverse("notice_detail", args=[notice.pk]),
         },
     )
 

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,9 +17,9 @@ from ledgers.funding import rules as funding_rules
 from ledgers.funding import selectors as funding_selectors
 from ledgers.funding import services as funding_services
 from ledgers.models import INCOME_CATEGORIES, FundingCategory, FundingYear
-from ledgers.pages import can_edit, writable_branch
+from ledgers.pages import at_year, can_edit, writable_branch
 from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail, year_param, years_choice
+from wujin_branch.pages import form_page, year_param, years_choice
 
 
 class RawFileField(forms.FileField):
@@ -134,37 +133,25 @@ def funding_year_edit(request, pk, year):
         }
     hint = funding_rules.MANUAL_BASIS_HINTS.get(branch.branch_type, funding_rules.MANUAL_BASIS_DEFAULT_HINT)
     form = FundingYearForm(request.POST or None, computed=computed, basis_hint=hint, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            funding_services.funding_year_save(
-                actor=request.user,
-                branch=branch,
-                year=year,
-                version=d["version"],
-                budget_fen=to_fen(d["budget"]),
-                has_special_fund=d["has_special_fund"],
-                has_account=d["has_account"],
-                account_name=d["account_name"],
-                standard_fen=to_fen(d.get("standard")),
-                standard_basis=d.get("standard_basis", ""),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"{year}年度党建工作经费情况已保存。")
-            return redirect(reverse("funding_page", args=[branch.pk]) + f"?year={year}")
-    return render(
+    return form_page(
         request,
-        "ledgers/funding_year_form.html",
-        {
-            "branch": branch,
-            "year": year,
-            "form": form,
-            "standard": standard,
-            "computed": computed,
-            "back": reverse("funding_page", args=[branch.pk]) + f"?year={year}",
-        },
+        form,
+        lambda d: funding_services.funding_year_save(
+            actor=request.user,
+            branch=branch,
+            year=year,
+            version=d["version"],
+            budget_fen=to_fen(d["budget"]),
+            has_special_fund=d["has_special_fund"],
+            has_account=d["has_account"],
+            account_name=d["account_name"],
+            standard_fen=to_fen(d.get("standard")),
+            standard_basis=d.get("standard_basis", ""),
+        ),
+        done=lambda _: f"{year}年度党建工作经费情况已保存。",
+        template="ledgers/funding_year_form.html",
+        back=at_year("funding_page", branch, year),
+        context={"branch": branch, "year": year, "standard": standard, "computed": computed},
     )
 
 
@@ -186,27 +173,16 @@ def funding_entry_new(request, pk, year):
         raise Http404
     default_day = today if year == today.year else None
     form = FundingEntryForm(request.POST or None, request.FILES or None, initial={"occurred_on": default_day})
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = funding_services.funding_entry_create(
-                actor=request.user, branch=branch, year=year, **_entry_service_args(form.cleaned_data)
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            kind = "收入" if entry.is_income else "支出"
-            messages.success(request, f"已记一笔{kind}：{entry.description}。")
-            return redirect(reverse("funding_page", args=[branch.pk]) + f"?year={year}")
-    return render(
+    return form_page(
         request,
-        "ledgers/funding_entry_form.html",
-        {
-            "branch": branch,
-            "year": year,
-            "form": form,
-            "title": f"记一笔收支（{year}年度）",
-            "back": reverse("funding_page", args=[branch.pk]) + f"?year={year}",
-        },
+        form,
+        lambda d: funding_services.funding_entry_create(
+            actor=request.user, branch=branch, year=year, **_entry_service_args(d)
+        ),
+        done=lambda entry: f"已记一笔{'收入' if entry.is_income else '支出'}：{entry.description}。",
+        template="ledgers/funding_entry_form.html",
+        back=at_year("funding_page", branch, year),
+        context={"branch": branch, "year": year, "title": f"记一笔收支（{year}年度）"},
     )
 
 
@@ -226,30 +202,16 @@ def funding_entry_edit(request, pk):
     form = FundingEntryForm(
         request.POST or None, request.FILES or None, initial=initial, has_receipt=bool(entry.receipt)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            funding_services.funding_entry_update(
-                actor=request.user,
-                entry=entry,
-                remove_receipt=form.cleaned_data.get("remove_receipt", False),
-                **_entry_service_args(form.cleaned_data),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "收支记录已保存。")
-            return redirect(reverse("funding_page", args=[branch.pk]) + f"?year={year}")
-    return render(
+    return form_page(
         request,
-        "ledgers/funding_entry_form.html",
-        {
-            "branch": branch,
-            "year": year,
-            "form": form,
-            "entry": entry,
-            "title": f"修改收支记录（{year}年度）",
-            "back": reverse("funding_page", args=[branch.pk]) + f"?year={year}",
-        },
+        form,
+        lambda d: funding_services.funding_entry_update(
+            actor=request.user, entry=entry, remove_receipt=d.get("remove_receipt", False), **_entry_service_args(d)
+        ),
+        done=lambda _: "收支记录已保存。",
+        template="ledgers/funding_entry_form.html",
+        back=at_year("funding_page", branch, year),
+        context={"branch": branch, "year": year, "entry": entry, "title": f"修改收支记录（{year}年度）"},
     )
 
 
@@ -267,7 +229,7 @@ def funding_entry_delete(request, pk):
         messages.error(request, e.message)
     else:
         messages.success(request, "已删除该收支记录（修改历史中仍可查）。")
-    return redirect(reverse("funding_page", args=[branch.pk]) + f"?year={year}")
+    return redirect(at_year("funding_page", branch, year))
 
 
 @login_required

@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
@@ -15,7 +15,7 @@ from branches.forms import DATE
 from branches.permissions import Action, can
 from ledgers.member_records import selectors, services
 from ledgers.models import MemberRecord, RecordKind, Screening
-from wujin_branch.errors import DomainError
+from wujin_branch.pages import form_page
 
 
 class RecordForm(forms.Form):
@@ -43,37 +43,29 @@ def year_param(request):
         return timezone.localdate().year
 
 
+def _record_create(*, actor, member, amount, **fields):
+    return services.member_record_create(
+        actor=actor, member=member, amount_fen=int(amount * 100) if amount is not None else None, **fields
+    )
+
+
 @login_required
 def member_records(request, pk):
     member = org_selectors.get_member_for_user(request.user, pk)
     can_edit = can(request.user, Action.EDIT, member.branch)
-    form = RecordForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
-    if request.method == "POST":
-        if not can_edit:
-            return HttpResponse(status=404)
-        if form.is_valid():
-            d = form.cleaned_data
-            amount = d.pop("amount")
-            try:
-                services.member_record_create(
-                    actor=request.user,
-                    member=member,
-                    amount_fen=int(amount * 100) if amount is not None else None,
-                    **d,
-                )
-            except DomainError as e:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
-            else:
-                messages.success(request, "已记录。")
-                return redirect("member_records", pk=member.pk)
-    return render(
+    if request.method == "POST" and not can_edit:
+        return HttpResponse(status=404)
+    return form_page(
         request,
-        "ledgers/member_records.html",
-        {
+        RecordForm(request.POST or None, initial={"occurred_on": timezone.localdate()}),
+        lambda d: _record_create(actor=request.user, member=member, **d),
+        done=lambda _: "已记录。",
+        template="ledgers/member_records.html",
+        back=reverse("member_records", args=[member.pk]),
+        context={
             "member": member,
             "branch": member.branch,
             "records": MemberRecord.objects.filter(member=member).select_related("created_by"),
-            "form": form,
             "can_edit": can_edit,
         },
     )
@@ -89,28 +81,17 @@ def care_page(request, pk):
 def screening_list(request, pk):
     org = org_selectors.get_org_for_user(request.user, pk)
     can_add = can(request.user, Action.EDIT, org) or can(request.user, Action.APPROVE, org)
-    form = ScreeningForm(request.POST or None, initial={"held_on": timezone.localdate()})
-    if request.method == "POST":
-        if not can_add:
-            return HttpResponse(status=404)
-        if form.is_valid():
-            try:
-                services.screening_create(actor=request.user, organization=org, **form.cleaned_data)
-            except DomainError as e:
-                form.add_error(None, e.message)
-            else:
-                messages.success(request, "排查清理情况已记录。")
-                return redirect("screening_list", pk=org.pk)
+    if request.method == "POST" and not can_add:
+        return HttpResponse(status=404)
     rows = Screening.objects.filter(organization__path__startswith=org.path).select_related("organization")
-    return render(
+    return form_page(
         request,
-        "ledgers/screening_list.html",
-        {
-            "org": org,
-            "rows": rows[:200],
-            "form": form,
-            "can_add": can_add,
-        },
+        ScreeningForm(request.POST or None, initial={"held_on": timezone.localdate()}),
+        lambda d: services.screening_create(actor=request.user, organization=org, **d),
+        done=lambda _: "排查清理情况已记录。",
+        template="ledgers/screening_list.html",
+        back=reverse("screening_list", args=[org.pk]),
+        context={"org": org, "rows": rows[:200], "can_add": can_add},
     )
 
 

@@ -13,7 +13,7 @@ from ledgers.pages import at_year
 from ledgers.plans import selectors as plans_selectors
 from ledgers.plans import services as plans
 from wujin_branch.errors import DomainError
-from wujin_branch.pages import download, fail, url_year, year_param, years_choice
+from wujin_branch.pages import download, form_page, url_year, year_param, years_choice
 
 
 class PlanForm(forms.Form):
@@ -59,33 +59,22 @@ def plan_edit(request, pk, year, kind):
     form = PlanForm(request.POST or None, request.FILES or None, initial={"text": plan.text if plan else ""})
     if plan is None or not plan.file:
         del form.fields["remove_file"]
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            plans.plan_save(
-                actor=request.user,
-                branch=branch,
-                year=year,
-                kind=kind,
-                text=d["text"],
-                upload=d["file"] or None,
-                remove_file=d.get("remove_file", False),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"已保存{year}年{PlanKind(kind).label}。")
-            return redirect(at_year("plans_page", branch, year))
-    return render(
+    return form_page(
         request,
-        "ledgers/plans_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "plan": plan,
-            "title": f"{year}年{PlanKind(kind).label}",
-            "back": at_year("plans_page", branch, year),
-        },
+        form,
+        lambda d: plans.plan_save(
+            actor=request.user,
+            branch=branch,
+            year=year,
+            kind=kind,
+            text=d["text"],
+            upload=d["file"] or None,
+            remove_file=d.get("remove_file", False),
+        ),
+        done=lambda _: f"已保存{year}年{PlanKind(kind).label}。",
+        template="ledgers/plans_form.html",
+        back=at_year("plans_page", branch, year),
+        context={"branch": branch, "plan": plan, "title": f"{year}年{PlanKind(kind).label}"},
     )
 
 

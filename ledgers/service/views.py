@@ -15,8 +15,7 @@ from ledgers.models import Escalation, EscalationStatus, ServiceKind, ServiceSys
 from ledgers.pages import at_year
 from ledgers.service import selectors as service_selectors
 from ledgers.service import services as service
-from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail, url_year, year_param, years_choice
+from wujin_branch.pages import form_page, url_year, year_param, years_choice
 from wujin_branch.services import today
 
 
@@ -49,6 +48,8 @@ class ReplyForm(forms.Form):
 
 
 # ================================================================ 联系服务群众
+
+SERVICE_FORM = "ledgers/service_form.html"
 
 
 @login_required
@@ -84,24 +85,14 @@ def service_system_edit(request, pk, year):
     year = url_year(year, allow_next=True)
     system = ServiceSystem.objects.filter(branch=branch, year=year).first()
     initial = {"kind": system.kind, "name": system.name, "goal": system.goal} if system else {}
-    form = ServiceSystemForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.service_system_save(actor=request.user, branch=branch, year=year, **form.cleaned_data)
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "已保存本年度联系服务群众制度。")
-            return redirect(at_year("service_page", branch, year))
-    return render(
+    return form_page(
         request,
-        "ledgers/service_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "title": f"{year}年联系服务群众：服务制度与年度目标",
-            "back": at_year("service_page", branch, year),
-        },
+        ServiceSystemForm(request.POST or None, initial=initial),
+        lambda d: service.service_system_save(actor=request.user, branch=branch, year=year, **d),
+        done=lambda _: "已保存本年度联系服务群众制度。",
+        template=SERVICE_FORM,
+        back=at_year("service_page", branch, year),
+        context={"branch": branch, "title": f"{year}年联系服务群众：服务制度与年度目标"},
     )
 
 
@@ -121,19 +112,14 @@ def service_review(request, pk, year):
         messages.info(request, f"年终考核自 {opens:%Y年%m月%d日} 起填写。")
         return redirect(back)
     initial = {"year_end_review": system.year_end_review, "reviewed_on": system.reviewed_on or today()}
-    form = ServiceReviewForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.service_review_save(actor=request.user, system=system, **form.cleaned_data)
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "已保存年终考核。")
-            return redirect(back)
-    return render(
+    return form_page(
         request,
-        "ledgers/service_form.html",
-        {"branch": branch, "form": form, "title": f"{year}年联系服务群众：年终考核", "back": back},
+        ServiceReviewForm(request.POST or None, initial=initial),
+        lambda d: service.service_review_save(actor=request.user, system=system, **d),
+        done=lambda _: "已保存年终考核。",
+        template=SERVICE_FORM,
+        back=back,
+        context={"branch": branch, "title": f"{year}年联系服务群众：年终考核"},
     )
 
 
@@ -142,34 +128,23 @@ def escalation_new(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk, Action.EDIT)
     if not branch.is_active:
         raise Http404
-    form = EscalationForm(request.POST or None, initial={"raised_on": today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            e = service.escalation_raise(actor=request.user, branch=branch, **form.cleaned_data)
-        except DomainError as err:
-            fail(form, err)
-        else:
-            messages.success(request, "已上报上级党组织，答复后可在此查看。")
-            return redirect("escalation_detail", pk=e.pk)
-    return render(
+    return form_page(
         request,
-        "ledgers/service_form.html",
-        {
+        EscalationForm(request.POST or None, initial={"raised_on": today()}),
+        lambda d: service.escalation_raise(actor=request.user, branch=branch, **d),
+        done=lambda _: "已上报上级党组织，答复后可在此查看。",
+        to=lambda e: reverse("escalation_detail", args=[e.pk]),
+        template=SERVICE_FORM,
+        back=reverse("service_page", args=[branch.pk]),
+        context={
             "branch": branch,
-            "form": form,
             "title": "向上级党组织反映问题",
             "intro": "支部无法解决的群众诉求，报上级党组织协调解决。",
-            "back": reverse("service_page", args=[branch.pk]),
         },
     )
 
 
-def _escalation_page(request, escalation, form):
-    return render(
-        request,
-        "ledgers/service_escalation.html",
-        {"e": escalation, "branch": escalation.branch, "form": form},
-    )
+ESCALATION_PAGE = "ledgers/service_escalation.html"
 
 
 @login_required
@@ -178,22 +153,21 @@ def escalation_detail(request, pk):
     form = None
     if can(request.user, Action.APPROVE, e.branch):
         form = ReplyForm(initial={"reply": e.reply, "status": e.status if e.replied_on else EscalationStatus.REPLIED})
-    return _escalation_page(request, e, form)
+    return render(request, ESCALATION_PAGE, {"e": e, "branch": e.branch, "form": form})
 
 
 @login_required
 def escalation_reply(request, pk):
     e = service_selectors.get_escalation_for_user(request.user, pk, Action.APPROVE)
-    form = ReplyForm(request.POST or None, initial={"reply": e.reply, "status": EscalationStatus.REPLIED})
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.escalation_reply(actor=request.user, escalation=e, **form.cleaned_data)
-        except DomainError as err:
-            fail(form, err)
-        else:
-            messages.success(request, "已答复，支部可在“联系服务群众”页面查看。")
-            return redirect("escalation_inbox")
-    return _escalation_page(request, e, form)
+    return form_page(
+        request,
+        ReplyForm(request.POST or None, initial={"reply": e.reply, "status": EscalationStatus.REPLIED}),
+        lambda d: service.escalation_reply(actor=request.user, escalation=e, **d),
+        done=lambda _: "已答复，支部可在“联系服务群众”页面查看。",
+        template=ESCALATION_PAGE,
+        back=reverse("escalation_inbox"),
+        context={"e": e, "branch": e.branch},
+    )
 
 
 INBOX_FILTERS = [

@@ -15,8 +15,7 @@ from ledgers.activities.services import photos_of
 from ledgers.models import ActivityRoom, RoomCheck, RoomItem, RoomKind
 from ledgers.pages import PHOTO_HELP, PHOTO_WIDGET_ATTRS, can_edit, removed_photo_ids, writable_branch
 from ledgers.venue import services as venue
-from wujin_branch.errors import DomainError
-from wujin_branch.pages import fail
+from wujin_branch.pages import form_page
 
 
 class RoomForm(forms.Form):
@@ -60,24 +59,14 @@ def room_edit(request, pk):
     initial = {"kind": RoomKind.OWN if branch.has_own_room else RoomKind.SHARED}
     if room:
         initial = {"kind": room.kind, "shared_with": room.shared_with, "address": room.address, "area_m2": room.area_m2}
-    form = RoomForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            venue.room_save(actor=request.user, branch=branch, **form.cleaned_data)
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, "活动阵地信息已保存。")
-            return redirect("room_page", pk=branch.pk)
-    return render(
+    return form_page(
         request,
-        "ledgers/room_form.html",
-        {
-            "branch": branch,
-            "form": form,
-            "title": "登记活动阵地" if room is None else "修改活动阵地",
-            "back": reverse("room_page", args=[branch.pk]),
-        },
+        RoomForm(request.POST or None, initial=initial),
+        lambda d: venue.room_save(actor=request.user, branch=branch, **d),
+        done=lambda _: "活动阵地信息已保存。",
+        template="ledgers/room_form.html",
+        back=reverse("room_page", args=[branch.pk]),
+        context={"branch": branch, "title": "登记活动阵地" if room is None else "修改活动阵地"},
     )
 
 
@@ -95,35 +84,27 @@ def room_check_edit(request, pk, item):
     if check:
         initial = {"present": "1" if check.present else "0", "checked_on": check.checked_on, "note": check.note}
     form = RoomCheckForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            venue.room_check_save(
-                actor=request.user,
-                branch=branch,
-                item=item,
-                present=d["present"],
-                checked_on=d["checked_on"],
-                note=d["note"],
-                photos=d["photos"],
-                remove_photos=removed_photo_ids(request),
-            )
-        except DomainError as e:
-            fail(form, e)
-        else:
-            messages.success(request, f"“{RoomItem(item).label}”已核对。")
-            return redirect("room_page", pk=branch.pk)
-    photos = list(photos_of(check)) if check else []
-    return render(
+    return form_page(
         request,
-        "ledgers/room_check_form.html",
-        {
+        form,
+        lambda d: venue.room_check_save(
+            actor=request.user,
+            branch=branch,
+            item=item,
+            present=d["present"],
+            checked_on=d["checked_on"],
+            note=d["note"],
+            photos=d["photos"],
+            remove_photos=removed_photo_ids(request),
+        ),
+        done=lambda _: f"“{RoomItem(item).label}”已核对。",
+        template="ledgers/room_check_form.html",
+        back=reverse("room_page", args=[branch.pk]),
+        context=lambda: {
             "branch": branch,
-            "form": form,
             "item_label": RoomItem(item).label,
-            "photos": photos,
+            "photos": list(photos_of(check)) if check else [],
             "removed": set(removed_photo_ids(request)),
             "title": f"核对：{RoomItem(item).label}",
-            "back": reverse("room_page", args=[branch.pk]),
         },
     )
