@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -25,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from branches.models import Education, Gender, Member, MemberStatus, Occupation, OrgKind, PartyGroup, Standing
 from branches.permissions import Action, can
 from branches.services import member_rules, validate_id_number
+from wujin_branch import xlsx
 from wujin_branch.errors import DomainError
 from wujin_branch.services import clean
 
@@ -142,7 +142,7 @@ def roster_template_workbook(branch) -> bytes:
         letter = get_column_letter(help_col)
         help_ws.cell(row=1, column=help_col, value=header).font = Font(bold=True)
         for r, value in enumerate(lists[field], start=2):
-            help_ws.cell(row=r, column=help_col, value=value)
+            help_ws.cell(row=r, column=help_col, value=xlsx.safe_text(value))  # party group names are typed
         help_ws.column_dimensions[letter].width = 24
         if lists[field]:
             dv = DataValidation(
@@ -160,15 +160,6 @@ def roster_template_workbook(branch) -> bytes:
     return _save(wb)
 
 
-def _text_cell(ws, value):
-    # openpyxl stores any string starting with "=" as a formula; a name typed as
-    # "=HYPERLINK(...)" must come out as text, not run in the reader's Excel.
-    cell = Cell(ws, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
 def roster_export_workbook(branch, user) -> bytes:
     """Active members sorted by pinyin; identity numbers masked unless the user may see them."""
     show_id = can(user, Action.SEE_ID, branch)
@@ -182,22 +173,12 @@ def roster_export_workbook(branch, user) -> bytes:
     )
     for m in members:
         group = m.party_group.name if m.party_group and m.party_group.is_active else ""
-        ws.append(
-            [
-                _text_cell(ws, m.name),
-                m.get_gender_display(),
-                _text_cell(ws, m.ethnicity),
-                m.birth_date,
-                m.get_education_display(),
-                m.get_occupation_display(),
-                m.id_number if show_id else m.id_number_masked,
-                _text_cell(ws, m.phone),
-                m.joined_on,
-                m.full_member_on,
-                m.get_status_display(),
-                _text_cell(ws, group),
-            ]
-        )
+        ws.append(xlsx.row(ws, [
+            m.name, m.get_gender_display(), m.ethnicity, m.birth_date,
+            m.get_education_display(), m.get_occupation_display(),
+            m.id_number if show_id else m.id_number_masked, m.phone, m.joined_on,
+            m.full_member_on, m.get_status_display(), group,
+        ]))  # fmt: skip
     return _save(wb)
 
 
@@ -211,9 +192,10 @@ def _save(wb) -> bytes:
 
 
 def _cell_value(value):
-    """Strings normalized (full-width digits and slashes → ASCII) and stripped; blank → None."""
+    """Strings normalized (full-width digits and slashes → ASCII) and stripped; blank → None.
+    The apostrophe our own exports put before "=", "+", … is taken off again."""
     if isinstance(value, str):
-        value = unicodedata.normalize("NFKC", value).strip()
+        value = unicodedata.normalize("NFKC", xlsx.unescape(value)).strip()
         return value or None
     return value
 

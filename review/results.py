@@ -5,6 +5,7 @@ import io
 from assessment.models import AssessmentStatus as S
 from assessment.models import Veto
 from review.dashboards import PREFIX_LEN, Filters, assessments_in, committees_list
+from wujin_branch import xlsx
 
 # ---------------------------------------------------------------- results export
 
@@ -48,16 +49,6 @@ def results_rows(user, period, filters: Filters, *, committees=None):
         )  # fmt: skip
 
 
-def _text(ws, value):
-    """Text cells never become formulas, and lose control characters openpyxl refuses."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"
-    return cell
-
-
 def results_workbook(user, period, filters: Filters, *, committees=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -79,7 +70,7 @@ def results_workbook(user, period, filters: Filters, *, committees=None) -> byte
         header.append(c)
     ws.append(header)
     for row in results_rows(user, period, filters, committees=committees):
-        ws.append([_text(ws, v) if isinstance(v, str) else v for v in row])
+        ws.append(xlsx.row(ws, row))  # text never becomes a formula (wujin_branch.xlsx)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

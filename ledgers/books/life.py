@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ledgers.books.pdfs import LedgerNames, cached_pdf, ledger_html, render_pdf, store_pdf, stored_pdf
 from ledgers.models import Activity, ActivityType, Attendance, AttendanceStatus, Photo
+from wujin_branch import xlsx
 
 TITLE = "党组织生活台账"
 NAME_SEP = "、"
@@ -204,23 +205,15 @@ XLSX_COLUMNS = [
 SUMMARY_COLUMNS = [("类型", 22), ("开展次数", 10), ("到会人数符合要求", 16), ("有照片", 10), ("两项均符合", 12)]
 
 
-def xlsx_text(ws, value):
-    """A text cell: no control characters (openpyxl refuses them), never a formula."""
-    from openpyxl.cell import Cell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("", value or "")
-    cell = Cell(ws, value=value)
-    if value.startswith("="):
-        cell.data_type = "s"
-    return cell
+# A text cell that never becomes a formula: the kernel's one helper for every workbook.
+xlsx_text = xlsx.text
 
 
 def xlsx_header(ws, columns, title):
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    ws.append([name for name, _ in columns])
+    ws.append(xlsx.row(ws, [name for name, _ in columns]))
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
         cell = ws.cell(row=1, column=i)
@@ -246,7 +239,7 @@ def ledger_xlsx(branch, year: int, *, ledger: LifeLedger | None = None) -> bytes
     for e in ledger.entries:
         a = e.activity
         is_life = a.type == ActivityType.LIFE
-        ws.append([
+        ws.append(xlsx.row(ws, [
             e.number, xlsx_text(ws, e.type_label), a.held_on, a.start_time, xlsx_text(ws, a.place),
             a.get_form_display(), xlsx_text(ws, a.host), xlsx_text(ws, a.recorder), xlsx_text(ws, a.topic),
             xlsx_text(ws, e.lecturer_text), a.expected_count, a.present_count, a.leave_count, e.absent_count,
@@ -254,7 +247,7 @@ def ledger_xlsx(branch, year: int, *, ledger: LifeLedger | None = None) -> bytes
             xlsx_text(ws, e.leave_text), xlsx_text(ws, e.absent_text), xlsx_text(ws, a.content),
             xlsx_text(ws, a.decisions), xlsx_text(ws, a.team_check if is_life else ""),
             xlsx_text(ws, a.personal_check if is_life else ""), e.filed_text if is_life else "",
-        ])  # fmt: skip
+        ]))  # fmt: skip
         row = ws.max_row
         for col in range(1, len(XLSX_COLUMNS) + 1):
             ws.cell(row=row, column=col).alignment = top
@@ -266,11 +259,11 @@ def ledger_xlsx(branch, year: int, *, ledger: LifeLedger | None = None) -> bytes
     ws2 = wb.create_sheet()
     xlsx_header(ws2, SUMMARY_COLUMNS, "汇总")
     for r in [*ledger.summary, ledger.total]:
-        ws2.append([r.label, r.held, r.quorum_met, r.with_photos, r.complete])
+        ws2.append(xlsx.row(ws2, [r.label, r.held, r.quorum_met, r.with_photos, r.complete]))
     for cell in ws2[ws2.max_row]:
         cell.font = Font(bold=True)
     ws2.append([])
-    ws2.append([f"{ledger.title}（根据平台组织生活记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"])
+    ws2.append(xlsx.row(ws2, [f"{ledger.title}（根据平台组织生活记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"]))
 
     buf = io.BytesIO()
     wb.save(buf)

@@ -5,6 +5,7 @@ import io
 from ledgers.books.life import xlsx_header, xlsx_text
 from ledgers.books.members import DEV_KEY_STEPS, MemberLedger, member_ledger
 from ledgers.books.members_dues import MONTHS
+from wujin_branch import xlsx
 
 # ---------------------------------------------------------------- Excel
 
@@ -24,6 +25,7 @@ RECORD_COLUMNS = [
 SANCTION_COLUMNS = [
     ("姓名", 10), ("处分种类", 14), ("处分日期", 12), ("影响期截止", 12), ("事由", 40), ("决定机关", 20), ("说明", 30),
 ]  # fmt: skip
+
 DUES_COLUMNS = [
     ("姓名", 10), ("类别", 24), ("核定月交纳额（元）", 12), ("计算依据", 36),
     *[(f"{i}月", 8) for i in MONTHS],
@@ -72,11 +74,11 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
     xlsx_header(ws, ROSTER_COLUMNS, "党员基本情况登记表")
     for r in ledger.roster:
         m = r.member
-        ws.append([
+        ws.append(xlsx.row(ws, [
             r.number, xlsx_text(ws, m.name), m.get_gender_display(), m.birth_date, xlsx_text(ws, m.ethnicity),
             m.get_education_display(), m.get_occupation_display(), m.joined_on, m.full_member_on, r.status_label,
             xlsx_text(ws, r.group_name), r.id_text, xlsx_text(ws, r.flags_text),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         xlsx_align_row(ws, len(ROSTER_COLUMNS), date_cols=(4, 8, 9))
     _autofilter(ws, len(ROSTER_COLUMNS))
 
@@ -84,10 +86,10 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
     xlsx_header(ws, RECORD_COLUMNS, "党员信息记录")
     for s in ledger.record_sections:
         for rec in s.records:
-            ws.append([
+            ws.append(xlsx.row(ws, [
                 s.label, rec.occurred_on, xlsx_text(ws, rec.member.name), xlsx_text(ws, rec.title),
                 xlsx_text(ws, rec.detail), _money(rec.amount_fen), xlsx_text(ws, rec.by_whom),
-            ])  # fmt: skip
+            ]))  # fmt: skip
             xlsx_align_row(ws, len(RECORD_COLUMNS), date_cols=(2,))
     _autofilter(ws, len(RECORD_COLUMNS))
 
@@ -95,23 +97,24 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
     xlsx_header(ws, SANCTION_COLUMNS, "党纪处分")
     for row in ledger.sanctions:
         s = row.sanction
-        ws.append([
+        ws.append(xlsx.row(ws, [
             xlsx_text(ws, s.member.name), s.get_kind_display(), s.imposed_on, s.effective_until,
             xlsx_text(ws, s.reason), xlsx_text(ws, s.decided_by), row.note,
-        ])  # fmt: skip
+        ]))  # fmt: skip
         xlsx_align_row(ws, len(SANCTION_COLUMNS), date_cols=(3, 4))
 
     ws = wb.create_sheet()
     xlsx_header(ws, DUES_COLUMNS, "党费交纳")
     for r in ledger.dues.rows:
         a = r.arrears
-        ws.append([
+        ws.append(xlsx.row(ws, [
             xlsx_text(ws, r.member.name), r.group_label, _money(r.expected_fen), xlsx_text(ws, r.base_text),
             *[_money(c.payment.amount_fen) if c.payment else c.text for c in r.cells],
             r.paid_months, _money(r.paid_fen), r.unpaid_months, a.run if a else 0, a.flag_text if a else "",
-        ])  # fmt: skip
+        ]))  # fmt: skip
         xlsx_align_row(ws, len(DUES_COLUMNS))
-    ws.append(["合计", "", "", "", *[""] * 12, "", _money(ledger.dues.paid_fen), ledger.dues.unpaid_months])
+    ws.append(xlsx.row(ws, ["合计", "", "", "", *[""] * 12, "", _money(ledger.dues.paid_fen),
+                            ledger.dues.unpaid_months]))  # fmt: skip
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
 
@@ -120,10 +123,10 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
     for g in ledger.development:
         for r in g.rows:
             a = r.applicant
-            ws.append([
+            ws.append(xlsx.row(ws, [
                 g.label, xlsx_text(ws, a.name), a.get_gender_display(), a.birth_date, a.get_education_display(),
                 a.get_occupation_display(), *[d for _, d in r.key_dates], xlsx_text(ws, r.steps_text),
-            ])  # fmt: skip
+            ]))  # fmt: skip
             xlsx_align_row(ws, len(DEV_COLUMNS), date_cols=(4, 7, 8, 9, 10, 11))
     _autofilter(ws, len(DEV_COLUMNS))
 
@@ -132,32 +135,32 @@ def member_ledger_xlsx(branch, year: int, *, user, ledger: MemberLedger | None =
     for c in ledger.care:
         rows = c.records or [None]
         for rec in rows:
-            ws.append([
+            ws.append(xlsx.row(ws, [
                 xlsx_text(ws, c.member.name), xlsx_text(ws, c.reasons_text),
                 *([rec.occurred_on, rec.get_kind_display(), xlsx_text(ws, rec.title), xlsx_text(ws, rec.detail),
                    _money(rec.amount_fen), xlsx_text(ws, rec.by_whom)] if rec else [None, "本年无帮扶、走访记录"]),
-            ])  # fmt: skip
+            ]))  # fmt: skip
             xlsx_align_row(ws, len(CARE_COLUMNS), date_cols=(3,))
 
     ws = wb.create_sheet()
     xlsx_header(ws, TRANSFER_COLUMNS, "组织关系接转")
     for t in ledger.transfers:
-        ws.append([
+        ws.append(xlsx.row(ws, [
             t.transfer.occurred_on, xlsx_text(ws, t.transfer.member.name), t.direction_label,
             xlsx_text(ws, t.counterpart), xlsx_text(ws, t.transfer.note),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         xlsx_align_row(ws, len(TRANSFER_COLUMNS), date_cols=(1,))
 
     ws = wb.create_sheet()
     xlsx_header(ws, [("项目", 18), ("情况", 100)], "汇总")
-    ws.append(["党组织名称", xlsx_text(ws, ledger.branch.name)])
-    ws.append(["上级党组织", xlsx_text(ws, ledger.parent_name)])
-    ws.append(["年度", f"{ledger.year}年"])
+    ws.append(xlsx.row(ws, ["党组织名称", xlsx_text(ws, ledger.branch.name)]))
+    ws.append(xlsx.row(ws, ["上级党组织", xlsx_text(ws, ledger.parent_name)]))
+    ws.append(xlsx.row(ws, ["年度", f"{ledger.year}年"]))
     for label, value in ledger.summary:
-        ws.append([label, value])
+        ws.append(xlsx.row(ws, [label, value]))
         xlsx_align_row(ws, 2)
     ws.append([])
-    ws.append([f"{ledger.title}（根据平台党员名册和记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"])
+    ws.append(xlsx.row(ws, [f"{ledger.title}（根据平台党员名册和记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"]))
 
     buf = io.BytesIO()
     wb.save(buf)

@@ -30,6 +30,7 @@ from ledgers.models import (
     PlanKind,
     ServiceSystem,
 )
+from wujin_branch import xlsx
 
 TITLE = "联系服务群众台账"
 MONTH_STATES = {
@@ -238,37 +239,37 @@ def service_ledger_xlsx(branch, year: int, *, ledger: ServiceLedger | None = Non
         *ledger.summary,
     ]
     for label, value in rows:
-        ws.append([label, value if isinstance(value, datetime.date) else xlsx_text(ws, value)])
+        ws.append(xlsx.row(ws, [label, value if isinstance(value, datetime.date) else xlsx_text(ws, value)]))
         xlsx_align_row(ws, 2, date_cols=(2,))
     ws.append([])
-    ws.append([f"{ledger.title}（根据平台联系服务群众记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"])
+    ws.append(xlsx.row(ws, [f"{ledger.title}（根据平台联系服务群众记录生成，{ledger.generated_at:%Y-%m-%d %H:%M}）"]))
 
     ws = wb.create_sheet()
     xlsx_header(ws, MONTH_COLUMNS, "月度举措")
     for m in ledger.months:
         topics = "；".join(e.activity.topic for e in m.entries)
-        ws.append([f"{m.month}月", m.state_label, len(m.entries), m.participants, xlsx_text(ws, topics)])
+        ws.append(xlsx.row(ws, [f"{m.month}月", m.state_label, len(m.entries), m.participants, xlsx_text(ws, topics)]))
         xlsx_align_row(ws, len(MONTH_COLUMNS))
 
     ws = wb.create_sheet()
     xlsx_header(ws, ACTIVITY_COLUMNS, "活动记录")
     for e in ledger.entries:
         a = e.activity
-        ws.append([
+        ws.append(xlsx.row(ws, [
             e.number, f"{a.held_on.month}月", a.held_on, a.start_time, xlsx_text(ws, a.place), a.get_form_display(),
             xlsx_text(ws, a.host), xlsx_text(ws, a.topic), a.present_count, xlsx_text(ws, a.content),
             xlsx_text(ws, a.decisions), len(e.photos),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         xlsx_align_row(ws, len(ACTIVITY_COLUMNS), date_cols=(3,))
         ws.cell(row=ws.max_row, column=4).number_format = "hh:mm"
 
     ws = wb.create_sheet()
     xlsx_header(ws, ESCALATION_COLUMNS, "问题上报")
     for x in ledger.escalations:
-        ws.append([
+        ws.append(xlsx.row(ws, [
             x.raised_on, xlsx_text(ws, x.title), xlsx_text(ws, x.description), x.get_status_display(),
             xlsx_text(ws, x.reply), x.replied_on, xlsx_text(ws, str(x.replied_by) if x.replied_by else ""),
-        ])  # fmt: skip
+        ]))  # fmt: skip
         xlsx_align_row(ws, len(ESCALATION_COLUMNS), date_cols=(1, 6))
     buf = io.BytesIO()
     wb.save(buf)

@@ -51,11 +51,7 @@ from ledgers.demo.small import (
     phase_of,
     seed_small,
 )
-from ledgers.models import (
-    Activity,
-    Attendance,
-    Photo,
-)
+from ledgers.models import Activity, Attendance, Photo
 from wujin_branch import images
 from wujin_branch.storage import private_storage
 

@@ -14,14 +14,7 @@ from ledgers.disclosure import services as disclosure
 from ledgers.funding import rules as funding_rules
 from ledgers.funding import services as funding
 from ledgers.member_records import services as member_records
-from ledgers.models import (
-    FundingCategory,
-    FundingYear,
-    NoticeCategory,
-    RecordKind,
-    RoomItem,
-    RoomKind,
-)
+from ledgers.models import FundingCategory, FundingYear, NoticeCategory, RecordKind, RoomItem, RoomKind
 from ledgers.venue import services as venue
 
 # ---------------------------------------------------------------- funding

@@ -3,9 +3,7 @@
 import datetime
 
 from branches.demo import SURNAMES, Weighted
-from ledgers.models import (
-    ActivityType,
-)
+from ledgers.models import ActivityType
 
 D = datetime.date
 T = datetime.time

@@ -18,10 +18,7 @@ from ledgers import (
 )
 from ledgers.demo.common import D, days
 from ledgers.demo.people import DemoBranch, World, aware, backdate, demo_pdf, person_name
-from ledgers.models import (
-    Applicant,
-    DevStep,
-)
+from ledgers.models import Applicant, DevStep
 
 # ---------------------------------------------------------------- 发展党员
 

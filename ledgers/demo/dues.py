@@ -20,12 +20,7 @@ from ledgers import (
 )
 from ledgers.demo.common import YUAN, D, days
 from ledgers.demo.people import World, aware
-from ledgers.models import (
-    DuesBase,
-    DuesGroup,
-    DuesPayment,
-    PaymentMethod,
-)
+from ledgers.models import DuesBase, DuesGroup, DuesPayment, PaymentMethod
 
 # ---------------------------------------------------------------- 党费
 

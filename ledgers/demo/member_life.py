@@ -8,14 +8,7 @@ from ledgers.appraisal import selectors as appraisal_selectors
 from ledgers.appraisal import services as appraisal
 from ledgers.demo.common import D, days
 from ledgers.demo.people import World, aware, backdate
-from ledgers.models import (
-    Appraisal,
-    Escalation,
-    EscalationStatus,
-    Plan,
-    PlanKind,
-    ServiceKind,
-)
+from ledgers.models import Appraisal, Escalation, EscalationStatus, Plan, PlanKind, ServiceKind
 from ledgers.plans import services as plans
 from ledgers.service import services as service
 

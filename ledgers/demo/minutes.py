@@ -32,11 +32,7 @@ from ledgers.demo.words import (
     cn_date,
     fill_in,
 )
-from ledgers.models import (
-    ActivityForm,
-    AttendanceStatus,
-    LecturerRole,
-)
+from ledgers.models import ActivityForm, AttendanceStatus, LecturerRole
 
 # ---------------------------------------------------------------- minutes
 

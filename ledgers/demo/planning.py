@@ -9,9 +9,7 @@ from branches.models import MemberStatus, OrgStatus, Standing
 from branches.selectors import branch_on
 from ledgers.demo.common import AT, D, T, days
 from ledgers.demo.words import PLACE_PROFILE, START_TIMES
-from ledgers.models import (
-    LifeMeetingLevel,
-)
+from ledgers.models import LifeMeetingLevel
 
 # ---------------------------------------------------------------- branches
 

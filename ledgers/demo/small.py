@@ -16,14 +16,7 @@ from ledgers.demo.minutes import Writer
 from ledgers.demo.pictures import draw_photo, resized_copy
 from ledgers.demo.planning import Plan, Planner, branch_infos
 from ledgers.demo.words import FLOW_LEAVE, LEAVE_REASONS, OLD_LEAVE, cn_date
-from ledgers.models import (
-    Activity,
-    Attendance,
-    AttendanceStatus,
-    FlagKind,
-    IntegrityFlag,
-    Photo,
-)
+from ledgers.models import Activity, Attendance, AttendanceStatus, FlagKind, IntegrityFlag, Photo
 from wujin_branch import images
 
 # ---------------------------------------------------------------- attendance

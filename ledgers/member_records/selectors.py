@@ -22,6 +22,7 @@ from branches.models import (
     add_years,
 )
 from ledgers.models import MemberRecord, RecordKind
+from wujin_branch import xlsx
 
 
 def care_list(branch):
@@ -127,16 +128,16 @@ def statistics_xlsx(org, stats: Stats) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "党内统计"
-    ws.append([f"{org.name} {stats.year}年度党内统计"])
+    ws.append(xlsx.row(ws, [f"{org.name} {stats.year}年度党内统计"]))
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["党员总数", stats.total])
+    ws.append(xlsx.row(ws, ["党员总数", stats.total]))
     ws.append([])
-    ws.append(["项目", "分类", "人数", "占比"])
+    ws.append(xlsx.row(ws, ["项目", "分类", "人数", "占比"]))
     for c in ws[4]:
         c.font = Font(bold=True)
     for section, label, count in stats.rows:
         share = f"{count * 100 / stats.total:.1f}%" if stats.total and section != "本年变动" else ""
-        ws.append([section, label, count, share])
+        ws.append(xlsx.row(ws, [section, label, count, share]))
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 28
     out = io.BytesIO()

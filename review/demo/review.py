@@ -48,9 +48,7 @@ from review.demo.flow import (
     publication_start,
     score_target,
 )
-from review.models import (
-    Objection,
-)
+from review.models import Objection
 
 
 def seed_review(*, actor, rng, today, log=None) -> dict:

@@ -254,7 +254,7 @@ def test_export_lists_active_members_sorted_by_pinyin(client, branch, secretary,
     ws = load_workbook(io.BytesIO(response.content))[ROSTER_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
-    assert [r[0] for r in rows[1:]] == ['=HYPERLINK("http://x")', "陈静", "王芳", "张伟"]
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "陈静", "王芳", "张伟"]
     assert ws["A2"].data_type == "s"
     zhang_row = rows[4]
     assert zhang_row[1] == "男" and zhang_row[4] == "大学本科" and zhang_row[11] == "第一党小组"

@@ -243,8 +243,8 @@ def test_xlsx_text_is_never_a_formula(secretary, branch, people):
            content="=1+1\x0b内容")  # fmt: skip
     wb = load_workbook(io.BytesIO(ledgers.ledger_xlsx(branch, YEAR)))
     row = [c for c in wb["活动记录"][2]]
-    assert row[8].value == '=HYPERLINK("http://x","点我")' and row[8].data_type == "s"
-    assert row[19].value == "=1+1内容" and row[19].data_type == "s"
+    assert row[8].value == "'=HYPERLINK(\"http://x\",\"点我\")" and row[8].data_type == "s"
+    assert row[19].value == "'=1+1内容" and row[19].data_type == "s"
 
 
 # ---------------------------------------------------------------- PDF

@@ -18,7 +18,9 @@ from branches.models import MemberStatus, Organization, SanctionKind, TransferDi
 from branches.permissions import user_scopes
 from ledgers import development as dev
 from ledgers import dues
-from ledgers.books import members as ledger_members
+from ledgers.books import (
+    members as ledger_members,
+)
 from ledgers.books import members_xlsx
 from ledgers.books import service as ledger_service
 from ledgers.member_records.services import member_record_create
@@ -452,8 +454,8 @@ def test_member_ledger_xlsx_text_is_never_a_formula(secretary, branch, members):
     )
     wb = load_workbook(io.BytesIO(members_xlsx.member_ledger_xlsx(branch, YEAR, user=secretary)))
     row = wb["党员信息记录"][2]
-    assert row[3].value == '=HYPERLINK("http://x","点我")' and row[3].data_type == "s"
-    assert row[4].value == "=1+1说明" and row[4].data_type == "s"
+    assert row[3].value == '\'=HYPERLINK("http://x","点我")' and row[3].data_type == "s"
+    assert row[4].value == "'=1+1说明" and row[4].data_type == "s"
 
 
 def test_member_ledger_pdf(client, secretary, branch, member_year, pdf_font):
@@ -643,8 +645,8 @@ def test_service_ledger_xlsx_text_is_never_a_formula(secretary, branch, members)
     record(secretary, branch, ActivityType.SERVICE, D(YEAR, 5, 4), "=1+2", content="=SUM(A1)\x0b内容")
     wb = load_workbook(io.BytesIO(ledger_service.service_ledger_xlsx(branch, YEAR)))
     row = wb["活动记录"][2]
-    assert row[7].value == "=1+2" and row[7].data_type == "s"
-    assert row[9].value == "=SUM(A1)内容" and row[9].data_type == "s"
+    assert row[7].value == "'=1+2" and row[7].data_type == "s"
+    assert row[9].value == "'=SUM(A1)内容" and row[9].data_type == "s"
 
 
 def test_service_ledger_pdf(client, secretary, branch, service_year, pdf_font):

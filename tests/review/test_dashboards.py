@@ -309,7 +309,7 @@ def test_results_xlsx_text_is_never_a_formula(client, committee, district_user):
     assess(period, make_branch(committee, name="=1+1党支部"), S.DRAFT)
     client.force_login(district_user)
     wb = load_workbook(io.BytesIO(client.get(reverse("results_xlsx")).content))
-    assert wb.active["B2"].value == "=1+1党支部" and wb.active["B2"].data_type == "s"
+    assert wb.active["B2"].value == "'=1+1党支部" and wb.active["B2"].data_type == "s"
 
 
 # ---------------------------------------------------------------- query counts
