@@ -17,9 +17,7 @@ from django.views.decorators.http import require_GET
 from branches.permissions import Action
 from branches.selectors import get_branch_for_user
 from ledgers.books import life, members_xlsx
-from ledgers.books import (
-    members as ledger_members,
-)
+from ledgers.books import members as ledger_members
 from ledgers.books import service as ledger_service
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

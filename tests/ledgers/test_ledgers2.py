@@ -18,9 +18,7 @@ from branches.models import MemberStatus, Organization, SanctionKind, TransferDi
 from branches.permissions import user_scopes
 from ledgers import development as dev
 from ledgers import dues
-from ledgers.books import (
-    members as ledger_members,
-)
+from ledgers.books import members as ledger_members
 from ledgers.books import members_xlsx
 from ledgers.books import service as ledger_service
 from ledgers.member_records.services import member_record_create
