@@ -25,8 +25,9 @@ from assessment.models import (
 )
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, require, require_district
-from wujin_branch.errors import DomainError, StaleEditError
+from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
+from wujin_branch.services import require_version
 
 BATCH = 500
 
@@ -303,8 +304,7 @@ def score_column_save(*, actor, assessment, version, rows, column, remark_column
     require(actor, action, assessment.branch)
     with transaction.atomic():
         a = Assessment.objects.select_for_update().select_related("period", "branch").get(pk=assessment.pk)
-        if version is not None and int(version) != a.version:
-            raise StaleEditError()
+        require_version(a.version, version)  # a page posting no version is refused, never trusted
         if a.status not in allowed_statuses:
             raise DomainError(f"考核表当前状态为“{a.get_status_display()}”，不能修改此栏分数。")
         scores = {s.item_id: s for s in ItemScore.objects.filter(assessment=a).select_related("item")}

@@ -24,14 +24,31 @@ from branches.models import (
     Standing,
     TransferDirection,
 )
+from wujin_branch.errors import StaleEditError
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class VersionedForm(forms.Form):
-    """Carries the version the user started from, so a stale save is refused."""
+class VersionField(forms.IntegerField):
+    """The version the user started from, in a hidden input. Required: a POST without it
+    (or with something that is no version) is refused with the stale-edit message."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    widget = forms.HiddenInput
+    default_error_messages = {"required": StaleEditError.MESSAGE, "invalid": StaleEditError.MESSAGE}
+
+
+class VersionedForm(forms.Form):
+    """Carries the version the user started from, so a stale save is refused. A create form
+    built on an edit form drops the field (``version = None``)."""
+
+    version = VersionField()
+
+    def clean(self):
+        data = super().clean()
+        if "version" in self._errors:  # a hidden field's error would be shown nowhere
+            del self._errors["version"]
+            self.add_error(None, StaleEditError.MESSAGE)
+        return data
 
 
 class MemberForm(VersionedForm):
@@ -75,6 +92,8 @@ class MemberForm(VersionedForm):
 
 class MemberCreateForm(MemberForm):
     """A new member may arrive by transfer from outside the district (转入)."""
+
+    version = None
 
     transfer_from = forms.CharField(
         label="转入来源党组织", max_length=100, required=False, help_text="从区外转入的党员请填写，将记入组织关系接转"
@@ -289,6 +308,7 @@ class OrgForm(VersionedForm):
 
 
 class OrgCreateForm(OrgForm):
+    version = None
     kind = forms.ChoiceField(label="组织类别", choices=OrgKind.choices)
     reason = forms.CharField(label="设立依据/说明", max_length=200, required=False)
 

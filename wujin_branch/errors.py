@@ -10,5 +10,7 @@ class DomainError(Exception):
 class StaleEditError(DomainError):
     """Someone else saved the object after this form was opened."""
 
-    def __init__(self, message="该记录已被他人修改，您的修改未保存。请刷新页面查看最新内容后再修改。"):
+    MESSAGE = "该记录已被他人修改，您的修改未保存。请刷新页面查看最新内容后再修改。"
+
+    def __init__(self, message=MESSAGE):
         super().__init__(message)

@@ -48,6 +48,13 @@ def check_version(obj, version):
     obj.version += 1
 
 
+def require_version(current: int, posted) -> None:
+    """Refuse a save unless ``posted`` is the version the page was opened at. A missing or
+    garbled version is refused too: a POST without one must not overwrite anything."""
+    if posted is None or not str(posted).strip().isdigit() or int(posted) != current:
+        raise StaleEditError()
+
+
 def check_year(year, *, allow_next=False, field="year"):
     last = today().year + (1 if allow_next else 0)
     if not isinstance(year, int) or not MIN_YEAR <= year <= last:

@@ -1,6 +1,6 @@
 from django import forms
 
-from branches.forms import DATE
+from branches.forms import DATE, VersionedForm
 from ledgers.models import ActivityForm, ActivityType, LecturerRole, LifeMeetingLevel
 
 
@@ -24,8 +24,7 @@ class MultipleFileField(forms.FileField):
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ActivityEditForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class ActivityEditForm(VersionedForm):
     held_on = forms.DateField(label="日期", widget=DATE)
     start_time = forms.TimeField(label="开始时间", widget=TIME, required=False)
     place = forms.CharField(label="地点", max_length=100)
@@ -71,6 +70,10 @@ class ActivityEditForm(forms.Form):
 
     def service_data(self):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "photos", "attachments")}
+
+
+class ActivityCreateForm(ActivityEditForm):
+    version = None
 
 
 class ExplainForm(forms.Form):

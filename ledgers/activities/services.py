@@ -36,7 +36,8 @@ from ledgers.models import (
     Photo,
 )
 from wujin_branch import images
-from wujin_branch.errors import DomainError, StaleEditError
+from wujin_branch.errors import DomainError
+from wujin_branch.services import require_version
 
 ACTIVITY_FIELDS = [
     "type", "party_group", "held_on", "start_time", "place", "form", "host", "recorder", "topic", "content",
@@ -332,8 +333,7 @@ def activity_update(
         raise DomainError("本记录已随自评报送而锁定，不能修改。")
     with transaction.atomic():
         a = Activity.objects.select_for_update().select_related("branch").get(pk=activity.pk)
-        if version is not None and int(version) != a.version:
-            raise StaleEditError()
+        require_version(a.version, version)
         old_year = a.held_on.year
         for k, v in data.items():
             if k in ACTIVITY_FIELDS:

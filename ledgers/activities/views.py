@@ -13,7 +13,7 @@ from branches.models import PartyGroup
 from branches.permissions import Action, can
 from ledgers.activities import returns as record_returns
 from ledgers.activities import selectors, services
-from ledgers.activities.forms import ActivityEditForm, ExplainForm, ReturnForm
+from ledgers.activities.forms import ActivityCreateForm, ActivityEditForm, ExplainForm, ReturnForm
 from ledgers.models import ActivityType, Attachment, AttendanceStatus, LifeMeetingLevel
 from ledgers.pages import removed_photo_ids
 from wujin_branch.errors import DomainError
@@ -127,7 +127,7 @@ def activity_new(request, pk):
                 "chosen": type_,
             },
         )
-    form = ActivityEditForm(
+    form = ActivityCreateForm(
         request.POST or None,
         request.FILES or None,
         activity_type=type_,

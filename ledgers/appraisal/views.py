@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from branches import selectors as org_selectors
-from branches.forms import DATE
+from branches.forms import DATE, VersionedForm
 from branches.permissions import Action, can
 from ledgers.appraisal import selectors as appraisal_selectors
 from ledgers.appraisal import services as appraisal_services
@@ -19,8 +19,7 @@ from wujin_branch.pages import form_page, url_year, year_param, years_choice
 from wujin_branch.services import today
 
 
-class AppraisalForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class AppraisalForm(VersionedForm):
     held_on = forms.DateField(label="评议日期", widget=DATE)
     meeting = forms.TypedChoiceField(label="民主评议党员会议记录", coerce=int, required=False, empty_value=None)
     self_notes = forms.CharField(label="个人自评情况", widget=forms.Textarea(attrs={"rows": 5}))
@@ -146,7 +145,8 @@ def appraisal_edit(request, pk, year):
         }
     else:
         first = meetings[0] if meetings else None
-        initial = {"held_on": first.held_on if first else today(), "meeting": first.pk if first else None}
+        initial = {"version": 0,  # opened before the appraisal existed: saving over one found then is stale
+                   "held_on": first.held_on if first else today(), "meeting": first.pk if first else None}
     form = AppraisalForm(request.POST or None, meetings=meetings, initial=initial)
 
     def save(d):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from branches import selectors as org_selectors
-from branches.forms import DATE
+from branches.forms import DATE, VersionedForm
 from branches.models import Education, Gender, Occupation
 from branches.permissions import Action, can
 from ledgers import development as dev
@@ -40,8 +40,7 @@ def _material_field(label="材料（扫描件或照片）"):
     )
 
 
-class ApplicantForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class ApplicantForm(VersionedForm):
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")
@@ -58,6 +57,7 @@ class ApplicantForm(forms.Form):
 
 
 class ApplicantCreateForm(ApplicantForm):
+    version = None
     applied_on = forms.DateField(label="递交入党申请书日期", widget=DATE)
     note = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     material = _material_field("入党申请书（扫描件或照片）")
@@ -113,8 +113,7 @@ def _reason_field(label):
     return forms.CharField(label=label, max_length=300, widget=forms.Textarea(attrs={"rows": 2}), help_text=REASON_HELP)
 
 
-class StepCorrectForm(StepForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class StepCorrectForm(VersionedForm, StepForm):
     reason = _reason_field("更正理由")
 
     def __init__(self, *args, **kwargs):
@@ -122,15 +121,13 @@ class StepCorrectForm(StepForm):
         self.fields["material"].label = "更换材料（不更换请留空）"
 
 
-class StopCorrectForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class StopCorrectForm(VersionedForm):
     done_on = forms.DateField(label="终止日期", widget=DATE)
     note = forms.CharField(label="终止培养原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     reason = _reason_field("更正理由")
 
 
-class WithdrawForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class WithdrawForm(VersionedForm):
     reason = _reason_field("撤回理由")
 
 

@@ -12,8 +12,8 @@ from ledgers.activities.services import check_attachment
 from ledgers.funding.rules import funding_standard, standard_is_computed
 from ledgers.models import FundingCategory, FundingEntry, FundingYear
 from wujin_branch import images
-from wujin_branch.errors import DomainError, StaleEditError
-from wujin_branch.services import clean, today
+from wujin_branch.errors import DomainError
+from wujin_branch.services import clean, require_version, today
 
 # ---------------------------------------------------------------- funding: writes
 
@@ -71,9 +71,8 @@ def funding_year_save(
             raise DomainError("请填写经费标准的依据。", field="standard_basis")
     with transaction.atomic():
         fy, created = _funding_for_update(branch, year, actor)
-        if not created:
-            if version is not None and int(version) != fy.version:
-                raise StaleEditError()
+        if not created:  # the page opened before the row existed posts version 0
+            require_version(fy.version, version)
             fy.version += 1
         if standard_is_computed(branch):
             s = funding_standard(branch, year)

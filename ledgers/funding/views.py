@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from branches import selectors as org_selectors
-from branches.forms import DATE
+from branches.forms import DATE, VersionedForm
 from branches.permissions import Action
 from ledgers.funding import rules as funding_rules
 from ledgers.funding import selectors as funding_selectors
@@ -49,8 +49,7 @@ def fen_to_yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
-class FundingYearForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class FundingYearForm(VersionedForm):
     standard = yuan_field("经费标准（元/年）", required=False)
     standard_basis = forms.CharField(label="标准依据", max_length=120, required=False)
     budget = yuan_field("年度预算（元）")
@@ -120,7 +119,8 @@ def funding_year_edit(request, pk, year):
     funding = FundingYear.objects.filter(branch=branch, year=year).first()
     computed = funding_rules.standard_is_computed(branch)
     standard = funding_rules.funding_standard(branch, year, funding)
-    initial = {"has_special_fund": False, "has_account": False, "budget": fen_to_yuan(standard.fen)}
+    # version 0: the page was opened before the year had a row (a save then finding one is stale)
+    initial = {"version": 0, "has_special_fund": False, "has_account": False, "budget": fen_to_yuan(standard.fen)}
     if funding:
         initial = {
             "version": funding.version,

@@ -299,7 +299,7 @@ def test_appraisal_pages_flow(client, branch, people, secretary):
     edit = reverse("appraisal_edit", args=[branch.pk, LAST_YEAR])
     r = client.post(edit, {"held_on": HELD_ON.isoformat(), "self_notes": "自评", "mutual_notes": ""})
     assert "请填写" in r.content.decode() or "必填" in r.content.decode()
-    r = client.post(edit, {"held_on": HELD_ON.isoformat(), "self_notes": "自评", "mutual_notes": "互评"})
+    r = client.post(edit, {"version": 0, "held_on": HELD_ON.isoformat(), "self_notes": "自评", "mutual_notes": "互评"})
     assert r.status_code == 302
     a = Appraisal.objects.get()
     grid = {"version": a.version, "m": [p.pk for p in people]}
@@ -329,7 +329,8 @@ def test_appraisal_form_links_only_the_branchs_meetings(client, branch, people, 
     url = reverse("appraisal_edit", args=[branch.pk, LAST_YEAR])
     html = client.get(url).content.decode()
     assert f'value="{mine.pk}" selected' in html and f'value="{foreign.pk}"' not in html
-    data = {"held_on": HELD_ON.isoformat(), "self_notes": "自评", "mutual_notes": "互评", "meeting": foreign.pk}
+    data = {"version": 0, "held_on": HELD_ON.isoformat(), "self_notes": "自评", "mutual_notes": "互评",
+            "meeting": foreign.pk}
     assert client.post(url, data).status_code == 200 and not Appraisal.objects.exists()
     data["meeting"] = mine.pk
     assert client.post(url, data).status_code == 302
