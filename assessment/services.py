@@ -325,17 +325,34 @@ def score_column_save(*, actor, assessment, version, rows, column, remark_column
                 changed.append(s)
         if errors:
             raise DomainError("；".join(errors))
-        if changed:
-            bulk_update_with_history(changed, ItemScore, [column, remark_column], default_user=actor)
-        sections = RubricSection.objects.filter(version=a.period.rubric).prefetch_related("items")
-        t = scoring.totals(sections, scores, column)
-        total_field = {"self_score": "self_total", "committee_score": "committee_total",
-                       "district_score": "district_total"}[column]  # fmt: skip
-        setattr(a, total_field, t.total if t.complete else None)
-        a.version += 1
-        a._history_user = actor
-        a.save()
+        score_column_write(actor=actor, assessment=a, column=column, scores=scores, changed=changed)
     return a
+
+
+SCORE_COLUMNS = {  # column → (its remark, the assessment's total of it)
+    "self_score": ("self_remark", "self_total"),
+    "committee_score": ("committee_remark", "committee_total"),
+    "district_score": ("district_remark", "district_total"),
+}
+
+
+def score_column_write(*, actor, assessment: Assessment, column: str, scores: dict, changed: list) -> Assessment:
+    """The one write of a score column, for the score pages and the on-site inspection alike:
+    the changed rows (with history), the column's total and the assessment's version, so a
+    score page opened before this write refuses its stale save instead of undoing it.
+
+    The caller has locked ``assessment`` and checked its state; ``scores`` are all its rows
+    (item id → ItemScore) with the new values set, ``changed`` the rows that differ."""
+    remark_column, total_field = SCORE_COLUMNS[column]
+    if changed:
+        bulk_update_with_history(changed, ItemScore, [column, remark_column], default_user=actor)
+    sections = RubricSection.objects.filter(version=assessment.period.rubric).prefetch_related("items")
+    t = scoring.totals(sections, scores, column)
+    setattr(assessment, total_field, t.total if t.complete else None)
+    assessment.version += 1
+    assessment._history_user = actor
+    assessment.save()
+    return assessment
 
 
 def self_scores_save(*, actor, assessment, version, rows):
