@@ -5,7 +5,6 @@ import json
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,6 +27,8 @@ from branches.permissions import Action, require, require_district
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.services import require_version
+
+from .models import AssessmentStatus as S
 
 BATCH = 500
 
@@ -171,7 +172,11 @@ def period_open_run(*, job_id: int) -> int:
             created += len(new)
         _job_progress(job, min(i + BATCH, len(branch_ids)))
     suggestions_run(period=period, branch_ids=branch_ids, job=job, offset=len(branch_ids))
-    Period.objects.filter(pk=period.pk).update(status=PeriodStatus.OPEN)
+    with transaction.atomic():  # through save(): the period's history shows when it opened
+        p = Period.objects.select_for_update().get(pk=period.pk)
+        p.status = PeriodStatus.OPEN
+        p._history_user = job.created_by
+        p.save(update_fields=["status"])
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE, done=len(branch_ids) * 2, finished_at=timezone.now(),
         message=f"已生成 {created} 个支部的考核表并计算建议分",
@@ -202,6 +207,13 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
         suggestions, vetoes = rules.compute(ctx, items)
         now = timezone.now()
         with transaction.atomic():
+            # Re-read under the lock: one submitted meanwhile is frozen and keeps what it had.
+            assessments = {
+                a.branch_id: a
+                for a in Assessment.objects.select_for_update().filter(
+                    pk__in=[a.pk for a in assessments.values()], status__in=EDITABLE_BY_BRANCH
+                )
+            }
             branch_of = {a.pk: a.branch_id for a in assessments.values()}
             scores = ItemScore.objects.filter(assessment__in=assessments.values()).only(
                 "id", "assessment_id", "item_id", "suggested", "suggestion_reason", "evidence"
@@ -228,12 +240,14 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
                         new_vetoes.append(Veto(assessment=a, kind=kind, source=VetoSource.DETECTED,
                                                detail=detail[:300], evidence=evidence))  # fmt: skip
             Veto.objects.bulk_create(new_vetoes, batch_size=2000)
-            with_veto = {v.assessment_id for v in new_vetoes}
-            ids = [a.pk for a in assessments.values()]
-            Assessment.objects.filter(pk__in=ids).update(suggestions_at=now, has_veto=False)
-            Assessment.objects.filter(pk__in=ids).filter(
-                Q(pk__in=with_veto) | Q(vetoes__active=True, vetoes__source=VetoSource.ENTERED)
-            ).update(has_veto=True)
+            with_veto = {v.assessment_id for v in new_vetoes} | set(
+                Veto.objects.filter(assessment__in=assessments.values(), active=True, source=VetoSource.ENTERED)
+                .values_list("assessment_id", flat=True)
+            )
+            for a in assessments.values():
+                a.suggestions_at, a.has_veto = now, a.pk in with_veto
+            bulk_update_with_history(list(assessments.values()), Assessment, ["suggestions_at", "has_veto"],
+                                     batch_size=BATCH, default_change_reason="计算建议分")  # fmt: skip
         updated += len(assessments)
         if job is not None:
             _job_progress(job, offset + min(i + BATCH, len(branch_ids)))
@@ -365,31 +379,64 @@ def self_scores_save(*, actor, assessment, version, rows):
 # ---------------------------------------------------------------- vetoes
 
 
-@transaction.atomic
+# A veto is judged when a decision is taken (committee review, district acceptance): it may be
+# entered or lifted until the district has decided. An upheld objection reopens acceptance.
+VETO_OPEN = {S.DRAFT, S.RETURNED, S.SUBMITTED, S.COMMITTEE_REVIEWED, S.RECOMMENDED, S.DECLARED, S.DISTRICT_RETURNED}
+
+
+def _lock_for_veto(actor, assessment_pk, *, lock=True) -> Assessment:
+    """Lock the assessment and check, after the lock, the actor's right and its state, like
+    a review step. The lock also serializes changes to its vetoes."""
+    qs = Assessment.objects.select_related("branch")
+    a = (qs.select_for_update(of=("self",)) if lock else qs).get(pk=assessment_pk)
+    require(actor, Action.APPROVE, a.branch)
+    if a.status not in VETO_OPEN:
+        raise DomainError(f"考核表当前状态为“{a.get_status_display()}”，不能再认定或撤销一票否决情形。"
+                          "可能已被他人处理，请刷新页面查看。")  # fmt: skip
+    return a
+
+
+def _veto_flag_save(actor, a: Assessment) -> None:
+    """``has_veto`` follows the active vetoes; saved with history (a queryset update records nothing)."""
+    has = Veto.objects.filter(assessment=a, active=True).exists()
+    if a.has_veto != has:
+        a.has_veto = has
+        a._history_user = actor
+        a.save(update_fields=["has_veto"])
+
+
 def veto_enter(*, actor, assessment: Assessment, kind: VetoKind, detail: str) -> Veto:
     """An 'other' (or any) veto entered by the committee or the district, with its reason."""
     require(actor, Action.APPROVE, assessment.branch)
     detail = (detail or "").strip()
     if not detail:
         raise DomainError("请写明一票否决的具体情况。", field="detail")
-    v = Veto(assessment=assessment, kind=kind, source=VetoSource.ENTERED, detail=detail[:300], entered_by=actor)
-    v._history_user = actor
-    v.save()
-    Assessment.objects.filter(pk=assessment.pk).update(has_veto=True)
+    with transaction.atomic():
+        a = _lock_for_veto(actor, assessment.pk)
+        v = Veto(assessment=a, kind=kind, source=VetoSource.ENTERED, detail=detail[:300], entered_by=actor)
+        v._history_user = actor
+        v.save()
+        _veto_flag_save(actor, a)
     return v
 
 
-@transaction.atomic
-def veto_lift(*, actor, veto: Veto, reason: str) -> Veto:
+def veto_lift(*, actor, veto: Veto, reason: str, _lock_row=True, _after_read=None) -> Veto:
+    """``_lock_row`` and ``_after_read`` exist for the concurrency test and its control."""
     require(actor, Action.APPROVE, veto.assessment.branch)
     if not (reason or "").strip():
         raise DomainError("请填写撤销理由。", field="reason")
-    veto.active, veto.lifted_reason = False, reason.strip()[:300]
-    veto._history_user = actor
-    veto.save()
-    still = Veto.objects.filter(assessment=veto.assessment, active=True).exists()
-    Assessment.objects.filter(pk=veto.assessment_id).update(has_veto=still)
-    return veto
+    with transaction.atomic():
+        a = _lock_for_veto(actor, veto.assessment_id, lock=_lock_row)
+        v = Veto.objects.get(pk=veto.pk)  # read again under the assessment's lock
+        if _after_read:
+            _after_read()
+        if not v.active:
+            raise DomainError("该一票否决情形已经撤销。可能已被他人处理，请刷新页面查看。")
+        v.active, v.lifted_reason = False, reason.strip()[:300]
+        v._history_user = actor
+        v.save()
+        _veto_flag_save(actor, a)
+    return v
 
 
 # ---------------------------------------------------------------- freezing records

@@ -169,7 +169,7 @@ def org_merge(*, actor, org: Organization, into: Organization, occurred_on, reas
     moved = _move_all_members(
         org=org, to_branch=into, occurred_on=occurred_on, actor=actor, note=f"{org.name}撤并至{into.name}"
     )
-    _close_org(org, status=OrgStatus.MERGED, occurred_on=occurred_on, merged_into=into)
+    _close_org(org, status=OrgStatus.MERGED, occurred_on=occurred_on, merged_into=into, actor=actor)
     OrgChange.objects.create(
         organization=org,
         kind=OrgChangeKind.MERGED,
@@ -208,7 +208,7 @@ def org_dissolve(*, actor, org: Organization, occurred_on, reason: str, transfer
             actor=actor,
             note=f"{org.name}撤销，党员转至{transfer_to.name}",
         )
-    _close_org(org, status=OrgStatus.DISSOLVED, occurred_on=occurred_on)
+    _close_org(org, status=OrgStatus.DISSOLVED, occurred_on=occurred_on, actor=actor)
     OrgChange.objects.create(
         organization=org,
         kind=OrgChangeKind.DISSOLVED,
@@ -239,15 +239,20 @@ def _move_all_members(*, org, to_branch, occurred_on, actor, note):
     return len(members)
 
 
-def _close_org(org, *, status, occurred_on, merged_into=None):
+def _close_org(org, *, status, occurred_on, actor, merged_into=None):
     org.status = status
     org.ended_on = occurred_on
     org.merged_into = merged_into
     org.version += 1
+    org._history_user = actor
     org.save()
-    PartyGroup.objects.filter(branch=org, is_active=True).update(is_active=False)
+    groups = list(PartyGroup.objects.select_for_update().filter(branch=org, is_active=True))
+    for g in groups:
+        g.is_active = False
+    bulk_update_with_history(groups, PartyGroup, ["is_active"], default_user=actor)  # queryset.update() has no history
     for term in CommitteeTerm.objects.filter(branch=org, ended_on__isnull=True):
         term.ended_on = occurred_on
+        term._history_user = actor
         term.save()
 
 

@@ -75,7 +75,7 @@ def assessment_view(request, pk):
             "a": a,
             "branch": a.branch,
             "period": a.period,
-            "can_veto": can(request.user, Action.APPROVE, a.branch),
+            "can_veto": can(request.user, Action.APPROVE, a.branch) and a.status in services.VETO_OPEN,
             "veto_kinds": VetoKind.objects.filter(active=True),
             "review": panel(request.user, a),
             **sheet,
