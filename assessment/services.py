@@ -24,7 +24,7 @@ from assessment.models import (
 )
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, require, require_district
-from wujin_branch.errors import DomainError
+from wujin_branch.errors import DomainError, lock_conflicts
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.services import require_version
 
@@ -312,6 +312,7 @@ def suggestions_job_run(*, job_id: int) -> int:
 # ---------------------------------------------------------------- scores
 
 
+@lock_conflicts()
 def score_column_save(*, actor, assessment, version, rows, column, remark_column, allowed_statuses, action):
     """Save one column of scores. ``rows``: {item_id: (raw score, remark)}. All or nothing:
     every bad value is reported together and nothing is saved."""
@@ -405,6 +406,7 @@ def _veto_flag_save(actor, a: Assessment) -> None:
         a.save(update_fields=["has_veto"])
 
 
+@lock_conflicts()
 def veto_enter(*, actor, assessment: Assessment, kind: VetoKind, detail: str) -> Veto:
     """An 'other' (or any) veto entered by the committee or the district, with its reason."""
     require(actor, Action.APPROVE, assessment.branch)
@@ -420,6 +422,7 @@ def veto_enter(*, actor, assessment: Assessment, kind: VetoKind, detail: str) ->
     return v
 
 
+@lock_conflicts()
 def veto_lift(*, actor, veto: Veto, reason: str, _lock_row=True, _after_read=None) -> Veto:
     """``_lock_row`` and ``_after_read`` exist for the concurrency test and its control."""
     require(actor, Action.APPROVE, veto.assessment.branch)

@@ -9,10 +9,11 @@ from assessment.services import score_column_write
 from branches.permissions import has_role
 from ledgers.activities.services import photos_attach
 from review.models import Inspection, ScoreAdjustment
-from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
-from wujin_branch.errors import DomainError
+from review.services import BUSY, COMMITTEE_ROLES, DISTRICT_ROLES
+from wujin_branch.errors import DomainError, lock_conflicts
 
 
+@lock_conflicts(BUSY)
 def inspection_record(*, actor, assessment, inspected_on, inspectors, items, findings, photos=(), adjustments=None):
     """Record an inspection; ``adjustments`` {item_id: (new district score, reason)} are district-only
     and allowed while the district is judging (declared). Every adjustment keeps its reason.

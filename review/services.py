@@ -29,11 +29,14 @@ from review.models import (
     ReviewEvent,
 )
 from review.notify import notify_branch, notify_committee, notify_district
-from wujin_branch.errors import DomainError
+from wujin_branch.errors import DomainError, lock_conflicts
 
 BRANCH_ROLES = {Role.SECRETARY, Role.WORKER}
 COMMITTEE_ROLES = {Role.REVIEWER}
 DISTRICT_ROLES = {Role.DISTRICT}
+# When the database gives up waiting for a lock (SQLite past its busy timeout), the loser of a
+# race gets this instead of a server error; within the timeout it waits and gets the state message.
+BUSY = "该考核表正在被他人处理，您的操作未执行。可能已被他人处理，请刷新页面查看。"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def _move(step, actor, a, *, to=None, comment="", details=None):
     )  # fmt: skip
 
 
+@lock_conflicts(BUSY)
 def transition(name, *, actor, assessment, comment="", details=None, to=None, mutate=None, _lock_row=True,
                _after_read=None):  # fmt: skip
     """Apply one step. ``mutate(a)`` may change the row (and choose ``to``) after the checks.
@@ -165,6 +169,7 @@ def committee_return(*, actor, assessment, comment, item_comments=None):
     return a
 
 
+@lock_conflicts(BUSY)
 def committee_scores_save(*, actor, assessment, version, rows):
     """Committee scores and remarks; the first save moves the assessment to 'reviewed'."""
     step = STEPS["committee_review"]
@@ -190,6 +195,7 @@ def committee_decide(*, actor, assessment, recommend: bool, comment=""):
     return transition(name, actor=actor, assessment=assessment, comment=comment, mutate=mutate)
 
 
+@lock_conflicts(BUSY)
 def declaration_submit(*, actor, committee: Organization, period, assessments, note="") -> Declaration:
     """申报: the recommended branches go to the district as one batch."""
     if committee.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH) or not has_role(
@@ -226,6 +232,7 @@ def district_return(*, actor, assessment, comment):
     return a
 
 
+@lock_conflicts(BUSY)
 def district_scores_save(*, actor, assessment, version, rows):
     """District scores may be entered while the branch is declared (before accepting)."""
     with transaction.atomic():
@@ -265,6 +272,7 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
         d += datetime.timedelta(days=1)
 
 
+@lock_conflicts(BUSY)
 def publish(*, actor, period, assessments, title="", starts_on=None, contact="") -> Publication:
     if not has_role(actor, DISTRICT_ROLES, Organization.objects.get(depth=1, kind=OrgKind.DISTRICT)):
         raise DomainError("只有区委组织部可以发布公示。")
@@ -290,6 +298,7 @@ def publish(*, actor, period, assessments, title="", starts_on=None, contact="")
     return pub
 
 
+@lock_conflicts(BUSY)
 @transaction.atomic
 def objection_lodge(*, entry: PublicationEntry, name: str, contact: str, text: str, client: str = "") -> Objection:
     """Anyone may object during the notice; contact is required, the name optional."""
@@ -309,6 +318,7 @@ def objection_lodge(*, entry: PublicationEntry, name: str, contact: str, text: s
     return o
 
 
+@lock_conflicts(BUSY)
 def objection_handle(*, actor, objection: Objection, upheld: bool, note: str) -> Objection:
     if not (note or "").strip():
         raise DomainError("请填写处理意见。", field="note")
@@ -350,6 +360,7 @@ def confirm(*, actor, assessment, comment=""):
 # ---------------------------------------------------------------- rectification
 
 
+@lock_conflicts(BUSY)
 def rectification_start(*, actor, assessment, reason, deadline, tasks) -> Rectification:
     """整顿 for a branch not passed, not recommended or vetoed."""
     if not (reason or "").strip():
@@ -376,6 +387,7 @@ def rectification_task_update(*, actor, task: RectificationTask, progress: str, 
     return task
 
 
+@lock_conflicts(BUSY)
 def reassess(*, actor, rectification: Rectification, summary: str):
     """Close the rectification and reopen the assessment as a new revision (re-assessment)."""
     if rectification.tasks.filter(done_on__isnull=True).exists():

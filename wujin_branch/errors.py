@@ -1,3 +1,8 @@
+from contextlib import contextmanager
+
+from django.db import OperationalError
+
+
 class DomainError(Exception):
     """A rule was broken. The message is shown to the user as it is, in Chinese."""
 
@@ -14,3 +19,19 @@ class StaleEditError(DomainError):
 
     def __init__(self, message=MESSAGE):
         super().__init__(message)
+
+
+BUSY = "该记录正在被他人处理，您的操作未执行。可能已被他人处理，请刷新页面查看。"
+
+
+@contextmanager
+def lock_conflicts(message: str = BUSY):
+    """A write that waited for a lock longer than the database allows fails with "database is
+    locked" (SQLite, past its busy timeout). Turn that into a ``DomainError`` the view shows,
+    instead of a server error. Use it around (or as a decorator on) the outermost transaction."""
+    try:
+        yield
+    except OperationalError as e:
+        if "locked" not in str(e):
+            raise
+        raise DomainError(message) from e

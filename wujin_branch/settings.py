@@ -89,6 +89,15 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo runs on SQLite, which has no row locks (select_for_update is ignored). A
+    # transaction takes the write lock when it begins (IMMEDIATE), so a second reviewer acting
+    # at the same moment waits up to SQLITE_TIMEOUT seconds, then reads the state the first one
+    # left and gets the same message as on PostgreSQL. With the default (DEFERRED) both read,
+    # and the one that writes second fails at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=env.int("SQLITE_TIMEOUT", default=20), transaction_mode="IMMEDIATE"
+    )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that ``--reuse-db`` skips the migrations on the next local run.
