@@ -44,10 +44,13 @@ def url_year(year, *, allow_next=False):
     return year
 
 
-def download(fieldfile):
+def download(fieldfile, stem=None):
+    """A stored file as an attachment. Stored names are random (``wujin_branch.media``), so the
+    download is named after what it is (``stem`` plus the file's extension)."""
     if not fieldfile:
         raise Http404("未上传文件")
-    return FileResponse(fieldfile.open("rb"), as_attachment=True, filename=os.path.basename(fieldfile.name))
+    name = f"{stem}{os.path.splitext(fieldfile.name)[1].lower()}" if stem else os.path.basename(fieldfile.name)
+    return FileResponse(fieldfile.open("rb"), as_attachment=True, filename=name)
 
 
 def form_page(request, form, act, *, done, template, context, back, to=None, level=messages.SUCCESS):

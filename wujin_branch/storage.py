@@ -1,15 +1,16 @@
 """The private file store: originals, attachments, receipts, stored PDFs and exports, served
-only by views that check access (never through ``MEDIA_URL``)."""
+only by views that check access (never through ``MEDIA_URL``), under random names."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.signals import setting_changed
 from django.utils.functional import LazyObject, empty
+
+from wujin_branch.media import PRIVATE_DIR, RandomNameStorage
 
 
 class PrivateStorage(LazyObject):
     def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+        self._wrapped = RandomNameStorage(location=settings.MEDIA_ROOT / PRIVATE_DIR, base_url=None)
 
 
 private_storage = PrivateStorage()

@@ -19,4 +19,7 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    from wujin_branch.media import debug_media
+
+    # never MEDIA_ROOT/private: photos and attachments are served by views that check access
+    urlpatterns += static(settings.MEDIA_URL, view=debug_media, document_root=settings.MEDIA_ROOT)

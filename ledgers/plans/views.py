@@ -80,7 +80,8 @@ def plan_edit(request, pk, year, kind):
 
 @login_required
 def plan_file(request, pk):
-    return download(plans_selectors.get_plan_for_user(request.user, pk).file)
+    plan = plans_selectors.get_plan_for_user(request.user, pk)
+    return download(plan.file, f"{plan.branch.name}-{plan.year}年{plan.get_kind_display()}")
 
 
 @login_required
@@ -129,4 +130,5 @@ def study_plans_page(request, pk):
 
 @login_required
 def study_plan_file(request, pk):
-    return download(plans_selectors.get_study_plan_for_user(request.user, pk).file)
+    sp = plans_selectors.get_study_plan_for_user(request.user, pk)
+    return download(sp.file, f"{sp.member.name}-{sp.year}年个人学习计划")
