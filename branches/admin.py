@@ -16,6 +16,7 @@ from branches.models import (
     Sanction,
     User,
 )
+from branches.permissions import is_district
 
 
 class RoleInline(admin.TabularInline):
@@ -47,6 +48,29 @@ class MemberAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "name_pinyin", "name_initials", "id_number")
     raw_id_fields = ("branch", "party_group")
     list_select_related = ("branch",)
+
+    # Only district staff may receive a full identity number, in the admin as on the pages:
+    # for anyone else the change and history forms show the masked number, read-only, and a
+    # search does not match on the number.
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))  # the read-only masked one comes last
+        if obj is not None and not is_district(request.user):
+            fields = ["id_number_masked" if f == "id_number" else f for f in fields if f != "id_number_masked"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not is_district(request.user):
+            readonly += ("id_number_masked",)
+        return readonly
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return fields if is_district(request.user) else tuple(f for f in fields if f != "id_number")
+
+    @admin.display(description="身份证号")
+    def id_number_masked(self, obj):
+        return obj.id_number_masked
 
 
 @admin.register(PartyGroup)

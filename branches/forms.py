@@ -26,6 +26,8 @@ from branches.models import (
 )
 from wujin_branch.errors import StaleEditError
 
+from .permissions import Action, can_any
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -51,7 +53,29 @@ class VersionedForm(forms.Form):
         return data
 
 
-class MemberForm(VersionedForm):
+class MaskedIdForm(forms.Form):
+    """Only district staff may receive a full identity number. For everyone else the edit form
+    shows the masked number; left as it is, or emptied, it means "unchanged" (``id_number`` is
+    then ""); a full new number may be typed and is checked by the service as before."""
+
+    ID_HELP = "只显示前四位和后四位。不修改请保持原样或留空；如需更正，请输入完整的18位身份证号。"
+
+    def mask_id_number(self, masked: str):
+        self._masked_id = masked
+        field = self.fields["id_number"]
+        field.required = False
+        field.help_text = self.ID_HELP
+        self.initial["id_number"] = masked
+
+    def clean_id_number(self):
+        value = (self.cleaned_data.get("id_number") or "").strip()
+        masked = getattr(self, "_masked_id", None)
+        if masked is not None and value in ("", masked):
+            return ""
+        return value
+
+
+class MemberForm(MaskedIdForm, VersionedForm):
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=[("M", "男"), ("F", "女")])
     ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")
@@ -78,13 +102,17 @@ class MemberForm(VersionedForm):
     is_hardship = forms.BooleanField(label="困难党员", required=False)
     hardship_note = forms.CharField(label="困难情况", max_length=200, required=False)
 
-    def __init__(self, *args, branch, **kwargs):
+    def __init__(self, *args, branch, masked_id: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party_group"].queryset = PartyGroup.objects.filter(branch=branch, is_active=True)
+        if masked_id is not None:
+            self.mask_id_number(masked_id)
 
     @classmethod
     def initial_from(cls, m: Member):
-        data = {f: getattr(m, f) for f in cls.base_fields if f not in ("version", "party_group")}
+        """The form's initial data; the identity number is filled in only for district staff
+        (``masked_id`` puts the masked one in its place)."""
+        data = {f: getattr(m, f) for f in cls.base_fields if f not in ("version", "party_group", "id_number")}
         data["party_group"] = m.party_group_id
         data["version"] = m.version
         return data
@@ -108,7 +136,9 @@ class MemberCreateForm(MemberForm):
 
 
 class MemberFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="姓名/拼音/首字母", method="search")
+    """``request`` (django-filter's) decides whether identity numbers may be searched in full."""
+
+    q = django_filters.CharFilter(label="姓名/拼音/首字母/身份证号后四位", method="search")
     status = django_filters.ChoiceFilter(label="党员类别", choices=MemberStatus.choices)
     standing = django_filters.ChoiceFilter(
         label="党籍状态", choices=Standing.choices, empty_label="在册（默认）", method="filter_standing"
@@ -136,11 +166,11 @@ class MemberFilter(django_filters.FilterSet):
             return qs
         lower = v.lower().replace(" ", "")
         if lower.isascii():
-            return qs.filter(
-                Q(name_initials__startswith=lower)
-                | Q(name_pinyin__startswith=v.lower())
-                | Q(id_number__endswith=v.upper())
-            )
+            q = Q(name_initials__startswith=lower) | Q(name_pinyin__startswith=v.lower())
+            # Others see the last four digits anyway; more would confirm a guessed number.
+            if len(v) <= 4 or (self.request is not None and can_any(self.request.user, Action.SEE_ID)):
+                q |= Q(id_number__endswith=v.upper())
+            return qs.filter(q)
         return qs.filter(name__contains=v)
 
     def filter_standing(self, qs, name, value):

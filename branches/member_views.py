@@ -26,7 +26,7 @@ from wujin_branch.pages import form_page
 @login_required
 def member_list(request):
     base = selectors.members_list(request.user)
-    f = MemberFilter(request.GET or None, queryset=base)
+    f = MemberFilter(request.GET or None, queryset=base, request=request)
     qs = f.qs.order_by("name_pinyin", "id")
     branch = None
     if request.GET.get("branch"):
@@ -70,6 +70,8 @@ def member_detail(request, pk):
 
 def _member_data(d):
     data = {k: v for k, v in d.items() if k != "version"}
+    if not data.get("id_number"):  # a masked number left as it was: unchanged
+        data.pop("id_number", None)
     for k in (
         "flow_direction",
         "flow_counterpart",
@@ -108,7 +110,12 @@ def member_create(request, pk):
 @login_required
 def member_edit(request, pk):
     member = selectors.get_member_for_user(request.user, pk, Action.EDIT)
-    form = MemberForm(request.POST or None, branch=member.branch, initial=MemberForm.initial_from(member))
+    initial = MemberForm.initial_from(member)
+    full_id = can(request.user, Action.SEE_ID, member.branch)  # only district staff get the full number
+    if full_id:
+        initial["id_number"] = member.id_number
+    form = MemberForm(request.POST or None, branch=member.branch, initial=initial,
+                      masked_id=None if full_id else member.id_number_masked)  # fmt: skip
     return form_page(
         request,
         form,

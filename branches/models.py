@@ -206,6 +206,14 @@ class FlowDirection(models.TextChoices):
     IN = "in", "流入"
 
 
+def mask_id_number(n: str | None) -> str:
+    """What everyone but district staff sees of an identity number: the first and last four."""
+    n = n or ""
+    if len(n) < 8:
+        return "*" * len(n)
+    return n[:4] + "*" * (len(n) - 8) + n[-4:]
+
+
 class Member(models.Model):
     branch = models.ForeignKey(Organization, verbose_name="所在支部", on_delete=models.PROTECT, related_name="members")
     party_group = models.ForeignKey(
@@ -261,10 +269,7 @@ class Member(models.Model):
 
     @property
     def id_number_masked(self):
-        n = self.id_number or ""
-        if len(n) < 8:
-            return "*" * len(n)
-        return n[:4] + "*" * (len(n) - 8) + n[-4:]
+        return mask_id_number(self.id_number)
 
     def age_on(self, day):
         b = self.birth_date

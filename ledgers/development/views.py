@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from branches import selectors as org_selectors
-from branches.forms import DATE, VersionedForm
+from branches.forms import DATE, MaskedIdForm, VersionedForm
 from branches.models import Education, Gender, Occupation
 from branches.permissions import Action, can
 from ledgers import development as dev
@@ -40,7 +40,7 @@ def _material_field(label="材料（扫描件或照片）"):
     )
 
 
-class ApplicantForm(VersionedForm):
+class ApplicantForm(MaskedIdForm, VersionedForm):
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     ethnicity = forms.CharField(label="民族", max_length=20, initial="汉族")
@@ -52,8 +52,16 @@ class ApplicantForm(VersionedForm):
         label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
 
+    def __init__(self, *args, masked_id: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if masked_id is not None:
+            self.mask_id_number(masked_id)
+
     def person_data(self):
-        return {k: v for k, v in self.cleaned_data.items() if k in dev.APPLICANT_FIELDS}
+        data = {k: v for k, v in self.cleaned_data.items() if k in dev.APPLICANT_FIELDS}
+        if not data.get("id_number"):  # a masked number left as it was: unchanged
+            data.pop("id_number", None)
+        return data
 
 
 class ApplicantCreateForm(ApplicantForm):
@@ -246,9 +254,10 @@ def dev_applicant_edit(request, pk):
     a = dev.get_applicant_for_user(request.user, pk, Action.EDIT)
     if a.member_id or a.stage == DevStage.STOPPED or not a.branch.is_active:
         raise Http404
-    initial = {f: getattr(a, f) for f in dev.APPLICANT_FIELDS}
+    full_id = can(request.user, Action.SEE_ID, a.branch)  # only district staff get the full number
+    initial = {f: getattr(a, f) for f in dev.APPLICANT_FIELDS if f != "id_number" or full_id}
     initial["version"] = a.version
-    form = ApplicantForm(request.POST or None, initial=initial)
+    form = ApplicantForm(request.POST or None, initial=initial, masked_id=None if full_id else a.id_number_masked)
     return form_page(
         request, form,
         lambda d: dev.applicant_update(actor=request.user, applicant=a, version=d["version"], **form.person_data()),

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from branches.models import Education, Gender, Member, Occupation, Organization, User
+from branches.models import Education, Gender, Member, Occupation, Organization, User, mask_id_number
 from wujin_branch.storage import private
 
 
@@ -44,6 +44,10 @@ class Applicant(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def id_number_masked(self):
+        return mask_id_number(self.id_number)
 
 
 class DevStep(models.Model):
