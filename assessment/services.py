@@ -210,9 +210,9 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
             # Re-read under the lock: one submitted meanwhile is frozen and keeps what it had.
             assessments = {
                 a.branch_id: a
-                for a in Assessment.objects.select_for_update().filter(
-                    pk__in=[a.pk for a in assessments.values()], status__in=EDITABLE_BY_BRANCH
-                )
+                for a in Assessment.objects.select_for_update()
+                .filter(pk__in=[a.pk for a in assessments.values()], status__in=EDITABLE_BY_BRANCH)
+                .order_by("pk")  # one lock order for two runs over the same branches
             }
             branch_of = {a.pk: a.branch_id for a in assessments.values()}
             scores = ItemScore.objects.filter(assessment__in=assessments.values()).only(
