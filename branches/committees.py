@@ -17,6 +17,7 @@ from branches.models import (
     Position,
     Standing,
     add_years,
+    group_number,
 )
 from branches.permissions import Action, require
 from branches.services import (
@@ -56,7 +57,8 @@ def group_save(
     if leader and leader not in members:
         members = members + [leader]
     g = group or PartyGroup(branch=branch)
-    g.name, g.leader = name, leader
+    g.name, g.leader, g.number = name, leader, group_number(name)
+    g._history_user = actor
     g.save()
     current = {m.pk: m for m in Member.objects.filter(party_group=g)}
     wanted = {m.pk: m for m in members}

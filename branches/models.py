@@ -7,10 +7,12 @@ they are not assessed and need no subtree queries of their own.
 """
 
 import datetime
+import re
+import unicodedata
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
@@ -271,9 +273,50 @@ class Member(models.Model):
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
 
+_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMERAL = "[0-9零〇一二两三四五六七八九十百千]+"
+_GROUP_NUMBER = re.compile(rf"第\s*({_NUMERAL})|({_NUMERAL})\s*(?:党小组|小组|组)")
+
+
+def _cn_number(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105, 12 → 12; anything else → None."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def group_number(name: str) -> int | None:
+    """The number in a Party group's name, for ordering: 第三党小组 → 3, 第12党小组 → 12,
+    机关第一党小组 → 1, 二组 → 2; 离退休党小组 → None (listed after the numbered ones)."""
+    text = unicodedata.normalize("NFKC", name or "")
+    for match in _GROUP_NUMBER.finditer(text):
+        number = _cn_number(match.group(1) or match.group(2))
+        if number is not None:
+            return min(number, 32767)
+    return None
+
+
+# 党小组 by their number (第一、第二 …), then by name; unnumbered ones last. Aggregating
+# queries drop Meta.ordering, so they order by this explicitly.
+GROUP_ORDER = (F("number").asc(nulls_last=True), "name", "id")
+
+
 class PartyGroup(models.Model):
     branch = models.ForeignKey(Organization, verbose_name="所在支部", on_delete=models.PROTECT, related_name="groups")
     name = models.CharField("党小组名称", max_length=50)
+    # The ordering key: the number in the name (第三党小组 → 3), set by the group service, so
+    # that groups list 第一、第二、第三 and not by the characters' code points (一 < 三 < 二).
+    number = models.PositiveSmallIntegerField("序号", null=True, blank=True, editable=False)
     leader = models.ForeignKey(
         Member, verbose_name="党小组长", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -284,7 +327,7 @@ class PartyGroup(models.Model):
     class Meta:
         verbose_name = "党小组"
         verbose_name_plural = "党小组"
-        ordering = ["name"]
+        ordering = list(GROUP_ORDER)
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "name"], condition=Q(is_active=True), name="uniq_active_group_name"

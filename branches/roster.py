@@ -100,7 +100,7 @@ def _roster_sheet(ws):
 def _choice_lists(branch):
     lists = {field: [c.label for c in choices] for field, choices in CHOICES.items()}
     lists["party_group"] = list(
-        PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name").values_list("name", flat=True)
+        PartyGroup.objects.filter(branch=branch, is_active=True).values_list("name", flat=True)
     )
     return lists
 

@@ -19,6 +19,7 @@ from branches.models import (
     RoleAssignment,
     User,
     add_years,
+    group_number,
 )
 from branches.services import name_pinyin
 
@@ -99,6 +100,7 @@ class PartyGroupFactory(DjangoModelFactory):
 
     branch = factory.LazyFunction(make_branch)
     name = factory.Sequence(lambda n: f"第{n}党小组")
+    number = factory.LazyAttribute(lambda o: group_number(o.name))
 
 
 def grant(user, org, role):

@@ -219,7 +219,7 @@ class MembersMixin:
             if len(active) < 15:
                 continue
             n = max(2, min(8, round(len(active) / 12)))
-            groups = [PartyGroup(branch=b.org, name=f"第{cn(i)}党小组") for i in range(1, n + 1)]
+            groups = [PartyGroup(branch=b.org, name=f"第{cn(i)}党小组", number=i) for i in range(1, n + 1)]
             groupable = [m for m in active if m._demo_flag not in ("flow_out", "lost")]
             rng.shuffle(groupable)
             for i, m in enumerate(groupable):
