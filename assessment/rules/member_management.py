@@ -11,6 +11,7 @@ from assessment.rules.base import Suggestion, link, rule
 from assessment.rules.helpers import (
     HALF,
     add_months,
+    cn_date,
     final_score,
     join_names,
     month_start,
@@ -233,44 +234,51 @@ def dues(ctx, item):
 
 @rule(
     "appraisal",
-    f"有本年度民主评议党员记录，且为评议当日（评议在考核期截止后的按截止日）在册党员的{APPRAISAL_SHARE}%以上评定了等次得3分；"
-    "有评议记录但评定等次的党员不足该比例得1.5分；没有评议记录得0分。",
+    "考核期内召开的民主评议党员（无论评议的是哪一年度，如年初评议上一年度的）计入本考核期：为评议当日在册党员的"
+    f"{APPRAISAL_SHARE}%以上评定了等次得3分；有评议记录但评定等次的党员不足该比例得1.5分；考核期内没有召开民主评议得0分。"
+    "考核期内召开了不止一次的，按评定等次覆盖面最高的一次（相同的按较晚的一次）计。",
 )
 def appraisal(ctx, item):
     def load():
-        appraisals = {
-            r["branch_id"]: r
-            for r in Appraisal.objects.filter(branch_id__in=ctx.branch_ids, year=ctx.year).values(
-                "id", "branch_id", "held_on"
-            )
-        }
+        held = list(
+            Appraisal.objects.filter(
+                branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.judged_end
+            ).values("id", "branch_id", "year", "held_on")
+        )
         results = defaultdict(set)
-        if appraisals:
+        if held:
             for appraisal_id, member_id in AppraisalResult.objects.filter(
-                appraisal_id__in=[a["id"] for a in appraisals.values()]
+                appraisal_id__in=[a["id"] for a in held]
             ).values_list("appraisal_id", "member_id"):
                 results[appraisal_id].add(member_id)
-        return appraisals, results
+        by_branch = defaultdict(list)
+        for a in held:
+            by_branch[a["branch_id"]].append(a)
+        return by_branch, results
 
-    appraisals, results = ctx.once("rec:appraisals", load)
+    held, results = ctx.once("rec:appraisals", load)
     out = {}
     for bid in ctx.branch_ids:
         evidence = [link("民主评议党员", "appraisal_page", bid)]
-        a = appraisals.get(bid)
-        if a is None:
+        graded = []
+        for a in held.get(bid, []):
+            roster = roster_of(ctx, bid, a["held_on"])
+            n = sum(1 for m in roster if m.id in results[a["id"]])
+            graded.append((share_at_least(n, len(roster), APPRAISAL_SHARE), n * 1000 // max(len(roster), 1),
+                           a["held_on"], a, n, len(roster)))  # fmt: skip
+        if not graded:
             out[bid] = Suggestion(
-                final_score(item, 3, 0), f"平台上没有本支部{ctx.year}年度民主评议党员记录，得0分。", evidence
+                final_score(item, 3, 0),
+                f"平台上没有本支部考核期内（{cn_date(ctx.start)}至{cn_date(ctx.end)}）召开的民主评议党员记录，得0分。",
+                evidence,
             )
             continue
-        day = min(a["held_on"], ctx.end)
-        roster = roster_of(ctx, bid, day)
-        n = sum(1 for m in roster if m.id in results[a["id"]])
-        ok = share_at_least(n, len(roster), APPRAISAL_SHARE)
+        ok, _, held_on, a, n, on_roster = max(graded, key=lambda g: g[:3])
         score = final_score(item, 3, 3 if ok else HALF * 3)
         out[bid] = Suggestion(
             score,
-            f"{a['held_on']}开展{ctx.year}年度民主评议，当时在册党员{len(roster)}名中{n}名（{pct(n, len(roster))}）"
-            f"评定了等次（要求{APPRAISAL_SHARE}%），得{points_text(score)}分。",
+            f"{cn_date(held_on)}召开的{a['year']}年度民主评议党员，当时在册党员{on_roster}名中{n}名"
+            f"（{pct(n, on_roster)}）评定了等次（要求{APPRAISAL_SHARE}%），得{points_text(score)}分。",
             evidence,
         )
     return out

@@ -417,8 +417,8 @@ def test_dues_joined_in_the_window_and_ongoing_window(branch):
     assert got.score == D("3") and "应交63人·月" in got.reason
 
 
-def _appraisal(branch, people, held_on=datetime.date(2025, 12, 20)):
-    a = Appraisal.objects.create(branch=branch, year=2025, held_on=held_on, self_notes="自评", mutual_notes="互评")
+def _appraisal(branch, people, held_on=datetime.date(2025, 12, 20), year=2025):
+    a = Appraisal.objects.create(branch=branch, year=year, held_on=held_on, self_notes="自评", mutual_notes="互评")
     AppraisalResult.objects.bulk_create(
         [
             AppraisalResult(
@@ -468,6 +468,29 @@ def test_appraisal_none_and_roster_on_the_day(branch):
     members(branch, 1, joined_on=datetime.date(2025, 12, 25))  # joined after the appraisal
     _appraisal(branch, people)
     assert one("appraisal", branch).score == D("3")
+
+
+def test_appraisal_held_in_the_window_counts_whatever_year_it_is_for(branch):
+    """Branches appraise the past year in the first quarter: the 2025 appraisal held on
+    2026-02-19 is the 2026 window's appraisal, not the 2025 window's."""
+    people = members(branch, 10)
+    _appraisal(branch, people, held_on=datetime.date(2026, 2, 19), year=2025)
+    window_2026 = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 12, 31),
+                   "today": datetime.date(2026, 12, 2)}  # fmt: skip
+    got = one("appraisal", branch, **window_2026)
+    assert got.score == D("3")
+    assert got.reason.startswith("2026年2月19日召开的2025年度民主评议党员，当时在册党员10名中10名")
+    got = one("appraisal", branch, today=datetime.date(2026, 3, 1))  # the 2025 window
+    assert got.score == D("0") and "考核期内（2025年1月1日至2025年12月31日）召开的民主评议" in got.reason
+    # a second one in the same window (the 2026 appraisal held in December) covering fewer
+    # members does not replace the better one; the roster is the one of each meeting's day
+    _appraisal(branch, people[:5], held_on=datetime.date(2026, 11, 28), year=2026)
+    got = one("appraisal", branch, **window_2026)
+    assert got.score == D("3") and got.reason.startswith("2026年2月19日")
+    # not yet held on the day the suggestion is computed: it does not count
+    got = one("appraisal", branch, start=datetime.date(2026, 1, 1), end=datetime.date(2026, 12, 31),
+              today=datetime.date(2026, 2, 1))  # fmt: skip
+    assert got.score == D("0")
 
 
 # ---------------------------------------------------------------- 联系服务群众
