@@ -159,7 +159,7 @@ class AssessmentStatus(models.TextChoices):
     NOT_RECOMMENDED = "not_recommended", "未推荐"
     DECLARED = "declared", "已报区委组织部"
     DISTRICT_RETURNED = "district_returned", "区委组织部退回"
-    ACCEPTED = "accepted", "验收合格"
+    ACCEPTED = "accepted", "验收通过（拟定合格）"
     NOT_PASSED = "not_passed", "验收不合格"
     PUBLISHED = "published", "公示中"
     CONFIRMED = "confirmed", "确认为合格支部"

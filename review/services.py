@@ -247,7 +247,7 @@ def accept(*, actor, assessment, comment="", _lock_row=True, _after_read=None):
 
     a = transition("accept", actor=actor, assessment=assessment, comment=comment, mutate=mutate,
                    _lock_row=_lock_row, _after_read=_after_read)  # fmt: skip
-    verdict = "验收合格" if a.status == S.ACCEPTED else "验收不合格"
+    verdict = "验收通过（拟定合格，待公示）" if a.status == S.ACCEPTED else "验收不合格"
     notify_branch(a, f"区委组织部{verdict}", comment, "assessment_view")
     notify_committee(a, f"{a.branch.name}{verdict}", comment, "assessment_view")
     return a

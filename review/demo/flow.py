@@ -194,7 +194,7 @@ class Flow:
 
     def accept(self, a, day):
         with Clock(at_time(day, self.rng, 14, 17)):
-            return services.accept(actor=self.actor, assessment=a, comment="资料齐全，验收合格。")
+            return services.accept(actor=self.actor, assessment=a, comment="资料齐全，验收通过。")
 
 
 def score_target(rng, lo, hi):

@@ -211,7 +211,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
         with Clock(at_time(day, rng, 14, 17)):
             a = services.accept(
                 actor=actor, assessment=a,
-                comment="资料齐全，验收合格。" if state != "not_passed" else "考核得分低于85分，验收不合格。",
+                comment="资料齐全，验收通过。" if state != "not_passed" else "考核得分低于85分，验收不合格。",
             )  # fmt: skip
         if state in ("published", "confirmed") and a.status == S.ACCEPTED:
             accepted_for_notice.append(a)
