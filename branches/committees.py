@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from branches.derived import group_number
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -17,7 +18,6 @@ from branches.models import (
     Position,
     Standing,
     add_years,
-    group_number,
 )
 from branches.permissions import Action, require
 from branches.services import (

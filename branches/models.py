@@ -7,8 +7,6 @@ they are not assessed and need no subtree queries of their own.
 """
 
 import datetime
-import re
-import unicodedata
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -226,6 +224,10 @@ class Member(models.Model):
     joined_on = models.DateField("入党日期")
     full_member_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党员类别", max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    # 党费起算月 (the 1st of a month): dues are owed from this month on; earlier months may be
+    # entered as paid but are never owed. Set when the member comes onto the platform
+    # (``branches.derived.default_dues_from``) and editable by the branch.
+    dues_from = models.DateField("党费起算月")
     standing = models.CharField("党籍状态", max_length=16, choices=Standing.choices, default=Standing.ACTIVE)
     left_on = models.DateField("离册日期", null=True, blank=True)
 
@@ -271,39 +273,6 @@ class Member(models.Model):
     def age_on(self, day):
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
-
-
-_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUMERAL = "[0-9零〇一二两三四五六七八九十百千]+"
-_GROUP_NUMBER = re.compile(rf"第\s*({_NUMERAL})|({_NUMERAL})\s*(?:党小组|小组|组)")
-
-
-def _cn_number(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105, 12 → 12; anything else → None."""
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
-
-
-def group_number(name: str) -> int | None:
-    """The number in a Party group's name, for ordering: 第三党小组 → 3, 第12党小组 → 12,
-    机关第一党小组 → 1, 二组 → 2; 离退休党小组 → None (listed after the numbered ones)."""
-    text = unicodedata.normalize("NFKC", name or "")
-    for match in _GROUP_NUMBER.finditer(text):
-        number = _cn_number(match.group(1) or match.group(2))
-        if number is not None:
-            return min(number, 32767)
-    return None
 
 
 # 党小组 by their number (第一、第二 …), then by name; unnumbered ones last. Aggregating

@@ -5,8 +5,6 @@
 import datetime
 from collections import defaultdict
 
-from django.db.models import Min
-
 from assessment.rules.base import Suggestion, link, rule
 from assessment.rules.helpers import (
     HALF,
@@ -21,7 +19,8 @@ from assessment.rules.helpers import (
 )
 from assessment.rules.reads import branch_rows, roster_of
 from assessment.rules.thresholds import APPRAISAL_SHARE, ARREARS_MONTHS, DUES_BASE_SHARE, DUES_PAID_SHARE, NO_ROSTER
-from branches.models import MemberTransfer, Organization, TransferDirection
+from branches.models import MemberTransfer, Organization
+from ledgers.dues import TRANSFER_IN, amount_for_year, dues_first_month
 from ledgers.models import Appraisal, AppraisalResult, DuesBase, DuesPayment, Screening
 
 
@@ -106,9 +105,9 @@ def screening(ctx, item):
 def _dues_facts(ctx):
     """Per branch: members with a base for the year, expected and paid member-months of the
     window's complete months, and who has a run of ``ARREARS_MONTHS`` unpaid months at its
-    end. Four queries. Months follow ``ledgers.dues``: from the month of joining (or the
-    month after a transfer in), not in a year whose verified amount is 0 (a waiver), and
-    only from the branch's first recorded payment."""
+    end. Four queries. Months follow ``ledgers.dues`` (``dues_first_month``): from the
+    member's 党费起算月, not before joining or the month after a transfer in, and not in a
+    year whose verified amount is 0 (a waiver)."""
 
     def load():
         last_day = min(ctx.end, ctx.today)
@@ -127,43 +126,32 @@ def _dues_facts(ctx):
             member__branch_id__in=ctx.branch_ids, month__gte=fetch_from, month__lte=last
         ).values_list("member_id", "month"):
             paid[member_id].add(month)
-        tracking = dict(
+        recorded = set(
             DuesPayment.objects.filter(member__branch_id__in=ctx.branch_ids)
-            .values("member__branch_id")
-            .annotate(first=Min("month"))
-            .values_list("member__branch_id", "first")
+            .values_list("member__branch_id", flat=True)
+            .distinct()
         )
         moved_in = {}
         for member_id, to_branch, day in (
-            MemberTransfer.objects.filter(direction=TransferDirection.IN, to_branch_id__in=ctx.branch_ids)
+            MemberTransfer.objects.filter(direction__in=TRANSFER_IN, to_branch_id__in=ctx.branch_ids)
             .order_by("occurred_on", "id")
             .values_list("member_id", "to_branch_id", "occurred_on")
         ):
-            moved_in[(member_id, to_branch)] = day
-
-        def amount(member_id, year):
-            fen = None
-            for y, f in bases[member_id]:
-                if y > year:
-                    break
-                fen = f
-            return fen
+            moved_in[(member_id, to_branch)] = day  # the latest one wins
 
         out = {}
         for bid in ctx.branch_ids:
             roster = roster_of(ctx, bid)
             with_base = [m for m in roster if any(y == ctx.year for y, _ in bases[m.id])]
-            since = tracking.get(bid)
             expected = paid_n = 0
             flagged = []
-            for m in roster if since else []:
-                start = month_start(m.joined_on)
-                if (m.id, bid) in moved_in:
-                    start = max(start, add_months(month_start(moved_in[(m.id, bid)]), 1))
-                start = max(start, month_start(since))
+            for m in roster:
+                start = dues_first_month(
+                    joined_on=m.joined_on, dues_from=m.dues_from, transfer_in_on=moved_in.get((m.id, bid))
+                )
                 month = max(start, first)
                 while month <= last:
-                    if amount(m.id, month.year) != 0:
+                    if amount_for_year(bases[m.id], month.year) != 0:
                         expected += 1
                         paid_n += month in paid[m.id]
                     month = add_months(month, 1)
@@ -171,7 +159,7 @@ def _dues_facts(ctx):
                 while (
                     run < ARREARS_MONTHS
                     and month >= start
-                    and amount(m.id, month.year) != 0
+                    and amount_for_year(bases[m.id], month.year) != 0
                     and month not in paid[m.id]
                 ):
                     run += 1
@@ -181,7 +169,7 @@ def _dues_facts(ctx):
             out[bid] = {
                 "roster": len(roster),
                 "with_base": len(with_base),
-                "tracking": since,
+                "recorded": bid in recorded,
                 "expected": expected,
                 "paid": paid_n,
                 "flagged": flagged,
@@ -196,8 +184,8 @@ def _dues_facts(ctx):
     "dues",
     f"考核期末在册党员中已核定本年度党费基数的达到{DUES_BASE_SHARE}%得1.5分；考核期内已结束的月份中，应交党费的“人·月”"
     f"已交达到{DUES_PAID_SHARE}%，且截至考核期末（或今天）没有连续{ARREARS_MONTHS}个月以上未交的党员，得1.5分"
-    "（应交月份同党费页面：自入党当月或转入次月起、减免为0的年度除外、自支部在平台首次登记交纳起算）；"
-    "没有在册党员的需人工评分。",
+    "（应交月份同党费页面：自党员的党费起算月起，不早于入党当月或转入次月，减免为0的年度除外；党费起算月以前的月份不计欠交）；"
+    "有应交月份但平台上没有本支部任何党费交纳记录的，后一项不得分；没有在册党员的需人工评分。",
 )
 def dues(ctx, item):
     facts = _dues_facts(ctx)
@@ -216,7 +204,7 @@ def dues(ctx, item):
         base_text = (
             f"{ctx.year}年度党费基数已核定{f['with_base']}/{f['roster']}名（{pct(f['with_base'], f['roster'])}）"
         )
-        if f["tracking"] is None:
+        if not f["recorded"] and f["expected"]:
             pay_ok = False
             pay_text = "平台上没有本支部的党费交纳记录"
         else:

@@ -5,7 +5,7 @@ show a change nobody made."""
 
 from django.db import migrations, models
 
-from branches.models import group_number
+from branches.derived import group_number
 
 
 def backfill(apps, schema_editor):

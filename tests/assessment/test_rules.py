@@ -417,6 +417,26 @@ def test_dues_joined_in_the_window_and_ongoing_window(branch):
     assert got.score == D("3") and "应交63人·月" in got.reason
 
 
+def test_dues_owed_from_the_dues_start_month(branch, other_branch):
+    """Item 13 reads the 党费起算月 like the dues pages: a member with a join date years back,
+    entered in October, owes October to December only (it was 1.5 points: six months in a row
+    unpaid from the branch's first recorded payment); a transfer from another branch in the
+    district owes from the month after, as on the dues pages."""
+    from branches.models import MemberTransfer, TransferDirection
+
+    people = members(branch, 9)
+    (newcomer,) = members(branch, 1, dues_from=datetime.date(2025, 10, 1))
+    (mover,) = members(branch, 1)
+    MemberTransfer.objects.create(member=mover, direction=TransferDirection.INTERNAL, from_branch=other_branch,
+                                  to_branch=branch, occurred_on=datetime.date(2025, 4, 20))  # fmt: skip
+    _bases(people + [newcomer, mover])
+    _pay(people)
+    _pay([newcomer], months=MONTHS[9:])
+    _pay([mover], months=MONTHS[4:])
+    got = one("dues", branch)
+    assert got.score == D("3") and f"应交{9 * 12 + 3 + 8}人·月、已交{9 * 12 + 3 + 8}人·月" in got.reason
+
+
 def _appraisal(branch, people, held_on=datetime.date(2025, 12, 20), year=2025):
     a = Appraisal.objects.create(branch=branch, year=year, held_on=held_on, self_notes="自评", mutual_notes="互评")
     AppraisalResult.objects.bulk_create(

@@ -363,7 +363,7 @@ def test_party_groups_listed_by_their_number(client, branch, secretary):
      ("第１２党小组", 12), ("机关第二党小组", 2), ("三组", 3), ("离退休党小组", None), ("党小组", None)],
 )  # fmt: skip
 def test_group_number_from_the_name(name, number):
-    from branches.models import group_number
+    from branches.derived import group_number
 
     assert group_number(name) == number
 
