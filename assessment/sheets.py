@@ -81,7 +81,9 @@ def assessment_result(a: Assessment, veto_texts: list[str]) -> Result:
 
 
 def veto_text(veto: Veto) -> str:
-    return f"{veto.kind.name}：{veto.detail}" if veto.detail else veto.kind.name
+    """党支部书记缺职：党支部书记自2026年1月15日出缺，至今未补选 (no full stop: texts are joined with ；)."""
+    detail = veto.detail.rstrip("。")
+    return f"{veto.kind.name}：{detail}" if detail else veto.kind.name
 
 
 @dataclass

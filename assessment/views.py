@@ -36,12 +36,17 @@ def rubric_list(request):
 class CopyForm(forms.Form):
     code = forms.CharField(label="新版本代码", max_length=32)
     name = forms.CharField(label="名称", max_length=100)
+    vacancy_grace_days = forms.IntegerField(
+        label="书记出缺补选期限（天）", min_value=0, max_value=366,
+        help_text="考核期内党支部书记出缺超过这一天数才补选的，按“党支部书记缺职”一票否决；作出审核、验收决定时仍缺职的，一律否决。",
+    )  # fmt: skip
 
 
 @login_required
 def rubric_detail(request, pk):
     version = get_object_or_404(RubricVersion, pk=pk)
-    form = CopyForm(request.POST or None, initial={"name": version.name})
+    initial = {"name": version.name, "vacancy_grace_days": version.vacancy_grace_days}
+    form = CopyForm(request.POST or None, initial=initial)
     if request.method == "POST":
         _district_only(request)
         if form.is_valid():

@@ -25,6 +25,7 @@ def results_rows(user, period, filters: Filters, *, committees=None):
         .order_by("assessment_id", "kind__order", "id")
         .values_list("assessment_id", "kind__name", "detail")
     ):  # 2
+        detail = detail.rstrip("。")
         vetoes.setdefault(aid, []).append(f"{kind}：{detail}" if detail else kind)
     status_labels = dict(S.choices)
     for a in qs.select_related("branch", "period").order_by("branch__path").iterator(chunk_size=2000):  # 3

@@ -122,7 +122,19 @@ def make_term(branch, *, elected_on=datetime.date(2024, 1, 10), term_years=3, se
     return term
 
 
+def without_vetoes(branch, year, *, elected_on=datetime.date(2020, 1, 10)):
+    """A branch the veto detection finds nothing against: a 书记 in office and the year's
+    special fund (the vetoes are judged again at each decision, so deleting them is not enough)."""
+    from ledgers.models import FundingYear
+
+    secretary = MemberFactory(branch=branch, name="书记甲")
+    make_term(branch, elected_on=elected_on, seats=[(Position.SECRETARY, secretary)])
+    FundingYear.objects.update_or_create(branch=branch, year=year, defaults={"has_special_fund": True})
+    return secretary
+
+
 __all__ = [
+    "without_vetoes",
     "MemberFactory",
     "PartyGroupFactory",
     "Position",

@@ -677,6 +677,77 @@ def test_member_rules_without_roster_are_manual(branch):
     assert "没有本支部考核期末的在册党员记录" in one("study_plans", branch).reason
 
 
+# ---------------------------------------------------------------- vetoes, judged on the day of deciding
+
+
+def _vetoes(branch, today, grace=90):
+    from assessment.rules import detect_vetoes
+
+    found = detect_vetoes(Context(START, END, [branch.pk], today=today, vacancy_grace_days=grace)).get(branch.pk, {})
+    return {key: [text for text, _ in hits] for key, hits in found.items()}
+
+
+def test_secretary_vacancy_judged_on_the_day_and_long_ones_in_the_window(branch, secretary):
+    from branches.committees import seat_fill, seat_vacate
+
+    first, second = members(branch, 2)
+    term = elect(branch, [first], [Position.SECRETARY], elected_on=datetime.date(2024, 1, 10))
+    seat = term.seats.get()
+    assert "secretary_vacant" not in _vetoes(branch, TODAY)
+    # vacated after the window, still empty on the day of deciding: a veto (it was checked
+    # at the window's end only)
+    seat_vacate(actor=secretary, seat=seat, vacated_on=datetime.date(2026, 1, 15))
+    assert _vetoes(branch, TODAY)["secretary_vacant"] == ["党支部书记自2026年1月15日出缺，至今未补选。"]
+    assert "secretary_vacant" not in _vetoes(branch, datetime.date(2026, 1, 14))
+    # filled 46 days later: within the by-election period, no veto
+    seat_fill(actor=secretary, seat=CommitteeSeat.objects.get(pk=seat.pk), member=second,
+              since=datetime.date(2026, 3, 2))  # fmt: skip
+    assert "secretary_vacant" not in _vetoes(branch, datetime.date(2026, 3, 10))
+    # a vacancy inside the window that lasted 122 days before the by-election: a veto, unless
+    # the rubric version gives more time
+    seat_vacate(actor=secretary, seat=CommitteeSeat.objects.get(pk=seat.pk), vacated_on=datetime.date(2026, 4, 1))
+    seat_fill(actor=secretary, seat=CommitteeSeat.objects.get(pk=seat.pk), member=first,
+              since=datetime.date(2026, 8, 1))  # fmt: skip
+    from assessment.rules import detect_vetoes
+
+    december = datetime.date(2026, 12, 1)
+    window_2026 = Context(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31), [branch.pk], today=december)
+
+    assert detect_vetoes(window_2026)[branch.pk]["secretary_vacant"][0][0] == (
+        "党支部书记于2026年4月1日至2026年8月1日缺职122天，超过补选期限90天。"
+    )
+    window_2026 = Context(window_2026.start, window_2026.end, [branch.pk], today=december, vacancy_grace_days=130)
+    assert "secretary_vacant" not in detect_vetoes(window_2026).get(branch.pk, {})
+    # judged for the 2025 window in January 2026, before those vacancies had grown long: none
+    assert "secretary_vacant" not in _vetoes(branch, datetime.date(2026, 1, 10))
+
+
+def test_sanctions_up_to_the_day_of_deciding(branch):
+    from branches.models import Sanction, SanctionKind
+
+    sec, member_ = members(branch, 2)
+    elect(branch, [sec, member_], [Position.SECRETARY, Position.ORGANIZATION], elected_on=datetime.date(2024, 1, 10))
+    Sanction.objects.create(member=sec, kind=SanctionKind.WARNING, imposed_on=datetime.date(2026, 2, 3), reason="x")
+    Sanction.objects.create(member=member_, kind=SanctionKind.WARNING, imposed_on=datetime.date(2025, 5, 3), reason="x")
+    assert "secretary_sanctioned" not in _vetoes(branch, datetime.date(2026, 1, 31))
+    got = _vetoes(branch, datetime.date(2026, 2, 10))
+    assert got["secretary_sanctioned"] == [f"书记{sec.name}于2026-02-03受警告处分。"]
+    assert "committee_member_sanctioned" not in got  # a 委员 needs 严重警告 or above
+    Sanction.objects.create(member=member_, kind=SanctionKind.SERIOUS_WARNING, imposed_on=datetime.date(2024, 3, 1),
+                            effective_until=datetime.date(2024, 12, 31), reason="期满")  # fmt: skip
+    assert "committee_member_sanctioned" not in _vetoes(branch, TODAY)  # its 影响期 ended before the window
+
+
+def test_rubric_copy_carries_the_vacancy_grace(district_user):
+    from assessment import services
+    from assessment.models import RubricVersion
+
+    base = RubricVersion.objects.get(code="2016")
+    assert base.vacancy_grace_days == 90
+    new = services.rubric_copy(actor=district_user, source=base, code="2026", name="新版", vacancy_grace_days=60)
+    assert new.vacancy_grace_days == 60
+
+
 # ---------------------------------------------------------------- set-based
 
 

@@ -24,7 +24,7 @@ from assessment.services import period_create, period_open_run
 from branches.models import Role, RoleAssignment
 from review import exports, pdf, services
 from review.tasks import bulk_export_task
-from tests.factories import UserFactory, grant, make_branch
+from tests.factories import UserFactory, grant, make_branch, without_vetoes
 from wujin_branch.models import Job, JobStatus
 
 D = Decimal
@@ -241,6 +241,8 @@ def declaration(world, secretary, reviewer, committee, district_user):
 
     second = make_branch(committee, name="南村党支部")
     open_period(district_user, world["period"])
+    for b in (world["a"].branch, second):  # the committee judges the vetoes again when it recommends
+        without_vetoes(b, world["period"].year)
     second_sec = grant(UserFactory(), second, Role.SECRETARY)
     declared = []
     for a, sec in (
