@@ -21,6 +21,12 @@ class RubricVersion(models.Model):
     name = models.CharField("名称", max_length=100)
     source = models.CharField("依据", max_length=200, blank=True)
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # 书记缺职 (a one-vote veto) is a vacancy at the moment of a decision, or one in the window
+    # that lasted longer than this before the by-election (补选) filled it.
+    vacancy_grace_days = models.PositiveSmallIntegerField(
+        "书记出缺补选期限（天）", default=90,
+        help_text="考核期内党支部书记出缺超过这一天数才补选的，按“党支部书记缺职”一票否决；作出决定时仍缺职的，一律否决。",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -159,7 +165,7 @@ class AssessmentStatus(models.TextChoices):
     NOT_RECOMMENDED = "not_recommended", "未推荐"
     DECLARED = "declared", "已报区委组织部"
     DISTRICT_RETURNED = "district_returned", "区委组织部退回"
-    ACCEPTED = "accepted", "验收合格"
+    ACCEPTED = "accepted", "验收通过（拟定合格）"
     NOT_PASSED = "not_passed", "验收不合格"
     PUBLISHED = "published", "公示中"
     CONFIRMED = "confirmed", "确认为合格支部"

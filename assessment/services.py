@@ -2,6 +2,7 @@
 suggestions (set-based, by task or on demand for one draft), self scores, vetoes."""
 
 import json
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -39,14 +40,19 @@ BATCH = 500
 
 
 @transaction.atomic
-def rubric_copy(*, actor, source: RubricVersion, code: str, name: str) -> RubricVersion:
+def rubric_copy(
+    *, actor, source: RubricVersion, code: str, name: str, vacancy_grace_days: int | None = None
+) -> RubricVersion:
     """A new version starts as a copy of an existing one and is edited before any period uses it."""
     require_district(actor)
     code = (code or "").strip()
     if not code or RubricVersion.objects.filter(code=code).exists():
         raise DomainError("版本代码不能为空，且不能与已有版本重复。", field="code")
+    grace = source.vacancy_grace_days if vacancy_grace_days is None else vacancy_grace_days
+    if not 0 <= grace <= 366:
+        raise DomainError("书记出缺补选期限应在 0 到 366 天之间。", field="vacancy_grace_days")
     new = RubricVersion.objects.create(code=code, name=name or source.name, source=source.source, based_on=source,
-                                       created_by=actor)  # fmt: skip
+                                       vacancy_grace_days=grace, created_by=actor)  # fmt: skip
     for s in source.sections.prefetch_related("items"):
         ns = RubricSection.objects.create(version=new, order=s.order, name=s.name, max_points=s.max_points)
         RubricItem.objects.bulk_create(
@@ -203,7 +209,8 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
         }
         if not assessments:
             continue
-        ctx = rules.Context(period.window_start, period.window_end, list(assessments))
+        ctx = rules.Context(period.window_start, period.window_end, list(assessments),
+                            vacancy_grace_days=period.rubric.vacancy_grace_days)  # fmt: skip
         suggestions, vetoes = rules.compute(ctx, items)
         now = timezone.now()
         with transaction.atomic():
@@ -226,24 +233,18 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
                     sc.suggested, sc.suggestion_reason, sc.evidence = new
                     changed.append(sc)
             _write_suggestions(changed)
-            Veto.objects.filter(assessment__in=assessments.values(), source=VetoSource.DETECTED).delete()
-            new_vetoes = []
-            for bid, found in vetoes.items():
-                a = assessments.get(bid)
-                if a is None:
-                    continue
-                for key, hits in found.items():
-                    kind = kinds.get(key)
-                    if kind is None:
-                        continue
-                    for detail, evidence in hits:
-                        new_vetoes.append(Veto(assessment=a, kind=kind, source=VetoSource.DETECTED,
-                                               detail=detail[:300], evidence=evidence))  # fmt: skip
+            existing = defaultdict(list)
+            for v in Veto.objects.filter(assessment__in=assessments.values(), source=VetoSource.DETECTED):
+                existing[v.assessment_id].append(v)
+            stale, new_vetoes = [], []
+            for bid, a in assessments.items():
+                gone, fresh = detected_changes(a, existing[a.pk], vetoes.get(bid, {}), kinds)
+                stale += gone
+                new_vetoes += fresh
+            Veto.objects.filter(pk__in=[v.pk for v in stale]).delete()
             Veto.objects.bulk_create(new_vetoes, batch_size=2000)
-            with_veto = {v.assessment_id for v in new_vetoes} | set(
-                Veto.objects.filter(assessment__in=assessments.values(), active=True, source=VetoSource.ENTERED)
-                .values_list("assessment_id", flat=True)
-            )
+            active = Veto.objects.filter(assessment__in=assessments.values(), active=True)
+            with_veto = set(active.values_list("assessment_id", flat=True))
             for a in assessments.values():
                 a.suggestions_at, a.has_veto = now, a.pk in with_veto
             bulk_update_with_history(list(assessments.values()), Assessment, ["suggestions_at", "has_veto"],
@@ -252,6 +253,53 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
         if job is not None:
             _job_progress(job, offset + min(i + BATCH, len(branch_ids)))
     return updated
+
+
+def detected_changes(assessment, existing: list[Veto], found: dict, kinds: dict) -> tuple[list[Veto], list[Veto]]:
+    """Detected vetoes that no longer hold (to delete) and new ones (unsaved), from what the
+    rules ``found`` ({rule key: [(text, evidence)]}). A detected veto a reviewer lifted with a
+    reason stays lifted while the same situation (same kind and text) is found again."""
+    wanted = {}
+    for key, hits in found.items():
+        kind = kinds.get(key)
+        if kind is None:
+            continue
+        for detail, evidence in hits:
+            wanted.setdefault((kind.pk, detail[:300]), (kind, evidence))
+    have = {(v.kind_id, v.detail): v for v in existing}
+    gone = [v for k, v in have.items() if k not in wanted and v.active]
+    fresh = [
+        Veto(assessment=assessment, kind=kind, source=VetoSource.DETECTED, detail=detail, evidence=evidence)
+        for (_, detail), (kind, evidence) in wanted.items()
+        if (kind.pk, detail) not in have
+    ]
+    return gone, fresh
+
+
+def vetoes_redetect(*, actor, assessment: Assessment, on=None) -> list[Veto]:
+    """Judge the detected vetoes again on ``on`` (today): the day a decision is taken. The
+    caller holds the assessment's row lock (``review.services``) and saves the row; this
+    deletes the detected vetoes that no longer hold and adds new ones, each with a history
+    row naming ``actor``, and sets ``assessment.has_veto``. Returns the active vetoes
+    (detected and entered), in order."""
+    a = assessment
+    period = a.period
+    kinds = {k.detection: k for k in VetoKind.objects.filter(active=True).exclude(detection="")}
+    ctx = rules.Context(period.window_start, period.window_end, [a.branch_id], today=on or timezone.localdate(),
+                        vacancy_grace_days=period.rubric.vacancy_grace_days)  # fmt: skip
+    found = rules.detect_vetoes(ctx).get(a.branch_id, {})
+    existing = list(Veto.objects.filter(assessment=a, source=VetoSource.DETECTED))
+    gone, fresh = detected_changes(a, existing, found, kinds)
+    for v in gone:
+        v._history_user = actor
+        v._change_reason = "复核时该情形已不存在"
+        v.delete()
+    for v in fresh:
+        v._history_user = actor
+        v.save()
+    active = list(Veto.objects.filter(assessment=a, active=True).select_related("kind").order_by("kind__order", "id"))
+    a.has_veto = bool(active)
+    return active
 
 
 def _write_suggestions(scores):

@@ -16,12 +16,74 @@ from django.utils import timezone
 
 from assessment import scoring
 from assessment.models import Assessment, ItemScore, RubricItem, RubricSection, Veto
+from assessment.models import AssessmentStatus as S
 from branches.models import Organization
 
 SHEET_TITLE = "《武进区党支部规范化建设考核细则》评分表"
-PASSED, FAILED, NOT_RATED = "合格", "不合格", "未评定"
+PASSED, PROPOSED, ON_NOTICE, FAILED, NOT_RATED = "合格", "拟定合格", "拟定合格（公示中）", "不合格", "未评定"
 COMMITTEE_DEPTH = 2  # district → committee → … → branch
 SHEET_COLUMNS = ("self_score", "committee_score", "district_score")  # 自评分, 党(工)委评分, 考核分
+
+
+@dataclass(frozen=True)
+class Result:
+    """考核结果 and why, in words. Only a confirmed branch is 合格 (a 合格支部): accepted ones are
+    拟定合格, and 拟定合格（公示中） while published; 不合格 names the veto or the pass line."""
+
+    verdict: str
+    reason: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == FAILED
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == PASSED
+
+    def __str__(self):
+        return f"{self.verdict}（{self.reason}）" if self.reason else self.verdict
+
+    @property
+    def short(self) -> str:
+        """For lists and exports: the verdict, with the reason only when it failed."""
+        return str(self) if self.failed else self.verdict
+
+
+def _points(value: Decimal) -> str:
+    text = f"{Decimal(value).quantize(Decimal('0.1')):f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def assessment_result(a: Assessment, veto_texts: list[str]) -> Result:
+    """The result of ``a`` by its review state; ``veto_texts`` are its active vetoes
+    ("党支部书记缺职：…"). One function for the sheet, the pages and the results export."""
+    line = a.period.pass_line
+    total = a.district_total
+    score = f"考核分{_points(total)}分" if total is not None else ""
+    if a.status == S.CONFIRMED:
+        return Result(PASSED, f"{score}，无一票否决情形，经公示无异议，确认为合格支部".lstrip("，"))
+    if a.status == S.PUBLISHED:
+        return Result(ON_NOTICE, f"{score}，无一票否决情形，公示期满无异议后确认为合格支部".lstrip("，"))
+    if a.status == S.ACCEPTED:
+        return Result(PROPOSED, f"{score}，无一票否决情形，验收通过，待公示".lstrip("，"))
+    if a.status in (S.NOT_PASSED, S.NOT_RECOMMENDED, S.RECTIFYING):
+        if veto_texts:
+            reason = "一票否决：" + "；".join(veto_texts)
+        elif total is not None and total < line:
+            reason = f"{score}，低于合格分数线{_points(line)}分"
+        elif a.status == S.NOT_PASSED:
+            reason = "验收不合格"
+        else:
+            reason = "党(工)委未推荐申报"
+        return Result(FAILED, reason + ("，整顿中" if a.status == S.RECTIFYING else ""))
+    return Result(NOT_RATED, f"区委组织部尚未验收评定；合格须达到{_points(line)}分且无一票否决情形，并经公示无异议")
+
+
+def veto_text(veto: Veto) -> str:
+    """党支部书记缺职：党支部书记自2026年1月15日出缺，至今未补选 (no full stop: texts are joined with ；)."""
+    detail = veto.detail.rstrip("。")
+    return f"{veto.kind.name}：{detail}" if detail else veto.kind.name
 
 
 @dataclass
@@ -111,12 +173,9 @@ class Sheet:
         return self.assessment.has_veto or bool(self.vetoes)
 
     @property
-    def result(self) -> str:
-        """合格 / 不合格 by the district score (scoring.passes), 未评定 until every item has one."""
-        total = self.district_total
-        if total is None:
-            return NOT_RATED
-        return PASSED if scoring.passes(total, self.period.pass_line, self.has_veto) else FAILED
+    def result(self) -> Result:
+        """By the review state, not by the district score alone (see ``assessment_result``)."""
+        return assessment_result(self.assessment, [veto_text(v) for v in self.vetoes])
 
     @property
     def filename(self) -> str:

@@ -38,6 +38,10 @@ def rubric_list(request):
 class CopyForm(forms.Form):
     code = forms.CharField(label="新版本代码", max_length=32)
     name = forms.CharField(label="名称", max_length=100)
+    vacancy_grace_days = forms.IntegerField(
+        label="书记出缺补选期限（天）", min_value=0, max_value=366,
+        help_text="考核期内党支部书记出缺超过这一天数才补选的，按“党支部书记缺职”一票否决；作出审核、验收决定时仍缺职的，一律否决。",
+    )  # fmt: skip
 
 
 @login_required
@@ -54,7 +58,7 @@ def rubric_detail(request, pk):
 
     return form_page(
         request,
-        CopyForm(request.POST or None, initial={"name": version.name}),
+        CopyForm(request.POST or None, initial={"name": version.name, "vacancy_grace_days": version.vacancy_grace_days}),  # noqa: E501
         lambda d: services.rubric_copy(actor=request.user, source=version, **d),
         done=lambda new: f"已复制为新版本“{new.code}”，可在使用前修改。",
         to=lambda new: reverse("rubric_detail", args=[new.pk]),

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from branches.derived import group_number
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -56,7 +57,8 @@ def group_save(
     if leader and leader not in members:
         members = members + [leader]
     g = group or PartyGroup(branch=branch)
-    g.name, g.leader = name, leader
+    g.name, g.leader, g.number = name, leader, group_number(name)
+    g._history_user = actor
     g.save()
     current = {m.pk: m for m in Member.objects.filter(party_group=g)}
     wanted = {m.pk: m for m in members}

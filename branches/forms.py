@@ -29,6 +29,22 @@ from wujin_branch.errors import StaleEditError
 from .permissions import Action, can_any
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+DUES_FROM_HELP = (
+    "从这个月起按月计算应交党费和欠交；此前的月份不计欠交（已交的可在党费页面“补录已交党费”）。"
+    "新录入的党员为录入当月，入党晚于录入的为入党当月。"
+)
+
+
+class MonthField(forms.DateField):
+    """A month (``<input type="month">``: 2026-03) as the 1st of that month."""
+
+    widget = MONTH
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
 
 
 class VersionField(forms.IntegerField):
@@ -89,6 +105,7 @@ class MemberForm(MaskedIdForm, VersionedForm):
     joined_on = forms.DateField(label="入党日期", widget=DATE)
     status = forms.ChoiceField(label="党员类别", choices=MemberStatus.choices)
     full_member_on = forms.DateField(label="转正日期", widget=DATE, required=False, help_text="预备党员不填")
+    dues_from = MonthField(label="党费起算月", help_text=DUES_FROM_HELP)
     party_group = forms.ModelChoiceField(label="党小组", queryset=PartyGroup.objects.none(), required=False)
     is_flowing = forms.BooleanField(label="流动党员", required=False)
     flow_direction = forms.ChoiceField(label="流动方向", choices=[("", "—")] + FlowDirection.choices, required=False)
@@ -122,6 +139,8 @@ class MemberCreateForm(MemberForm):
     """A new member may arrive by transfer from outside the district (转入)."""
 
     version = None
+
+    dues_from = MonthField(label="党费起算月", required=False, help_text=DUES_FROM_HELP + "不填即为本月。")
 
     transfer_from = forms.CharField(
         label="转入来源党组织", max_length=100, required=False, help_text="从区外转入的党员请填写，将记入组织关系接转"

@@ -10,7 +10,7 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
@@ -232,6 +232,10 @@ class Member(models.Model):
     joined_on = models.DateField("入党日期")
     full_member_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党员类别", max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    # 党费起算月 (the 1st of a month): dues are owed from this month on; earlier months may be
+    # entered as paid but are never owed. Set when the member comes onto the platform
+    # (``branches.derived.default_dues_from``) and editable by the branch.
+    dues_from = models.DateField("党费起算月")
     standing = models.CharField("党籍状态", max_length=16, choices=Standing.choices, default=Standing.ACTIVE)
     left_on = models.DateField("离册日期", null=True, blank=True)
 
@@ -276,9 +280,17 @@ class Member(models.Model):
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
 
+# 党小组 by their number (第一、第二 …), then by name; unnumbered ones last. Aggregating
+# queries drop Meta.ordering, so they order by this explicitly.
+GROUP_ORDER = (F("number").asc(nulls_last=True), "name", "id")
+
+
 class PartyGroup(models.Model):
     branch = models.ForeignKey(Organization, verbose_name="所在支部", on_delete=models.PROTECT, related_name="groups")
     name = models.CharField("党小组名称", max_length=50)
+    # The ordering key: the number in the name (第三党小组 → 3), set by the group service, so
+    # that groups list 第一、第二、第三 and not by the characters' code points (一 < 三 < 二).
+    number = models.PositiveSmallIntegerField("序号", null=True, blank=True, editable=False)
     leader = models.ForeignKey(
         Member, verbose_name="党小组长", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -289,7 +301,7 @@ class PartyGroup(models.Model):
     class Meta:
         verbose_name = "党小组"
         verbose_name_plural = "党小组"
-        ordering = ["name"]
+        ordering = list(GROUP_ORDER)
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "name"], condition=Q(is_active=True), name="uniq_active_group_name"

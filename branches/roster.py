@@ -46,13 +46,16 @@ COLUMNS = [
     ("full_member_on", "转正日期", 12),
     ("status", "党员类别", 10),
     ("party_group", "党小组", 14),
+    ("dues_from", "党费起算月", 12),
 ]
 HEADERS = [header for _, header, _ in COLUMNS]
 REQUIRED = {"name", "gender", "birth_date", "education", "occupation", "id_number", "joined_on", "status"}
-DEFAULTS = {"ethnicity": "汉族", "phone": "", "full_member_on": None, "party_group": None}
+OPTIONAL_COLUMNS = {"dues_from"}  # files made with an older template do not have it
+DEFAULTS = {"ethnicity": "汉族", "phone": "", "full_member_on": None, "party_group": None, "dues_from": None}
 DATE_FIELDS = {"birth_date", "joined_on", "full_member_on"}
 CHOICES = {"gender": Gender, "education": Education, "occupation": Occupation, "status": MemberStatus}
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 UNREADABLE = "无法读取该文件。请上传用本系统模板填写的 .xlsx 格式 Excel 文件（.xls、.csv 等请先另存为 .xlsx）。"
 ID_TAKEN = "该身份证号已登记在册（可能在其他支部），请通过组织关系接转办理"
@@ -93,6 +96,8 @@ def _roster_sheet(ws):
             dim.number_format = "@"
         elif field in DATE_FIELDS:
             dim.number_format = "yyyy-mm-dd"
+        elif field == "dues_from":
+            dim.number_format = "yyyy-mm"
         dim.width = width
     ws.freeze_panes = "A2"
 
@@ -100,7 +105,7 @@ def _roster_sheet(ws):
 def _choice_lists(branch):
     lists = {field: [c.label for c in choices] for field, choices in CHOICES.items()}
     lists["party_group"] = list(
-        PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name").values_list("name", flat=True)
+        PartyGroup.objects.filter(branch=branch, is_active=True).values_list("name", flat=True)
     )
     return lists
 
@@ -117,8 +122,10 @@ def _help_lines():
         "6. 身份证号为 18 位（最后一位校验码须正确），请按文本填写；已登记在册的党员（包括其他支部）"
         "不能重复导入，请办理组织关系接转。",
         "7. 正式党员须填写转正日期，预备党员不填；入党时须年满十八周岁。",
-        f"8. 一次最多导入 {max_rows} 名党员。",
-        "9. 整个文件全部正确才会导入：有错误时系统列出行号和原因，一名党员也不会导入，请修改后重新上传。",
+        "8. 党费起算月（如 2026-03）：从这个月起计算应交党费，此前的月份不计欠交（已交的可在党费页面补录）；"
+        "不填时为导入当月。",
+        f"9. 一次最多导入 {max_rows} 名党员。",
+        "10. 整个文件全部正确才会导入：有错误时系统列出行号和原因，一名党员也不会导入，请修改后重新上传。",
     ]
 
 
@@ -177,7 +184,7 @@ def roster_export_workbook(branch, user) -> bytes:
             m.name, m.get_gender_display(), m.ethnicity, m.birth_date,
             m.get_education_display(), m.get_occupation_display(),
             m.id_number if show_id else m.id_number_masked, m.phone, m.joined_on,
-            m.full_member_on, m.get_status_display(), group,
+            m.full_member_on, m.get_status_display(), group, m.dues_from,
         ]))  # fmt: skip
     return _save(wb)
 
@@ -211,13 +218,14 @@ def _read_rows(fileobj):
         ws = wb[ROSTER_SHEET] if ROSTER_SHEET in wb.sheetnames else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = [_cell_value(h) for h in next(rows, ())]
-        missing = [h for h in HEADERS if h not in header]
+        missing = [h for f, h, _ in COLUMNS if h not in header and f not in OPTIONAL_COLUMNS]
         if missing:
             raise DomainError(f"第 1 行表头缺少：{'、'.join(missing)}。请使用本系统下载的模板，不要修改表头。")
-        index = {field: header.index(h) for field, h, _ in COLUMNS}
+        index = {field: header.index(h) for field, h, _ in COLUMNS if h in header}
         result = []
         for number, values in enumerate(rows, start=2):
-            cells = {f: _cell_value(values[i]) if i < len(values) else None for f, i in index.items()}
+            cells = {f: _cell_value(values[index[f]]) if f in index and index[f] < len(values) else None
+                     for f, _, _ in COLUMNS}  # fmt: skip
             if all(v is None for v in cells.values()):
                 continue
             if len(result) >= max_rows:
@@ -250,6 +258,19 @@ def _to_date(value, header):
     return day
 
 
+def _to_month(value, header):
+    """An Excel date or 2026-03 / 2026/3 / 2026年3月 (or a whole date) → the 1st of that month."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return _to_date(value, header).replace(day=1)
+    match = _MONTH_RE.match(str(value))
+    if match is None:
+        return _to_date(value, header).replace(day=1)
+    try:
+        return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise ValueError(f"{header}“{value}”不是有效月份（可填 2026-03 或 2026年3月）") from None
+
+
 def _convert(field, header, value, groups):
     """One cell → the Member field value, or ValueError with the reason in Chinese."""
     if value is None:
@@ -258,6 +279,8 @@ def _convert(field, header, value, groups):
         return DEFAULTS[field]
     if field in DATE_FIELDS:
         return _to_date(value, header)
+    if field == "dues_from":
+        return _to_month(value, header)
     if field in CHOICES:
         by_label = {c.label: c.value for c in CHOICES[field]}
         if value not in by_label:

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from branches.models import (
+    GROUP_ORDER,
     POSITION_ORDER,
     CommitteeSeat,
     CommitteeTerm,
@@ -156,6 +157,7 @@ def branch_page(branch):
         PartyGroup.objects.filter(branch=branch, is_active=True)
         .select_related("leader")
         .annotate(n_members=Count("members", filter=Q(members__standing=Standing.ACTIVE)))
+        .order_by(*GROUP_ORDER)
     )
     counts = active_members(branch).aggregate(
         total=Count("id"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from simple_history.utils import bulk_update_with_history
 
+from branches.derived import default_dues_from
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -271,6 +272,7 @@ MEMBER_FIELDS = [
     "joined_on",
     "full_member_on",
     "status",
+    "dues_from",
     "is_flowing",
     "flow_direction",
     "flow_counterpart",
@@ -296,6 +298,12 @@ def member_rules(m: Member):
         raise DomainError("入党时应年满十八周岁，请核对出生日期和入党日期。", field="joined_on")
     if m.joined_on > timezone.localdate():
         raise DomainError("入党日期不能晚于今天。", field="joined_on")
+    if m.dues_from is None:
+        m.dues_from = default_dues_from(m.joined_on, timezone.localdate())
+    # a month; months before joining are never owed anyway, so an earlier month means the month of joining
+    m.dues_from = max(m.dues_from.replace(day=1), m.joined_on.replace(day=1))
+    if m.dues_from > timezone.localdate():
+        raise DomainError("党费起算月不能晚于本月。", field="dues_from")
     if m.is_flowing and not m.flow_direction:
         raise DomainError("流动党员请选择流动方向（流入/流出）。", field="flow_direction")
     if m.party_group_id and m.party_group.branch_id != m.branch_id:
@@ -324,7 +332,10 @@ def _id_taken(id_number, exclude_pk=None):
 
 @transaction.atomic
 def member_create(*, actor, branch: Organization, transfer_from: str = "", transfer_on=None, **data) -> Member:
-    """Add a member to the roster; ``transfer_from`` records a transfer in from outside the district."""
+    """Add a member to the roster; ``transfer_from`` records a transfer in from outside the district.
+
+    ``dues_from`` (党费起算月) defaults to this month: dues are owed from when the member comes
+    onto the platform (or joins, when later), not from a join date years back."""
     require(actor, Action.EDIT, branch)
     if branch.kind != OrgKind.BRANCH or not branch.is_active:
         raise DomainError("只能在正常的党支部中添加党员。")
@@ -353,7 +364,7 @@ def member_update(*, actor, member: Member, version: int | None, **data) -> Memb
     m = locked(Member, member.pk)
     check_version(m, version)
     for k, v in data.items():
-        if k in MEMBER_FIELDS:
+        if k in MEMBER_FIELDS and not (k == "dues_from" and v is None):  # 党费起算月 left empty: unchanged
             setattr(m, k, v)
     member_rules(m)
     if _id_taken(m.id_number, exclude_pk=m.pk):

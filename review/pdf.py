@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessment.sheets import FAILED, PASSED, Sheet, score_sheet
+from assessment.sheets import Sheet, score_sheet
 from review.models import Declaration, DeclarationEntry
 from wujin_branch.pdf import PdfRenderer
 
@@ -62,7 +62,7 @@ def _context(**extra):
 
 
 def sheet_html(sheet: Sheet) -> str:
-    return render_to_string("review/sheet_pdf.html", _context(sheet=sheet, passed=PASSED, failed=FAILED))
+    return render_to_string("review/sheet_pdf.html", _context(sheet=sheet))
 
 
 def declaration_html(d: DeclarationSheet) -> str:

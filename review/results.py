@@ -4,28 +4,16 @@ import io
 
 from assessment.models import AssessmentStatus as S
 from assessment.models import Veto
+from assessment.sheets import assessment_result
 from review.dashboards import PREFIX_LEN, Filters, assessments_in, committees_list
 from wujin_branch import xlsx
 
 # ---------------------------------------------------------------- results export
 
-RESULT_LABELS = {
-    S.CONFIRMED: "合格支部",
-    S.PUBLISHED: "验收合格，公示中",
-    S.ACCEPTED: "验收合格，待公示",
-    S.NOT_PASSED: "验收不合格",
-    S.NOT_RECOMMENDED: "党(工)委未推荐",
-    S.RECTIFYING: "整顿中",
-}
-
 XLSX_COLUMNS = [
     ("党(工)委", 24), ("党支部", 30), ("支部类型", 14), ("状态", 16), ("自评总分", 10), ("党(工)委考核分", 14),
-    ("区委组织部考核分", 16), ("一票否决", 9), ("否决情形", 40), ("结果", 18),
+    ("区委组织部考核分", 16), ("一票否决", 9), ("否决情形", 40), ("结果", 40),
 ]  # fmt: skip
-
-
-def result_label(status):
-    return RESULT_LABELS.get(status, "考核中")
 
 
 def results_rows(user, period, filters: Filters, *, committees=None):
@@ -38,14 +26,16 @@ def results_rows(user, period, filters: Filters, *, committees=None):
         .order_by("assessment_id", "kind__order", "id")
         .values_list("assessment_id", "kind__name", "detail")
     ):  # 2
+        detail = detail.rstrip("。")
         vetoes.setdefault(aid, []).append(f"{kind}：{detail}" if detail else kind)
     status_labels = dict(S.choices)
-    for a in qs.select_related("branch").order_by("branch__path").iterator(chunk_size=2000):  # 3
+    for a in qs.select_related("branch", "period").order_by("branch__path").iterator(chunk_size=2000):  # 3
         b = a.branch
+        found = vetoes.get(a.pk, [])
         yield (
             committees.get(b.path[:PREFIX_LEN], ""), b.name, b.type_label(),
             status_labels.get(a.status, a.status), a.self_total, a.committee_total, a.district_total,
-            "是" if a.has_veto else "否", "；".join(vetoes.get(a.pk, [])), result_label(a.status),
+            "是" if a.has_veto else "否", "；".join(found), assessment_result(a, found).short,
         )  # fmt: skip
 
 

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment import scoring
-from assessment.models import EDITABLE_BY_BRANCH, Assessment, ItemScore
+from assessment.models import EDITABLE_BY_BRANCH, Assessment, ItemScore, Veto
 from assessment.models import AssessmentStatus as S
-from assessment.services import score_column_save
+from assessment.services import score_column_save, vetoes_redetect
+from assessment.sheets import veto_text
 from branches.models import Organization, OrgKind, Role
 from branches.permissions import Action, can, has_role
 from review.models import (
@@ -117,23 +118,53 @@ def _move(step, actor, a, *, to=None, comment="", details=None):
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Refused:
+    """What a ``mutate`` returns to refuse the step after recording what it found (the vetoes
+    judged): the transaction commits without moving the state, then the refusal is raised."""
+
+    message: str
+
+
 @lock_conflicts(BUSY)
 def transition(name, *, actor, assessment, comment="", details=None, to=None, mutate=None, _lock_row=True,
                _after_read=None):  # fmt: skip
-    """Apply one step. ``mutate(a)`` may change the row (and choose ``to``) after the checks.
+    """Apply one step. ``mutate(a)`` may change the row (and choose ``to``, or return
+    ``Refused``) after the checks; it may fill ``details`` (the event's), given as a dict.
 
     ``_lock_row`` and ``_after_read`` exist for the concurrency test and its control.
     """
     step = STEPS[name]
+    refused = None
     with transaction.atomic():
         a = _lock(assessment.pk, lock=_lock_row)
         if _after_read:
             _after_read()
         _check(step, actor, a)
         if mutate:
-            to = mutate(a) or to
-        _move(step, actor, a, to=to, comment=comment, details=details)
+            result = mutate(a)
+            if isinstance(result, Refused):
+                refused = result
+            else:
+                to = result or to
+        if refused is None:
+            _move(step, actor, a, to=to, comment=comment, details=details)
+        else:
+            a._history_user = actor
+            a.save(update_fields=["has_veto"])
+    if refused is not None:
+        raise DomainError(refused.message)
     return a
+
+
+def judge_vetoes(actor, a) -> tuple[list[str], list[str]]:
+    """Inside the step's lock: the vetoes judged today (a decision is being taken), as texts,
+    and those among them that were not on the sheet before. Sets ``a.has_veto``."""
+    before = {(v.kind_id, v.detail) for v in Veto.objects.filter(assessment=a, active=True)}
+    active = vetoes_redetect(actor=actor, assessment=a)
+    new = [veto_text(v) for v in active if (v.kind_id, v.detail) not in before]
+    a.judged_vetoes = [veto_text(v) for v in active]
+    return a.judged_vetoes, new
 
 
 # ---------------------------------------------------------------- branch
@@ -171,7 +202,8 @@ def committee_return(*, actor, assessment, comment, item_comments=None):
 
 @lock_conflicts(BUSY)
 def committee_scores_save(*, actor, assessment, version, rows):
-    """Committee scores and remarks; the first save moves the assessment to 'reviewed'."""
+    """Committee scores and remarks; the first save moves the assessment to 'reviewed'. The
+    vetoes are judged again (today: the committee is reviewing) and shown on the sheet."""
     step = STEPS["committee_review"]
     with transaction.atomic():
         a = _lock(assessment.pk)
@@ -179,20 +211,35 @@ def committee_scores_save(*, actor, assessment, version, rows):
         a = score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="committee_score",
                                remark_column="committee_remark", allowed_statuses=step.sources,
                                action=Action.APPROVE)  # fmt: skip
+        had_veto = a.has_veto
+        judge_vetoes(actor, a)
         if a.status != S.COMMITTEE_REVIEWED:
             _move(step, actor, a)
+        elif a.has_veto != had_veto:
+            a.save(update_fields=["has_veto"])
     return a
 
 
 def committee_decide(*, actor, assessment, recommend: bool, comment=""):
+    """推荐 / 不推荐. The vetoes are judged again on the day: a branch with one is not recommended."""
+    details = {}
+
     def mutate(a):
         if a.committee_total is None:
             raise DomainError("请先完成全部项目的党(工)委评分。")
+        vetoes, _ = judge_vetoes(actor, a)
+        if vetoes:
+            details["vetoes"] = vetoes
+            if recommend:
+                return Refused(
+                    f"存在一票否决情形：{'；'.join(vetoes)}。有一票否决情形的支部不能推荐申报为合格支部，"
+                    "请选择“不推荐”并写明理由；情况已变化的（如已补选书记），请支部先在平台登记。"
+                )
 
     name = "recommend" if recommend else "not_recommend"
     if not recommend and not (comment or "").strip():
         raise DomainError("不推荐时请写明理由。")
-    return transition(name, actor=actor, assessment=assessment, comment=comment, mutate=mutate)
+    return transition(name, actor=actor, assessment=assessment, comment=comment, mutate=mutate, details=details)
 
 
 @lock_conflicts(BUSY)
@@ -244,19 +291,32 @@ def district_scores_save(*, actor, assessment, version, rows):
 
 
 def accept(*, actor, assessment, comment="", _lock_row=True, _after_read=None):
-    """验收: passed when the district total reaches the pass line and no veto is active."""
+    """验收: passed when the district total reaches the pass line and no veto stands. The
+    vetoes are judged again on the day (书记 seat vacant now, sanctions in force up to now).
+    One found that was not on the sheet stops the acceptance with a message (recorded on the
+    sheet); accepting again with it standing gives 验收不合格."""
+    details = {}
 
     def mutate(a):
         if a.district_total is None:
             raise DomainError("请先完成全部项目的区委组织部评分。")
+        vetoes, new = judge_vetoes(actor, a)
+        if new:
+            return Refused(
+                f"验收时检测到一票否决情形：{'；'.join(new)}（已记入考核表）。存在一票否决情形的支部不能验收为合格："
+                "情况属实的，再次点击“验收评定”即评定为验收不合格；情况已变化的（如已补选书记），请支部先在平台登记后再验收。"
+            )
+        if vetoes:
+            details["vetoes"] = vetoes
         passed = scoring.passes(a.district_total, a.period.pass_line, a.has_veto)
         return S.ACCEPTED if passed else S.NOT_PASSED
 
-    a = transition("accept", actor=actor, assessment=assessment, comment=comment, mutate=mutate,
+    a = transition("accept", actor=actor, assessment=assessment, comment=comment, mutate=mutate, details=details,
                    _lock_row=_lock_row, _after_read=_after_read)  # fmt: skip
-    verdict = "验收合格" if a.status == S.ACCEPTED else "验收不合格"
-    notify_branch(a, f"区委组织部{verdict}", comment, "assessment_view")
-    notify_committee(a, f"{a.branch.name}{verdict}", comment, "assessment_view")
+    verdict = "验收通过（拟定合格，待公示）" if a.status == S.ACCEPTED else "验收不合格"
+    body = "\n".join(filter(None, [comment, f"一票否决情形：{'；'.join(details['vetoes'])}" if details else ""]))
+    notify_branch(a, f"区委组织部{verdict}", body, "assessment_view")
+    notify_committee(a, f"{a.branch.name}{verdict}", body, "assessment_view")
     return a
 
 

@@ -77,11 +77,14 @@ def _score_page(request, pk, which):
     if request.method == "POST":
         posted = _post_rows(request.POST, which)
         try:
-            save(actor=request.user, assessment=a, version=request.POST.get("version"), rows=posted)
+            saved = save(actor=request.user, assessment=a, version=request.POST.get("version"), rows=posted)
         except DomainError as e:
             error = e.message
         else:
             messages.success(request, "评分已保存。")
+            if getattr(saved, "judged_vetoes", None):
+                found = "；".join(saved.judged_vetoes)
+                messages.warning(request, f"存在一票否决情形：{found}。有一票否决情形的支部不能推荐申报为合格支部。")
             return redirect("assessment_view", pk=a.pk)
         a.refresh_from_db()
     sheet = a_selectors.assessment_sheet(a)
@@ -121,7 +124,10 @@ def act(request, pk, action):
         elif action == "district_return":
             services.district_return(actor=request.user, assessment=a, comment=comment)
         elif action == "accept":
-            services.accept(actor=request.user, assessment=a, comment=comment)
+            done = services.accept(actor=request.user, assessment=a, comment=comment)
+            if done.status == S.NOT_PASSED and getattr(done, "judged_vetoes", None):
+                messages.warning(request, f"存在一票否决情形（{'；'.join(done.judged_vetoes)}），不能验收为合格，"
+                                          "已评定为验收不合格。")  # fmt: skip
         elif action == "confirm":
             services.confirm(actor=request.user, assessment=a, comment=comment)
         else:

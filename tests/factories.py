@@ -6,6 +6,7 @@ import itertools
 import factory
 from factory.django import DjangoModelFactory
 
+from branches.derived import group_number
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -89,6 +90,9 @@ class MemberFactory(DjangoModelFactory):
     joined_on = datetime.date(2005, 7, 1)
     full_member_on = datetime.date(2006, 7, 1)
     status = MemberStatus.FULL
+    # Tracked on the platform since joining (a test that is about arrears says from when);
+    # member_create's default is the month of entry (branches.models.default_dues_from).
+    dues_from = factory.LazyAttribute(lambda o: o.joined_on.replace(day=1))
     name_pinyin = factory.LazyAttribute(lambda o: name_pinyin(o.name)[0])
     name_initials = factory.LazyAttribute(lambda o: name_pinyin(o.name)[1])
 
@@ -99,6 +103,7 @@ class PartyGroupFactory(DjangoModelFactory):
 
     branch = factory.LazyFunction(make_branch)
     name = factory.Sequence(lambda n: f"第{n}党小组")
+    number = factory.LazyAttribute(lambda o: group_number(o.name))
 
 
 def grant(user, org, role):
@@ -117,7 +122,19 @@ def make_term(branch, *, elected_on=datetime.date(2024, 1, 10), term_years=3, se
     return term
 
 
+def without_vetoes(branch, year, *, elected_on=datetime.date(2020, 1, 10)):
+    """A branch the veto detection finds nothing against: a 书记 in office and the year's
+    special fund (the vetoes are judged again at each decision, so deleting them is not enough)."""
+    from ledgers.models import FundingYear
+
+    secretary = MemberFactory(branch=branch, name="书记甲")
+    make_term(branch, elected_on=elected_on, seats=[(Position.SECRETARY, secretary)])
+    FundingYear.objects.update_or_create(branch=branch, year=year, defaults={"has_special_fund": True})
+    return secretary
+
+
 __all__ = [
+    "without_vetoes",
     "MemberFactory",
     "PartyGroupFactory",
     "Position",

@@ -9,7 +9,8 @@ from the result gets "no basis" and stays manual. The rules table page shows
 Layout:
 
 - ``base``: ``Context``, ``Suggestion``, ``Rule``, the registries ``RULES`` / ``VETO_RULES``
-  with their decorators ``@rule`` / ``@veto_rule``, and ``compute``.
+  with their decorators ``@rule`` / ``@veto_rule``, ``compute`` and ``detect_vetoes`` (the vetoes
+  alone, judged on the day of a decision).
 - ``thresholds``, ``helpers``, ``reads``: what the record rules share (the thresholds each
   description states, score arithmetic, and reads cached on the context).
 - One module per rubric section, each rule registering itself on import:
@@ -28,6 +29,7 @@ from assessment.rules.base import (
     Rule,
     Suggestion,
     compute,
+    detect_vetoes,
     link,
     periods_in_window,
     rule,
@@ -38,6 +40,7 @@ __all__ = [
     "RULES",
     "VETO_RULES",
     "Context",
+    "detect_vetoes",
     "Rule",
     "Suggestion",
     "compute",

@@ -30,7 +30,10 @@ class Context:
     start: datetime.date
     end: datetime.date
     branch_ids: list
+    # The day of judging: suggestions stop at it (``judged_end``) and vetoes are judged on it
+    # (the day of a committee or district decision, or of computing a draft).
     today: datetime.date = field(default_factory=timezone.localdate)
+    vacancy_grace_days: int = 90  # the rubric version's 书记出缺补选期限
     cache: dict = field(default_factory=dict)
 
     @property
@@ -90,6 +93,15 @@ def periods_in_window(kind, start, end):
     return out
 
 
+def detect_vetoes(ctx) -> dict:
+    """{branch: {veto rule key: [(text, evidence), …]}} for the branches of ``ctx``, judged on ``ctx.today``."""
+    vetoes = defaultdict(dict)
+    for key, r in VETO_RULES.items():
+        for bid, hits in r.fn(ctx).items():
+            vetoes[bid][key] = hits
+    return vetoes
+
+
 def compute(ctx, items):
     """Suggestions for every (branch, item) and detected vetoes for every branch."""
     suggestions = {}
@@ -100,8 +112,4 @@ def compute(ctx, items):
             suggestions[(bid, item.pk)] = result.get(bid) or Suggestion(
                 None, "平台记录不足以判断本项，需人工评分。" if r else "本项内容平台记录无法反映，需人工评分。"
             )
-    vetoes = defaultdict(dict)
-    for key, r in VETO_RULES.items():
-        for bid, hits in r.fn(ctx).items():
-            vetoes[bid][key] = hits
-    return suggestions, vetoes
+    return suggestions, detect_vetoes(ctx)

@@ -10,6 +10,7 @@ import math
 from decimal import Decimal
 
 from assessment.scoring import floor_half
+from ledgers.books.life import cn_date as cn_date  # 2026-02-19 → 2026年2月19日, for the rules' reasons
 
 D0 = Decimal("0")
 HALF = Decimal("0.5")

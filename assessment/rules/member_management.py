@@ -5,12 +5,11 @@
 import datetime
 from collections import defaultdict
 
-from django.db.models import Min
-
 from assessment.rules.base import Suggestion, link, rule
 from assessment.rules.helpers import (
     HALF,
     add_months,
+    cn_date,
     final_score,
     join_names,
     month_start,
@@ -20,7 +19,8 @@ from assessment.rules.helpers import (
 )
 from assessment.rules.reads import branch_rows, roster_of
 from assessment.rules.thresholds import APPRAISAL_SHARE, ARREARS_MONTHS, DUES_BASE_SHARE, DUES_PAID_SHARE, NO_ROSTER
-from branches.models import MemberTransfer, Organization, TransferDirection
+from branches.models import MemberTransfer, Organization
+from ledgers.dues import TRANSFER_IN, amount_for_year, dues_first_month
 from ledgers.models import Appraisal, AppraisalResult, DuesBase, DuesPayment, Screening
 
 
@@ -105,9 +105,9 @@ def screening(ctx, item):
 def _dues_facts(ctx):
     """Per branch: members with a base for the year, expected and paid member-months of the
     window's complete months, and who has a run of ``ARREARS_MONTHS`` unpaid months at its
-    end. Four queries. Months follow ``ledgers.dues``: from the month of joining (or the
-    month after a transfer in), not in a year whose verified amount is 0 (a waiver), and
-    only from the branch's first recorded payment."""
+    end. Four queries. Months follow ``ledgers.dues`` (``dues_first_month``): from the
+    member's 党费起算月, not before joining or the month after a transfer in, and not in a
+    year whose verified amount is 0 (a waiver)."""
 
     def load():
         last_day = min(ctx.end, ctx.today)
@@ -126,43 +126,32 @@ def _dues_facts(ctx):
             member__branch_id__in=ctx.branch_ids, month__gte=fetch_from, month__lte=last
         ).values_list("member_id", "month"):
             paid[member_id].add(month)
-        tracking = dict(
+        recorded = set(
             DuesPayment.objects.filter(member__branch_id__in=ctx.branch_ids)
-            .values("member__branch_id")
-            .annotate(first=Min("month"))
-            .values_list("member__branch_id", "first")
+            .values_list("member__branch_id", flat=True)
+            .distinct()
         )
         moved_in = {}
         for member_id, to_branch, day in (
-            MemberTransfer.objects.filter(direction=TransferDirection.IN, to_branch_id__in=ctx.branch_ids)
+            MemberTransfer.objects.filter(direction__in=TRANSFER_IN, to_branch_id__in=ctx.branch_ids)
             .order_by("occurred_on", "id")
             .values_list("member_id", "to_branch_id", "occurred_on")
         ):
-            moved_in[(member_id, to_branch)] = day
-
-        def amount(member_id, year):
-            fen = None
-            for y, f in bases[member_id]:
-                if y > year:
-                    break
-                fen = f
-            return fen
+            moved_in[(member_id, to_branch)] = day  # the latest one wins
 
         out = {}
         for bid in ctx.branch_ids:
             roster = roster_of(ctx, bid)
             with_base = [m for m in roster if any(y == ctx.year for y, _ in bases[m.id])]
-            since = tracking.get(bid)
             expected = paid_n = 0
             flagged = []
-            for m in roster if since else []:
-                start = month_start(m.joined_on)
-                if (m.id, bid) in moved_in:
-                    start = max(start, add_months(month_start(moved_in[(m.id, bid)]), 1))
-                start = max(start, month_start(since))
+            for m in roster:
+                start = dues_first_month(
+                    joined_on=m.joined_on, dues_from=m.dues_from, transfer_in_on=moved_in.get((m.id, bid))
+                )
                 month = max(start, first)
                 while month <= last:
-                    if amount(m.id, month.year) != 0:
+                    if amount_for_year(bases[m.id], month.year) != 0:
                         expected += 1
                         paid_n += month in paid[m.id]
                     month = add_months(month, 1)
@@ -170,7 +159,7 @@ def _dues_facts(ctx):
                 while (
                     run < ARREARS_MONTHS
                     and month >= start
-                    and amount(m.id, month.year) != 0
+                    and amount_for_year(bases[m.id], month.year) != 0
                     and month not in paid[m.id]
                 ):
                     run += 1
@@ -180,7 +169,7 @@ def _dues_facts(ctx):
             out[bid] = {
                 "roster": len(roster),
                 "with_base": len(with_base),
-                "tracking": since,
+                "recorded": bid in recorded,
                 "expected": expected,
                 "paid": paid_n,
                 "flagged": flagged,
@@ -195,8 +184,8 @@ def _dues_facts(ctx):
     "dues",
     f"考核期末在册党员中已核定本年度党费基数的达到{DUES_BASE_SHARE}%得1.5分；考核期内已结束的月份中，应交党费的“人·月”"
     f"已交达到{DUES_PAID_SHARE}%，且截至考核期末（或今天）没有连续{ARREARS_MONTHS}个月以上未交的党员，得1.5分"
-    "（应交月份同党费页面：自入党当月或转入次月起、减免为0的年度除外、自支部在平台首次登记交纳起算）；"
-    "没有在册党员的需人工评分。",
+    "（应交月份同党费页面：自党员的党费起算月起，不早于入党当月或转入次月，减免为0的年度除外；党费起算月以前的月份不计欠交）；"
+    "有应交月份但平台上没有本支部任何党费交纳记录的，后一项不得分；没有在册党员的需人工评分。",
 )
 def dues(ctx, item):
     facts = _dues_facts(ctx)
@@ -215,7 +204,7 @@ def dues(ctx, item):
         base_text = (
             f"{ctx.year}年度党费基数已核定{f['with_base']}/{f['roster']}名（{pct(f['with_base'], f['roster'])}）"
         )
-        if f["tracking"] is None:
+        if not f["recorded"] and f["expected"]:
             pay_ok = False
             pay_text = "平台上没有本支部的党费交纳记录"
         else:
@@ -233,44 +222,51 @@ def dues(ctx, item):
 
 @rule(
     "appraisal",
-    f"有本年度民主评议党员记录，且为评议当日（评议在考核期截止后的按截止日）在册党员的{APPRAISAL_SHARE}%以上评定了等次得3分；"
-    "有评议记录但评定等次的党员不足该比例得1.5分；没有评议记录得0分。",
+    "考核期内召开的民主评议党员（无论评议的是哪一年度，如年初评议上一年度的）计入本考核期：为评议当日在册党员的"
+    f"{APPRAISAL_SHARE}%以上评定了等次得3分；有评议记录但评定等次的党员不足该比例得1.5分；考核期内没有召开民主评议得0分。"
+    "考核期内召开了不止一次的，按评定等次覆盖面最高的一次（相同的按较晚的一次）计。",
 )
 def appraisal(ctx, item):
     def load():
-        appraisals = {
-            r["branch_id"]: r
-            for r in Appraisal.objects.filter(branch_id__in=ctx.branch_ids, year=ctx.year).values(
-                "id", "branch_id", "held_on"
-            )
-        }
+        held = list(
+            Appraisal.objects.filter(
+                branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.judged_end
+            ).values("id", "branch_id", "year", "held_on")
+        )
         results = defaultdict(set)
-        if appraisals:
+        if held:
             for appraisal_id, member_id in AppraisalResult.objects.filter(
-                appraisal_id__in=[a["id"] for a in appraisals.values()]
+                appraisal_id__in=[a["id"] for a in held]
             ).values_list("appraisal_id", "member_id"):
                 results[appraisal_id].add(member_id)
-        return appraisals, results
+        by_branch = defaultdict(list)
+        for a in held:
+            by_branch[a["branch_id"]].append(a)
+        return by_branch, results
 
-    appraisals, results = ctx.once("rec:appraisals", load)
+    held, results = ctx.once("rec:appraisals", load)
     out = {}
     for bid in ctx.branch_ids:
         evidence = [link("民主评议党员", "appraisal_page", bid)]
-        a = appraisals.get(bid)
-        if a is None:
+        graded = []
+        for a in held.get(bid, []):
+            roster = roster_of(ctx, bid, a["held_on"])
+            n = sum(1 for m in roster if m.id in results[a["id"]])
+            graded.append((share_at_least(n, len(roster), APPRAISAL_SHARE), n * 1000 // max(len(roster), 1),
+                           a["held_on"], a, n, len(roster)))  # fmt: skip
+        if not graded:
             out[bid] = Suggestion(
-                final_score(item, 3, 0), f"平台上没有本支部{ctx.year}年度民主评议党员记录，得0分。", evidence
+                final_score(item, 3, 0),
+                f"平台上没有本支部考核期内（{cn_date(ctx.start)}至{cn_date(ctx.end)}）召开的民主评议党员记录，得0分。",
+                evidence,
             )
             continue
-        day = min(a["held_on"], ctx.end)
-        roster = roster_of(ctx, bid, day)
-        n = sum(1 for m in roster if m.id in results[a["id"]])
-        ok = share_at_least(n, len(roster), APPRAISAL_SHARE)
+        ok, _, held_on, a, n, on_roster = max(graded, key=lambda g: g[:3])
         score = final_score(item, 3, 3 if ok else HALF * 3)
         out[bid] = Suggestion(
             score,
-            f"{a['held_on']}开展{ctx.year}年度民主评议，当时在册党员{len(roster)}名中{n}名（{pct(n, len(roster))}）"
-            f"评定了等次（要求{APPRAISAL_SHARE}%），得{points_text(score)}分。",
+            f"{cn_date(held_on)}召开的{a['year']}年度民主评议党员，当时在册党员{on_roster}名中{n}名"
+            f"（{pct(n, on_roster)}）评定了等次（要求{APPRAISAL_SHARE}%），得{points_text(score)}分。",
             evidence,
         )
     return out

@@ -44,6 +44,7 @@ class _M:
     status: str
     standing: str
     left_on: datetime.date | None
+    dues_from: datetime.date  # 党费起算月
     party_group_id: int | None
     phone: str
     is_lost: bool

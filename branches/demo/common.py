@@ -15,6 +15,12 @@ D = datetime.date
 days = datetime.timedelta
 
 
+def dues_start(today: datetime.date) -> datetime.date:
+    """The demo platform has recorded dues since January last year: the 党费起算月 of the
+    members on it then (or the month they joined, when later)."""
+    return D(today.year - 1, 1, 1)
+
+
 def cn(n: int) -> str:
     """Chinese numeral for 1..99 (第一, 第十二 …)."""
     d = "零一二三四五六七八九"

@@ -1,7 +1,7 @@
 """Members (with their special situations: probationary, flowing, 空挂, lost, hardship,
 left) and party groups."""
 
-from branches.demo.common import CORE, D, Weighted, cn, days, id_number
+from branches.demo.common import CORE, D, Weighted, cn, days, dues_start, id_number
 from branches.demo.names import ETHNICITY, FEMALE_GIVEN, MALE_GIVEN, OLD_FEMALE, OLD_MALE, PLACE_A, PLACE_B, SURNAMES
 from branches.demo.profiles import EDU_OLD, FLAG_MINIMUM, PROFILES
 from branches.models import FlowDirection, Gender, Member, MemberStatus, Occupation, PartyGroup, Standing, add_years
@@ -168,6 +168,7 @@ class MembersMixin:
             joined_on=joined,
             full_member_on=full_on,
             status=status,
+            dues_from=max(joined.replace(day=1), dues_start(today)),
             created_at=self.now,
             updated_at=self.now,
         )
@@ -219,7 +220,7 @@ class MembersMixin:
             if len(active) < 15:
                 continue
             n = max(2, min(8, round(len(active) / 12)))
-            groups = [PartyGroup(branch=b.org, name=f"第{cn(i)}党小组") for i in range(1, n + 1)]
+            groups = [PartyGroup(branch=b.org, name=f"第{cn(i)}党小组", number=i) for i in range(1, n + 1)]
             groupable = [m for m in active if m._demo_flag not in ("flow_out", "lost")]
             rng.shuffle(groupable)
             for i, m in enumerate(groupable):

@@ -143,7 +143,7 @@ def branch_calendar(branch, year, *, today=None) -> list[Row]:
         .only("id", "type", "held_on", "party_group_id", "quorum_met", "photo_count", "returned", "topic")
         .with_counts()
     )
-    groups = list(PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name"))
+    groups = list(PartyGroup.objects.filter(branch=branch, is_active=True))
     by_key = defaultdict(list)
     for r in records:
         by_key[(r.type, r.party_group_id if r.type == ActivityType.GROUP else None)].append(r)

@@ -112,7 +112,7 @@ def activity_new(request, pk):
     if not branch.is_active:
         raise Http404
     type_ = request.POST.get("type") or request.GET.get("type")
-    groups = list(PartyGroup.objects.filter(branch=branch, is_active=True).order_by("name"))
+    groups = list(PartyGroup.objects.filter(branch=branch, is_active=True))
     group = _pick_group(request, branch)
     life_level = request.POST.get("life_level") or request.GET.get("level") or ""
     needs_group = type_ == ActivityType.GROUP or (type_ == ActivityType.LIFE and life_level == LifeMeetingLevel.GROUP)

@@ -362,7 +362,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
         fen, note = dues.expected_amount(m, year)
         if fen == 0:
             note = "经批准免交"
-        cells = dues_cells(m, fen, payments[m.pk], year, last_due, arrears.tracking_from)
+        cells = dues_cells(m, fen, payments[m.pk], year, last_due)
         dues_rows.append(DuesRow(m, bases.get(m.pk), fen, note, cells, arrears_by_member.get(m.pk)))
 
     care = []

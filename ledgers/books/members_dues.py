@@ -15,7 +15,7 @@ MONTHS = range(1, 13)
 @dataclass
 class DuesCell:
     month: int
-    state: str  # paid | unpaid | open (not yet due) | exempt (not collected) | untracked
+    state: str  # paid | unpaid | open (not yet due) | exempt (not collected) | untracked (before 党费起算月)
     payment: object | None = None
 
     @property
@@ -112,7 +112,8 @@ class DuesSection:
         return [dues.yuan(t) if t else "" for t in totals]
 
 
-def dues_cells(member, expected_fen, payments: dict, year, last_due, tracking_from) -> list[DuesCell]:
+def dues_cells(member, expected_fen, payments: dict, year, last_due) -> list[DuesCell]:
+    collected = dues.collected_from(member.joined_on, getattr(member, "transfer_in_on", None))
     first = dues.first_expected_month(member)
     cells = []
     for i in MONTHS:
@@ -120,10 +121,10 @@ def dues_cells(member, expected_fen, payments: dict, year, last_due, tracking_fr
         p = payments.get(i)
         if p is not None:
             state = "paid"
-        elif month < first or not dues.on_roster_in(member, month) or expected_fen == 0:
+        elif month < collected or not dues.on_roster_in(member, month) or expected_fen == 0:
             state = "exempt"
-        elif tracking_from is None or month < tracking_from:
-            state = "untracked"  # before the branch recorded dues on the platform
+        elif month < first:
+            state = "untracked"  # before the member's 党费起算月: not owed, nothing recorded
         elif month <= last_due:
             state = "unpaid"
         else:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import DateTimeField, F
 from django.db.models.functions import Cast
 
+from branches.demo.common import dues_start
 from branches.models import (
     CommitteeSeat,
     Member,
@@ -15,6 +16,7 @@ from branches.models import (
     Standing,
     TransferDirection,
 )
+from branches.services import member_update
 from ledgers import (
     dues,
 )
@@ -56,6 +58,7 @@ class DuesSeeder:
         stopped = next((m for m in others if m.is_lost or m.is_kongua), others[-1] if others else None)
         for b in w.branches:
             members = list(Member.objects.filter(branch=b.org, standing=Standing.ACTIVE).order_by("id"))
+            self._start_dues(b, members)
             salaries = {}
             reduce_member = None
             if reductions < 2 and (b.demo or rng.random() < 0.25):
@@ -118,6 +121,7 @@ class DuesSeeder:
                 elif rng.random() < 0.04 and not b.demo:
                     habit = "recent"
                 habits[m.pk] = habit
+            newcomer = None
             if b.demo:  # one ordinary member two months behind (not on the committee)
                 seated = set(CommitteeSeat.objects.filter(term__branch=b.org).values_list("holder_id", flat=True))
                 pick = next(
@@ -127,7 +131,10 @@ class DuesSeeder:
                 )  # fmt: skip
                 if pick:
                     habits[pick.pk] = "two_late"
+                newcomer = self._newcomer(b, members, habits, seated)
             self._payments(b, members, habits, moved_in)
+            if b.demo and newcomer is not None:
+                self._backfill(b, newcomer)
         self._reminders()
 
     def _payments(self, b, members, habits, moved_in):
@@ -137,10 +144,8 @@ class DuesSeeder:
         per_month = defaultdict(list)
         method = PaymentMethod.PAYROLL if b.profile in ("organ", "institution") else None
         for m in members:
-            first = dues.month_start(m.joined_on)
-            if m.pk in moved_in and m.joined_on <= moved_in[m.pk]:
-                first = max(first, dues.add_months(dues.month_start(moved_in[m.pk]), 1))
-            first = max(first, D(w.last, 1, 1))
+            moved = moved_in.get(m.pk) if m.pk in moved_in and m.joined_on <= moved_in[m.pk] else None
+            first = dues.dues_first_month(joined_on=m.joined_on, dues_from=m.dues_from, transfer_in_on=moved)
             habit = habits[m.pk]
             recent_gap = rng.randint(1, 3)
             proxy = f"{m.name[0]}{rng.choice(['建国', '秀英', '国平', '美华', '志刚'])}（家属）"
@@ -175,6 +180,38 @@ class DuesSeeder:
         member_ids = list(Member.objects.filter(branch=b.org).values_list("pk", flat=True))
         DuesPayment.objects.filter(member_id__in=member_ids).update(recorded_at=recorded)
         DuesPayment.history.filter(member_id__in=member_ids).update(recorded_at=recorded, history_date=recorded)
+
+    def _start_dues(self, b, members):
+        """The demo's platform has recorded dues since January last year (``dues_start``):
+        members admitted earlier through the (back-dated) development records start then too."""
+        start = dues_start(self.w.today)
+        for m in members:
+            if m.dues_from < start:
+                m.dues_from = member_update(actor=b.user, member=m, version=None, dues_from=start).dues_from
+
+    def _newcomer(self, b, members, habits, seated):
+        """A member with a join date years back, entered on the platform three months ago:
+        the 党费起算月 is that month, so nothing before it is owed (no random numbers drawn:
+        the rest of the demo stays the same for a seed)."""
+        w = self.w
+        m = next(
+            (m for m in members if habits[m.pk] == "normal" and m.pk not in seated and m.status == MemberStatus.FULL
+             and m.joined_on.year < w.last - 5 and not m.is_flowing),
+            None,
+        )  # fmt: skip
+        if m is None:
+            return None
+        entered = dues.add_months(dues.month_start(w.today), -3)
+        m.dues_from = member_update(actor=b.user, member=m, version=None, dues_from=entered).dues_from
+        return m
+
+    def _backfill(self, b, m):
+        """The newcomer's months of this year before the 党费起算月, paid on paper at the time,
+        entered in one go (补录); last year's stay as they were: not recorded, not owed."""
+        first, last = dues.month_start(self.w.today).replace(month=1), dues.add_months(m.dues_from, -1)
+        if first <= last:
+            r = dues.dues_backfill(actor=b.user, member=m, first_month=first, last_month=last)
+            self.w.counts["dues_payments"] += len(r.created)
 
     def _reminders(self):
         w, rng = self.w, self.w.rng

@@ -240,6 +240,7 @@ def _apply_transition(actor, a: Applicant, code, done_on):
             joined_on=done_on,
             status=MemberStatus.PROBATIONARY,
             full_member_on=None,
+            dues_from=done_on.replace(day=1),  # on the platform already (as an applicant): owes from admission
         )
     elif code == 24:
         m = a.member

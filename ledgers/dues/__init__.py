@@ -8,13 +8,15 @@ Money is integer 分 (fen) everywhere; ``yuan()`` only formats it for people.
 
 Which months a member is expected to pay (used by the grid and by arrears):
 
-- from the month of ``joined_on`` (预备党员 pay from admission, the month of the branch
-  meeting included), or from the month after a transfer in, from outside the district or
+- from the member's 党费起算月 (``Member.dues_from``: the month the member came onto the
+  platform, or joined when later; editable by the branch). Earlier months are never owed:
+  what was paid then can be entered in one go (``dues_backfill``, 补录);
+- not before the month of ``joined_on`` (预备党员 pay from admission, the month of the branch
+  meeting included), nor before the month after a transfer in, from outside the district or
   from another branch in it (the old organization collects up to the month of transfer);
 - not in a year whose verified monthly amount is 0 (a waiver approved by the upper
   committee; the latest verified base of that year or an earlier one applies);
-- arrears count only complete months, from when the branch started recording dues on the
-  platform (its earliest payment row), at most ``DUES_ARREARS_LOOKBACK_MONTHS`` back.
+- arrears count only complete months, at most ``DUES_ARREARS_LOOKBACK_MONTHS`` back.
 
 The package:
 
@@ -23,6 +25,7 @@ The package:
 - ``members``: who the branch collects from, and from which month;
 - ``bases``: the yearly base verification (page and save);
 - ``grid``: the monthly grid (page and save);
+- ``backfill``: months already paid entered in one go (补录), amounts from the verified bases;
 - ``arrears``: arrears with the six-month flag, and reminders;
 - ``digest``: the monthly digest mail and the one asked for now.
 
@@ -39,6 +42,7 @@ from ledgers.dues.arrears import (
     dues_arrears_for,
     dues_reminder_record,
 )
+from ledgers.dues.backfill import BACKFILL_MAX_MONTHS, BackfillResult, dues_backfill
 from ledgers.dues.bases import (
     BASE_FIELDS,
     BaseInput,
@@ -79,7 +83,15 @@ from ledgers.dues.grid import (
     dues_month_save,
     expected_amount,
 )
-from ledgers.dues.members import first_expected_month, members_with_dues, on_roster_in
+from ledgers.dues.members import (
+    TRANSFER_IN,
+    amount_for_year,
+    collected_from,
+    dues_first_month,
+    first_expected_month,
+    members_with_dues,
+    on_roster_in,
+)
 from ledgers.dues.rates import (
     BASE_GROUPS,
     FIRST_MONTH,
@@ -100,6 +112,9 @@ __all__ = [
     "arrears_lookback_months",
     "dues_arrears_for",
     "dues_reminder_record",
+    "BACKFILL_MAX_MONTHS",
+    "BackfillResult",
+    "dues_backfill",
     "BASE_FIELDS",
     "BaseInput",
     "BaseRow",
@@ -132,6 +147,10 @@ __all__ = [
     "dues_month_grid",
     "dues_month_save",
     "expected_amount",
+    "TRANSFER_IN",
+    "amount_for_year",
+    "collected_from",
+    "dues_first_month",
     "first_expected_month",
     "members_with_dues",
     "on_roster_in",

@@ -1,6 +1,7 @@
 """Arrears (欠交) with the six-month flag, and the reminders (提醒告知) a branch records.
 
-Nothing is ever changed automatically: the flag asks the branch to study the case.
+Months are owed from each member's 党费起算月 (``members.first_expected_month``). Nothing is
+ever changed automatically: the flag asks the branch to study the case.
 """
 
 import datetime
@@ -12,7 +13,7 @@ from django.db.models import Subquery
 
 from branches.models import Member, Standing
 from ledgers.dues.common import add_months, clean_fields, month_label, month_start, require_writable, today, yuan
-from ledgers.dues.members import first_expected_month, transfer_in_q
+from ledgers.dues.members import amount_for_year, first_expected_month, transfer_in_q
 from ledgers.models import DuesBase, DuesPayment, DuesReminder
 from wujin_branch.errors import DomainError
 
@@ -57,7 +58,7 @@ class ArrearsRow:
 class Arrears:
     on: datetime.date
     last_month: datetime.date
-    tracking_from: datetime.date | None  # None: the branch has recorded no dues yet
+    window_from: datetime.date  # the lookback limit: no month before it is counted
     rows: list[ArrearsRow]
 
     @property
@@ -65,25 +66,20 @@ class Arrears:
         return [r for r in self.rows if r.flagged]
 
 
-def _amount_for_year(bases: list[tuple[int, int]], year: int) -> int | None:
-    """From (year, monthly_fen) sorted by year: the latest verified amount up to ``year``."""
-    fen = None
-    for y, f in bases:
-        if y > year:
-            break
-        fen = f
-    return fen
-
-
 def dues_arrears_for(branch, on: datetime.date | None = None, *, member_ids=None) -> Arrears:
     """Per active member: unpaid expected months up to the last complete month, the current
     run of consecutive unpaid months, and the flag at six. Four queries for a branch.
+
+    Expected months start at the member's ``first_expected_month`` (the 党费起算月, not before
+    joining or a transfer in): a member with a join date years back who came onto the
+    platform this year owes nothing for the years before.
 
     Nothing is ever changed: the flag asks the branch to study the case (a branch meeting
     and upper approval decide, never the platform).
     """
     on = on or today()
     last = add_months(month_start(on), -1)
+    window = add_months(last, 1 - arrears_lookback_months())
     members_qs = (
         Member.objects.filter(branch=branch, standing=Standing.ACTIVE)
         .annotate(transfer_in_on=Subquery(transfer_in_q(branch).values("occurred_on")[:1]))
@@ -101,10 +97,9 @@ def dues_arrears_for(branch, on: datetime.date | None = None, *, member_ids=None
     ):
         bases[member_id].append((year, fen))
     paid = defaultdict(set)
-    earliest = None
-    for member_id, month in DuesPayment.objects.filter(member__branch=branch).values_list("member_id", "month"):
+    payments = DuesPayment.objects.filter(member__branch=branch, member__standing=Standing.ACTIVE)
+    for member_id, month in payments.values_list("member_id", "month"):
         paid[member_id].add(month)
-        earliest = month if earliest is None or month < earliest else earliest
     reminders = defaultdict(list)
     for r in (
         DuesReminder.objects.filter(member__branch=branch, member__standing=Standing.ACTIVE)
@@ -112,16 +107,13 @@ def dues_arrears_for(branch, on: datetime.date | None = None, *, member_ids=None
         .order_by("-reminded_on", "-id")
     ):
         reminders[r.member_id].append(r)
-    if earliest is None or earliest > last:
-        return Arrears(on, last, earliest, [])
-    window = max(earliest, add_months(last, 1 - arrears_lookback_months()))
     rows = []
     for m in members:
         start = max(first_expected_month(m), window)
         expected = []
         month = start
         while month <= last:
-            fen = _amount_for_year(bases[m.pk], month.year)
+            fen = amount_for_year(bases[m.pk], month.year)
             if fen != 0:
                 expected.append((month, fen))
             month = add_months(month, 1)

@@ -8,13 +8,15 @@ from branches.models import Member, MemberTransfer, Standing, TransferDirection
 from ledgers.dues.common import add_months, month_end, month_start
 from ledgers.models import DuesBase
 
+TRANSFER_IN = (TransferDirection.IN, TransferDirection.INTERNAL)
+
 
 def transfer_in_q(branch):
     """Transfers into ``branch``, from outside the district or from another branch in it:
     either way the old organization collected up to the month of transfer."""
-    return MemberTransfer.objects.filter(
-        member=OuterRef("pk"), direction__in=[TransferDirection.IN, TransferDirection.INTERNAL], to_branch=branch
-    ).order_by("-occurred_on", "-id")
+    return MemberTransfer.objects.filter(member=OuterRef("pk"), direction__in=TRANSFER_IN, to_branch=branch).order_by(
+        "-occurred_on", "-id"
+    )
 
 
 def members_with_dues(branch, year):
@@ -27,13 +29,39 @@ def members_with_dues(branch, year):
     )
 
 
-def first_expected_month(member) -> datetime.date:
-    """The first month the branch collects from this member (see the module docstring)."""
-    first = month_start(member.joined_on)
-    moved_in = getattr(member, "transfer_in_on", None)
-    if moved_in:
-        first = max(first, add_months(month_start(moved_in), 1))
+def collected_from(joined_on: datetime.date, transfer_in_on: datetime.date | None = None) -> datetime.date:
+    """The first month this branch collects at all: the month of joining (预备党员 from
+    admission), or the month after a transfer in (the old organization collected until then)."""
+    first = month_start(joined_on)
+    if transfer_in_on:
+        first = max(first, add_months(month_start(transfer_in_on), 1))
     return first
+
+
+def dues_first_month(
+    *, joined_on: datetime.date, dues_from: datetime.date, transfer_in_on: datetime.date | None = None
+) -> datetime.date:
+    """The first month dues are owed: the 党费起算月, not before the branch collects at all.
+    The one rule the grid, arrears, reminders, the ledger and the assessment's item 13 read."""
+    return max(month_start(dues_from), collected_from(joined_on, transfer_in_on))
+
+
+def first_expected_month(member) -> datetime.date:
+    """``dues_first_month`` of a member row (annotated with ``transfer_in_on`` where it matters)."""
+    return dues_first_month(
+        joined_on=member.joined_on, dues_from=member.dues_from, transfer_in_on=getattr(member, "transfer_in_on", None)
+    )
+
+
+def amount_for_year(bases: list[tuple[int, int]], year: int) -> int | None:
+    """From (year, monthly_fen) sorted by year: the latest verified amount up to ``year``
+    (None: never verified; 0: a waiver)."""
+    fen = None
+    for y, f in bases:
+        if y > year:
+            break
+        fen = f
+    return fen
 
 
 def on_roster_in(member, month) -> bool:

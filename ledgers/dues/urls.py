@@ -8,5 +8,6 @@ urlpatterns = [
     path("branch/<int:pk>/dues/bases/", dues_views.dues_bases, name="dues_bases"),
     path("branch/<int:pk>/dues/arrears/", dues_views.dues_arrears, name="dues_arrears"),
     path("branch/<int:pk>/dues/arrears/notify/", dues_views.dues_notify, name="dues_notify"),
+    path("branch/<int:pk>/dues/backfill/", dues_views.dues_backfill, name="dues_backfill"),
     path("member/<int:pk>/dues/remind/", dues_views.dues_remind, name="dues_remind"),
 ]

@@ -9,17 +9,22 @@ write by someone who may only read. The forms here only parse; ``ledgers.dues`` 
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from branches import selectors as org_selectors
+from branches.forms import DATE, MonthField
+from branches.models import Member, Standing
 from branches.permissions import Action, can
 from ledgers import dues
 from ledgers.models import DuesGroup, PaymentMethod
 from wujin_branch.errors import DomainError
+from wujin_branch.pages import form_page
 
 MAX_YUAN = Decimal("1000000")
 
@@ -291,7 +296,7 @@ def dues_arrears(request, pk):
             "branch": branch,
             "arrears": arrears,
             "last_month_label": dues.month_label(arrears.last_month),
-            "tracking_label": dues.month_label(arrears.tracking_from) if arrears.tracking_from else "",
+            "lookback": dues.arrears_lookback_months(),
             "flag_months": dues.ARREARS_FLAG_MONTHS,
             "ways": dues.REMINDER_WAYS,
             "today": dues.today().isoformat(),
@@ -339,3 +344,60 @@ def dues_notify(request, pk):
         else:
             messages.warning(request, "本支部书记和党务工作者都没有登记邮箱，无法发送。")
     return redirect("dues_arrears", pk=branch.pk)
+
+
+# ---------------------------------------------------------------- 补录
+
+
+class BackfillForm(forms.Form):
+    member = forms.ModelChoiceField(label="党员", queryset=Member.objects.none())
+    first = MonthField(label="起始月份")
+    last = MonthField(label="截止月份")
+    paid_on = forms.DateField(
+        label="交纳日期", widget=DATE, required=False, help_text="不填：按各月按时交纳（各月最后一天）登记"
+    )
+    method = forms.ChoiceField(label="交纳方式", choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
+    paid_by = forms.CharField(label="代交人", max_length=50, required=False, help_text="本人交纳不填")
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Member.objects.filter(branch=branch, standing=Standing.ACTIVE).order_by("name_pinyin", "id")
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: f"{m.name}（党费起算月 {dues.month_label(m.dues_from)}）"
+
+
+@login_required
+def dues_backfill(request, pk):
+    """补录: a member's months already paid (before or after the 党费起算月), in one go."""
+    branch = org_selectors.get_branch_for_user(request.user, pk, Action.EDIT)
+    if not branch.is_active:
+        raise Http404
+    initial = {
+        "member": request.GET.get("member"),
+        "first": dues.parse_month(request.GET.get("first", "")),
+        "last": dues.parse_month(request.GET.get("last", "")) or dues.add_months(dues.month_start(dues.today()), -1),
+    }
+    form = BackfillForm(request.POST or None, branch=branch, initial=initial)
+
+    def act(d):
+        r = dues.dues_backfill(
+            actor=request.user, member=d["member"], first_month=d["first"], last_month=d["last"],
+            paid_on=d["paid_on"], method=d["method"], paid_by=d["paid_by"],
+        )  # fmt: skip
+        return d, r
+
+    def done(result):
+        d, r = result
+        span = f"{dues.month_label(d['first'])}至{dues.month_label(d['last'])}"
+        said = f"已为{d['member'].name}补录{span}的党费 {len(r.created)} 个月，合计 {dues.yuan(r.total_fen)} 元"
+        if r.already_paid:
+            said += f"；已登记的 {len(r.already_paid)} 个月未改动"
+        if r.waived:
+            said += f"；经批准免交的 {len(r.waived)} 个月不需登记"
+        return said + "。"
+
+    arrears = reverse("dues_arrears", args=[branch.pk])
+    return form_page(
+        request, form, act, done=done, template="ledgers/dues_backfill.html", context={"branch": branch},
+        back=arrears, to=lambda result: f"{arrears}#m{result[0]['member'].pk}",
+    )  # fmt: skip

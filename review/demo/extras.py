@@ -1,16 +1,13 @@
-"""The review demo's extra situations: thin records returned, false vacancies lifted, a
-branch without a special fund, on-site inspections."""
+"""The review demo's extra situations: thin records returned, a branch without a special
+fund, on-site inspections."""
 
 from decimal import ROUND_FLOOR, Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Q
 
-from assessment.models import ItemScore, Veto
-from assessment.services import veto_lift
-from branches.models import CommitteeSeat, CommitteeTerm, Position
+from assessment.models import ItemScore
 from ledgers.demo.people import person_name, picture
-from review.demo.flow import HALF, Clock, at_time, days
+from review.demo.flow import HALF, Clock, at_time
 from review.inspections import inspection_record
 
 THIN_REASON = "会议记录过于简单，请补充讨论的主要内容、形成的决议和参会人员发言情况。"
@@ -46,38 +43,6 @@ def return_thin_records(staff, year) -> int:
         by_committee[c.pk] = taken + 1
         done += 1
     return done
-
-
-def lift_false_vacancies(staff, period, assessments, rng, opened_on) -> int:
-    """The committee lifts "书记缺职" vetoes of last year where a secretary was in office on the
-    window's last day: the detection looks at the term in office today only, so a branch that
-    elected a new committee this year looks vacant last year."""
-    end = period.window_end
-    in_office = set(
-        CommitteeSeat.objects.filter(position=Position.SECRETARY, since__lte=end, term__elected_on__lte=end)
-        .filter(Q(term__ended_on__isnull=True) | Q(term__ended_on__gt=end))
-        .filter(Q(holder__isnull=False) | Q(vacated_on__gt=end))
-        .values_list("term__branch_id", flat=True)
-    )
-    elected_after = set(
-        CommitteeTerm.objects.filter(ended_on__isnull=True, elected_on__gt=end).values_list("branch_id", flat=True)
-    )
-    lifted = 0
-    for a in assessments:
-        if a.branch_id not in in_office | elected_after:
-            continue
-        reviewer = staff.reviewer.get(getattr(staff.committee_of.get(a.branch_id), "pk", None))
-        for v in Veto.objects.filter(assessment=a, active=True, kind__code="secretary_vacant").select_related(
-            "assessment__branch"
-        ):
-            with Clock(at_time(opened_on + days(rng.randint(3, 12)), rng)):
-                veto_lift(
-                    actor=reviewer or staff.reviewer[next(iter(staff.reviewer))], veto=v,
-                    reason=f"经核实，{end.year}年末书记在任（{end.year + 1}年完成换届，上届支委会资料以纸质档案为准），"
-                    "系平台按现任届次检测所致，撤销。",
-                )  # fmt: skip
-            lifted += 1
-    return lifted
 
 
 def no_fund_branch(period):

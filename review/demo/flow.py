@@ -27,9 +27,11 @@ D = datetime.date
 days = datetime.timedelta
 HALF = Decimal("0.5")
 
-# Items whose last-year records were kept on paper (the platform's records start in December).
+# Items whose last-year records were kept on paper (the platform's records start in December;
+# the 民主评议 held in last year's window, of the year before, is on paper too).
 PAPER_RULES = {"freq_congress", "freq_committee", "freq_group", "freq_lecture", "freq_life", "freq_appraisal",
-               "freq_theme_day", "service_system", "service_ledger", "online_education", "life_ledger"}  # fmt: skip
+               "freq_theme_day", "service_system", "service_ledger", "online_education", "life_ledger",
+               "appraisal"}  # fmt: skip
 # Where branches and reviewers take points off: judgement items, not facts such as the fund.
 SOFT_RULES = {"", "life_ledger", "service_ledger", "member_ledger", "room_facilities", "study_plans",
               "online_education", "service_system", "freq_group", "freq_committee", "activist_plan",
@@ -192,7 +194,7 @@ class Flow:
 
     def accept(self, a, day):
         with Clock(at_time(day, self.rng, 14, 17)):
-            return services.accept(actor=self.actor, assessment=a, comment="资料齐全，验收合格。")
+            return services.accept(actor=self.actor, assessment=a, comment="资料齐全，验收通过。")
 
 
 def score_target(rng, lo, hi):

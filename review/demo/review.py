@@ -12,8 +12,9 @@
   with per-item reasons, reviewed, recommended, declared, accepted, not passed (below 85
   after an on-site inspection), published, confirmed (most of them, the demo secretary's
   branch among them; the notice ended a few days ago, one objection was dismissed),
-  not recommended because of a one-vote veto, and the branch without a special fund in
-  rectification with its tasks;
+  not recommended because of a one-vote veto (judged again on the day of each decision, so a
+  书记 seat vacant now or a sanction in force now counts), and the branch without a special
+  fund in rectification with its tasks;
 - this year's, opened the same way, where every branch is still self-assessing (a few have
   started), so the demo secretary can self-assess and submit.
 
@@ -33,7 +34,7 @@ from assessment.services import self_scores_save
 from branches.demo import DEMO_BRANCH
 from ledgers.demo.people import demo_staff
 from review import services
-from review.demo.extras import inspect_on_site, lift_false_vacancies, no_fund_branch, return_thin_records
+from review.demo.extras import inspect_on_site, no_fund_branch, return_thin_records
 from review.demo.flow import (
     HALF,
     RETURN_ITEMS,
@@ -66,8 +67,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
     period = create_period(actor, rubric, last, f"{last}年度党支部规范化建设考核",
                             (D(this, 1, 15), D(this, 1, 31), D(this, 2, 28)))  # fmt: skip
     opened_on = D(last, 12, rng.randint(1, 10))
-    assessments = list(open_period(actor, period, at_time(opened_on, rng)))
-    counts["vetoes_lifted"] = lift_false_vacancies(staff, period, assessments, rng, opened_on)
+    open_period(actor, period, at_time(opened_on, rng))
     assessments = list(Assessment.objects.filter(period=period).select_related("branch").order_by("branch__path"))
     flow = Flow(actor=actor, rng=rng, today=today, staff=staff, period=period, sections=sections)
 
@@ -209,7 +209,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
         with Clock(at_time(day, rng, 14, 17)):
             a = services.accept(
                 actor=actor, assessment=a,
-                comment="资料齐全，验收合格。" if state != "not_passed" else "考核得分低于85分，验收不合格。",
+                comment="资料齐全，验收通过。" if state != "not_passed" else "考核得分低于85分，验收不合格。",
             )  # fmt: skip
         if state in ("published", "confirmed") and a.status == S.ACCEPTED:
             accepted_for_notice.append(a)

@@ -417,8 +417,28 @@ def test_dues_joined_in_the_window_and_ongoing_window(branch):
     assert got.score == D("3") and "应交63人·月" in got.reason
 
 
-def _appraisal(branch, people, held_on=datetime.date(2025, 12, 20)):
-    a = Appraisal.objects.create(branch=branch, year=2025, held_on=held_on, self_notes="自评", mutual_notes="互评")
+def test_dues_owed_from_the_dues_start_month(branch, other_branch):
+    """Item 13 reads the 党费起算月 like the dues pages: a member with a join date years back,
+    entered in October, owes October to December only (it was 1.5 points: six months in a row
+    unpaid from the branch's first recorded payment); a transfer from another branch in the
+    district owes from the month after, as on the dues pages."""
+    from branches.models import MemberTransfer, TransferDirection
+
+    people = members(branch, 9)
+    (newcomer,) = members(branch, 1, dues_from=datetime.date(2025, 10, 1))
+    (mover,) = members(branch, 1)
+    MemberTransfer.objects.create(member=mover, direction=TransferDirection.INTERNAL, from_branch=other_branch,
+                                  to_branch=branch, occurred_on=datetime.date(2025, 4, 20))  # fmt: skip
+    _bases(people + [newcomer, mover])
+    _pay(people)
+    _pay([newcomer], months=MONTHS[9:])
+    _pay([mover], months=MONTHS[4:])
+    got = one("dues", branch)
+    assert got.score == D("3") and f"应交{9 * 12 + 3 + 8}人·月、已交{9 * 12 + 3 + 8}人·月" in got.reason
+
+
+def _appraisal(branch, people, held_on=datetime.date(2025, 12, 20), year=2025):
+    a = Appraisal.objects.create(branch=branch, year=year, held_on=held_on, self_notes="自评", mutual_notes="互评")
     AppraisalResult.objects.bulk_create(
         [
             AppraisalResult(
@@ -468,6 +488,29 @@ def test_appraisal_none_and_roster_on_the_day(branch):
     members(branch, 1, joined_on=datetime.date(2025, 12, 25))  # joined after the appraisal
     _appraisal(branch, people)
     assert one("appraisal", branch).score == D("3")
+
+
+def test_appraisal_held_in_the_window_counts_whatever_year_it_is_for(branch):
+    """Branches appraise the past year in the first quarter: the 2025 appraisal held on
+    2026-02-19 is the 2026 window's appraisal, not the 2025 window's."""
+    people = members(branch, 10)
+    _appraisal(branch, people, held_on=datetime.date(2026, 2, 19), year=2025)
+    window_2026 = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 12, 31),
+                   "today": datetime.date(2026, 12, 2)}  # fmt: skip
+    got = one("appraisal", branch, **window_2026)
+    assert got.score == D("3")
+    assert got.reason.startswith("2026年2月19日召开的2025年度民主评议党员，当时在册党员10名中10名")
+    got = one("appraisal", branch, today=datetime.date(2026, 3, 1))  # the 2025 window
+    assert got.score == D("0") and "考核期内（2025年1月1日至2025年12月31日）召开的民主评议" in got.reason
+    # a second one in the same window (the 2026 appraisal held in December) covering fewer
+    # members does not replace the better one; the roster is the one of each meeting's day
+    _appraisal(branch, people[:5], held_on=datetime.date(2026, 11, 28), year=2026)
+    got = one("appraisal", branch, **window_2026)
+    assert got.score == D("3") and got.reason.startswith("2026年2月19日")
+    # not yet held on the day the suggestion is computed: it does not count
+    got = one("appraisal", branch, start=datetime.date(2026, 1, 1), end=datetime.date(2026, 12, 31),
+              today=datetime.date(2026, 2, 1))  # fmt: skip
+    assert got.score == D("0")
 
 
 # ---------------------------------------------------------------- 联系服务群众
@@ -632,6 +675,77 @@ def test_member_rules_without_roster_are_manual(branch):
         got = one(key, branch)
         assert got.score is None and "没有本支部考核期末的在册党员记录" in got.reason, key
     assert "没有本支部考核期末的在册党员记录" in one("study_plans", branch).reason
+
+
+# ---------------------------------------------------------------- vetoes, judged on the day of deciding
+
+
+def _vetoes(branch, today, grace=90):
+    from assessment.rules import detect_vetoes
+
+    found = detect_vetoes(Context(START, END, [branch.pk], today=today, vacancy_grace_days=grace)).get(branch.pk, {})
+    return {key: [text for text, _ in hits] for key, hits in found.items()}
+
+
+def test_secretary_vacancy_judged_on_the_day_and_long_ones_in_the_window(branch, secretary):
+    from branches.committees import seat_fill, seat_vacate
+
+    first, second = members(branch, 2)
+    term = elect(branch, [first], [Position.SECRETARY], elected_on=datetime.date(2024, 1, 10))
+    seat = term.seats.get()
+    assert "secretary_vacant" not in _vetoes(branch, TODAY)
+    # vacated after the window, still empty on the day of deciding: a veto (it was checked
+    # at the window's end only)
+    seat_vacate(actor=secretary, seat=seat, vacated_on=datetime.date(2026, 1, 15))
+    assert _vetoes(branch, TODAY)["secretary_vacant"] == ["党支部书记自2026年1月15日出缺，至今未补选。"]
+    assert "secretary_vacant" not in _vetoes(branch, datetime.date(2026, 1, 14))
+    # filled 46 days later: within the by-election period, no veto
+    seat_fill(actor=secretary, seat=CommitteeSeat.objects.get(pk=seat.pk), member=second,
+              since=datetime.date(2026, 3, 2))  # fmt: skip
+    assert "secretary_vacant" not in _vetoes(branch, datetime.date(2026, 3, 10))
+    # a vacancy inside the window that lasted 122 days before the by-election: a veto, unless
+    # the rubric version gives more time
+    seat_vacate(actor=secretary, seat=CommitteeSeat.objects.get(pk=seat.pk), vacated_on=datetime.date(2026, 4, 1))
+    seat_fill(actor=secretary, seat=CommitteeSeat.objects.get(pk=seat.pk), member=first,
+              since=datetime.date(2026, 8, 1))  # fmt: skip
+    from assessment.rules import detect_vetoes
+
+    december = datetime.date(2026, 12, 1)
+    window_2026 = Context(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31), [branch.pk], today=december)
+
+    assert detect_vetoes(window_2026)[branch.pk]["secretary_vacant"][0][0] == (
+        "党支部书记于2026年4月1日至2026年8月1日缺职122天，超过补选期限90天。"
+    )
+    window_2026 = Context(window_2026.start, window_2026.end, [branch.pk], today=december, vacancy_grace_days=130)
+    assert "secretary_vacant" not in detect_vetoes(window_2026).get(branch.pk, {})
+    # judged for the 2025 window in January 2026, before those vacancies had grown long: none
+    assert "secretary_vacant" not in _vetoes(branch, datetime.date(2026, 1, 10))
+
+
+def test_sanctions_up_to_the_day_of_deciding(branch):
+    from branches.models import Sanction, SanctionKind
+
+    sec, member_ = members(branch, 2)
+    elect(branch, [sec, member_], [Position.SECRETARY, Position.ORGANIZATION], elected_on=datetime.date(2024, 1, 10))
+    Sanction.objects.create(member=sec, kind=SanctionKind.WARNING, imposed_on=datetime.date(2026, 2, 3), reason="x")
+    Sanction.objects.create(member=member_, kind=SanctionKind.WARNING, imposed_on=datetime.date(2025, 5, 3), reason="x")
+    assert "secretary_sanctioned" not in _vetoes(branch, datetime.date(2026, 1, 31))
+    got = _vetoes(branch, datetime.date(2026, 2, 10))
+    assert got["secretary_sanctioned"] == [f"书记{sec.name}于2026-02-03受警告处分。"]
+    assert "committee_member_sanctioned" not in got  # a 委员 needs 严重警告 or above
+    Sanction.objects.create(member=member_, kind=SanctionKind.SERIOUS_WARNING, imposed_on=datetime.date(2024, 3, 1),
+                            effective_until=datetime.date(2024, 12, 31), reason="期满")  # fmt: skip
+    assert "committee_member_sanctioned" not in _vetoes(branch, TODAY)  # its 影响期 ended before the window
+
+
+def test_rubric_copy_carries_the_vacancy_grace(district_user):
+    from assessment import services
+    from assessment.models import RubricVersion
+
+    base = RubricVersion.objects.get(code="2016")
+    assert base.vacancy_grace_days == 90
+    new = services.rubric_copy(actor=district_user, source=base, code="2026", name="新版", vacancy_grace_days=60)
+    assert new.vacancy_grace_days == 60
 
 
 # ---------------------------------------------------------------- set-based

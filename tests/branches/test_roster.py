@@ -141,6 +141,35 @@ def test_filled_template_imports_every_member(client, branch, secretary):
     assert {h.history_user_id for h in history} == {secretary.pk}
 
 
+def test_import_sets_the_dues_start_month(branch, secretary):
+    """党费起算月: the month of the import unless the file says otherwise (an older template
+    without the column imports the same way); months before it are never owed."""
+    this_month = datetime.date.today().replace(day=1)
+    rows = [
+        person("默认") + [None],
+        person("文字", id_number=make_id_number(datetime.date(1985, 3, 2), 901)) + ["2024-03"],
+        person("中文", id_number=make_id_number(datetime.date(1985, 3, 2), 902)) + ["2024年11月"],
+        person("日期", id_number=make_id_number(datetime.date(1985, 3, 2), 903)) + [datetime.date(2023, 5, 17)],
+        person("早于入党", id_number=make_id_number(datetime.date(1985, 3, 2), 904)) + ["2001-01"],
+    ]
+    assert roster_import(actor=secretary, branch=branch, fileobj=upload(rows)) == 5
+    got = dict(Member.objects.filter(branch=branch).values_list("name", "dues_from"))
+    assert got == {"默认": this_month, "文字": datetime.date(2024, 3, 1), "中文": datetime.date(2024, 11, 1),
+                   "日期": datetime.date(2023, 5, 1), "早于入党": datetime.date(2010, 7, 1)}  # fmt: skip
+    old_template = [h for h in HEADERS if h != "党费起算月"]
+    one = person("旧模板", id_number=make_id_number(datetime.date(1985, 3, 2), 905))
+    assert roster_import(actor=secretary, branch=branch, fileobj=upload([one], headers=old_template)) == 1
+    assert Member.objects.get(name="旧模板").dues_from == this_month
+    bad = [person("错月", id_number=make_id_number(datetime.date(1985, 3, 2), 906)) + ["2024-13"],
+           person("未来", id_number=make_id_number(datetime.date(1985, 3, 2), 907)) + ["2099-01"]]  # fmt: skip
+    with pytest.raises(RosterImportError) as e:
+        roster_import(actor=secretary, branch=branch, fileobj=upload(bad))
+    assert [str(x) for x in e.value.errors] == [
+        "第 2 行：党费起算月“2024-13”不是有效月份（可填 2026-03 或 2026年3月）",
+        "第 3 行：党费起算月不能晚于本月",
+    ]
+
+
 def test_bad_rows_are_all_reported_and_nothing_is_imported(client, branch, secretary, other_branch):
     existing = MemberFactory(branch=other_branch)
     dup = make_id_number(datetime.date(1980, 1, 1))

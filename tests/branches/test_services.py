@@ -338,6 +338,48 @@ def test_group_membership(branch, secretary, other_branch):
         committees.group_save(actor=secretary, branch=branch, name="第一党小组", leader=None, members=[])
 
 
+def test_party_groups_listed_by_their_number(client, branch, secretary):
+    """第一、第二、第三、第四 everywhere, not 第一、第三、第二、第四 (the characters' code points)."""
+    from ledgers.activities.selectors import branch_calendar
+
+    for name in ("第三党小组", "离退休党小组", "第一党小组", "第十二党小组", "第四党小组", "第二党小组"):
+        committees.group_save(actor=secretary, branch=branch, name=name, leader=None, members=[])
+    expected = ["第一党小组", "第二党小组", "第三党小组", "第四党小组", "第十二党小组", "离退休党小组"]
+    assert list(PartyGroup.objects.filter(branch=branch).values_list("name", flat=True)) == expected
+    assert [g.name for g in selectors.branch_page(branch)["groups"]] == expected
+    calendar = [r.group.name for r in branch_calendar(branch, datetime.date.today().year) if r.group]
+    assert calendar == expected
+    client.force_login(secretary)
+    html = client.get(f"/branch/{branch.pk}/").content.decode()
+    assert [html.index(n) for n in expected] == sorted(html.index(n) for n in expected)
+    g = PartyGroup.objects.get(branch=branch, name="第三党小组")
+    committees.group_save(actor=secretary, branch=branch, name="第五党小组", leader=None, members=[], group=g)
+    assert PartyGroup.objects.get(pk=g.pk).number == 5
+
+
+@pytest.mark.parametrize(
+    "name,number",
+    [("第一党小组", 1), ("第十党小组", 10), ("第十二党小组", 12), ("第二十三党小组", 23), ("第3党小组", 3),
+     ("第１２党小组", 12), ("机关第二党小组", 2), ("三组", 3), ("离退休党小组", None), ("党小组", None)],
+)  # fmt: skip
+def test_group_number_from_the_name(name, number):
+    from branches.derived import group_number
+
+    assert group_number(name) == number
+
+
+def test_group_number_migration_fills_existing_rows(branch):
+    import importlib
+
+    from django.apps import apps
+
+    rows = [PartyGroup.objects.create(branch=branch, name=n) for n in ("第二党小组", "第一党小组", "第三党小组")]
+    assert {g.number for g in PartyGroup.objects.filter(branch=branch)} == {None}
+    importlib.import_module("branches.migrations.0002_partygroup_number").backfill(apps, None)
+    assert [g.name for g in PartyGroup.objects.filter(branch=branch)] == ["第一党小组", "第二党小组", "第三党小组"]
+    assert PartyGroup.history.filter(id=rows[0].pk).get().number == 2
+
+
 def test_visibility_by_role(district, committee, branch, other_branch, district_user, reviewer, secretary):
     assert set(selectors.branches_visible_to(district_user)) == {branch, other_branch}
     assert set(selectors.branches_visible_to(reviewer)) == {branch}

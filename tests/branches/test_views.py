@@ -136,6 +136,8 @@ def test_member_create_keeps_input_on_error(client, secretary, branch):
     r = client.post(reverse("member_create", args=[branch.pk]), data)
     assert r.status_code == 302
     assert Member.objects.get(name="李四").branch == branch
+    # 党费起算月 left empty: the month of entry, not of joining (2015)
+    assert Member.objects.get(name="李四").dues_from == datetime.date.today().replace(day=1)
 
 
 def test_member_edit_stale_version_refused(client, secretary, member):

@@ -24,9 +24,10 @@ def _setup():
     install_rate_table()  # a data migration's rows; earlier browser tests truncate them
     committee = make_committee("湖塘镇党委")
     branch = make_branch(committee, name="东街村党支部", founded_on=datetime.date(1998, 7, 1))
-    people = [MemberFactory(branch=branch, name=n) for n in NAMES]
-    secretary = grant(UserFactory(username="secretary_dues"), branch, Role.SECRETARY)
     last_month = dues.add_months(dues.month_start(dues.today()), -1)
+    # on the platform since last month: their 党费起算月
+    people = [MemberFactory(branch=branch, name=n, dues_from=last_month) for n in NAMES]
+    secretary = grant(UserFactory(username="secretary_dues"), branch, Role.SECRETARY)
     dues.dues_bases_save(
         actor=secretary,
         branch=branch,

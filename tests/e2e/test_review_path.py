@@ -231,7 +231,7 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         _click_and_wait(dis, dis.get_by_role("button", name="保存评分"))
         assert "评分已保存。" in _messages(dis)
         _click_and_wait(dis, dis.get_by_role("button", name="验收评定"))
-        assert "当前状态：验收合格" in _messages(dis)
+        assert "当前状态：验收通过（拟定合格）" in _messages(dis)
         _click_and_wait(dis, dis.locator(".review-panel").get_by_role("link", name="发布公示"))
         dis.get_by_label("受理异议联系方式").fill("0519-86512345")
         row = dis.locator("main table tr").filter(has_text=BRANCH)

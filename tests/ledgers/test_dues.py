@@ -1,5 +1,6 @@
 import datetime
 import importlib
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -335,7 +336,7 @@ def test_back_payment_warns_beyond_six_months(branch, secretary):
 def test_probationary_member_pays_from_admission(branch, secretary):
     admitted = dues.add_months(THIS_MONTH, -2) + datetime.timedelta(days=14)
     (p,) = people(branch, 1, status=MemberStatus.PROBATIONARY, joined_on=admitted, full_member_on=None)
-    (old,) = people(branch, 1)
+    (old,) = people(branch, 1, dues_from=dues.add_months(THIS_MONTH, -12))  # on the platform for a year
     before = dues.add_months(THIS_MONTH, -3)
     grid = dues.dues_month_grid(branch, before)
     assert [r.member for r in grid["rows"]] == [old]
@@ -436,9 +437,10 @@ def test_grid_page_posts_and_keeps_typed_values_on_error(client, branch, secreta
 
 @pytest.fixture
 def arrears_branch(branch, secretary):
-    """on = 2026-07-10: the last complete month is June. Everyone paid 2025-07 … 2025-12;
-    five_ paid up to January (5 unpaid), six_ stopped in December (6 unpaid)."""
-    five_, six_, ok = people(branch, 3)
+    """on = 2026-07-10: the last complete month is June. On the platform since 2025-07 and
+    everyone paid 2025-07 … 2025-12; five_ paid up to January (5 unpaid), six_ stopped in
+    December (6 unpaid)."""
+    five_, six_, ok = people(branch, 3, dues_from=datetime.date(2025, 7, 1))
     pay([five_, six_, ok], month_range(datetime.date(2025, 7, 1), datetime.date(2025, 12, 1)))
     pay([five_], [datetime.date(2026, 1, 1)])
     pay([ok], month_range(datetime.date(2026, 1, 1), datetime.date(2026, 6, 1)))
@@ -450,7 +452,6 @@ def test_arrears_flag_at_six_consecutive_months_not_five(branch, arrears_branch,
     with django_assert_num_queries(4):
         arrears = dues.dues_arrears_for(branch, datetime.date(2026, 7, 10))
     assert arrears.last_month == datetime.date(2026, 6, 1)
-    assert arrears.tracking_from == datetime.date(2025, 7, 1)
     rows = {r.member: r for r in arrears.rows}
     assert set(rows) == {five_, six_}
     assert (len(rows[five_].unpaid), rows[five_].run, rows[five_].flagged) == (5, 5, False)
@@ -493,17 +494,212 @@ def test_arrears_amount_owed_from_bases(branch, secretary, arrears_branch):
     assert rows[five_].owed_fen is None  # no verified base: amount unknown
 
 
-def test_no_records_no_arrears(branch):
-    people(branch, 3)
+def test_nothing_owed_before_the_dues_start_month(branch):
+    """Whatever the join date and whether the branch has recorded dues or not: a member owes
+    from the 党费起算月 on, never before."""
+    new = people(branch, 2, dues_from=THIS_MONTH)  # entered this month: no complete month owed yet
+    (tracked,) = people(branch, 1, dues_from=dues.add_months(THIS_MONTH, -4))
     arrears = dues.dues_arrears_for(branch, TODAY)
-    assert arrears.rows == [] and arrears.tracking_from is None
+    assert [(r.member, len(r.unpaid), r.run) for r in arrears.rows] == [(tracked, 4, 4)]
+    assert not {r.member for r in arrears.rows} & set(new)
+
+
+# ---------------------------------------------------------------- 党费起算月 and 补录
+
+
+def new_member(actor, branch, name="孙建国", joined_on=datetime.date(2010, 7, 1), **extra):
+    from branches import services as branches
+    from tests.factories import unique_id_number
+
+    birth = datetime.date(1980, 5, 1)
+    return branches.member_create(
+        actor=actor, branch=branch, name=name, gender="M", birth_date=birth, education="bachelor",
+        occupation="worker", id_number=unique_id_number(birth), joined_on=joined_on,
+        full_member_on=joined_on.replace(year=joined_on.year + 1), status=MemberStatus.FULL, **extra,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def recording_branch(branch, secretary):
+    """Nine members the platform has tracked for two years, every month paid, bases verified."""
+    old = people(branch, 9, dues_from=dues.add_months(THIS_MONTH, -24))
+    pay(old, month_range(dues.add_months(THIS_MONTH, -24), LAST_MONTH))
+    return old
+
+
+def test_member_new_to_the_platform_owes_from_the_month_of_entry(client, branch, secretary, recording_branch):
+    """A member entered today with a join date years back was flagged at once (欠交 24 个月,
+    连续六个月未交纳) and cost the branch 1.5 points on item 13: the 党费起算月 is the rule."""
+    from assessment.models import RubricItem
+    from assessment.rules import RULES, Context
+
+    newcomer = new_member(secretary, branch)
+    assert newcomer.dues_from == THIS_MONTH  # the month of entry, not of joining (2010)
+    verify(secretary, branch, recording_branch + [newcomer], THIS_MONTH.year)
+    arrears = dues.dues_arrears_for(branch, TODAY)
+    assert arrears.rows == [] and arrears.flagged == []
+    client.force_login(secretary)
+    html = client.get(reverse("dues_arrears", args=[branch.pk])).content.decode()
+    assert "连续六个月未交纳党费" not in html and "没有欠交党费的党员" in html
+    grid = dues.dues_month_grid(branch, LAST_MONTH)
+    row = next(r for r in grid["rows"] if r.member == newcomer)
+    assert not row.expected and f"党费起算月（{dues.month_label(THIS_MONTH)}）前，不计欠交" in row.note
+    assert grid["unpaid_count"] == 0
+    item = RubricItem.objects.get(section__version__code="2016", rule="dues")
+    ctx = Context(datetime.date(TODAY.year, 1, 1), datetime.date(TODAY.year, 12, 31), [branch.pk], today=TODAY)
+    got = RULES["dues"].fn(ctx, item)[branch.pk]
+    assert got.score == Decimal("3") and "连续6个月以上未交的0名" in got.reason, got.reason
+    # the months before can still be recorded as paid in the grid; they are not owed either way
+    dues.dues_month_save(actor=secretary, branch=branch, month=LAST_MONTH, rows=[dues.PaymentInput(newcomer.pk, True)])
+    assert DuesPayment.objects.filter(member=newcomer).count() == 1
+
+
+def test_dues_start_month_moves_when_the_branch_edits_it(client, branch, secretary, recording_branch):
+    """Set earlier on the member form, the months from then on are owed (and can be 补录'd)."""
+    newcomer = new_member(secretary, branch)
+    client.force_login(secretary)
+    url = reverse("member_edit", args=[newcomer.pk])
+    html = client.get(url).content.decode()
+    assert "党费起算月" in html and 'type="month"' in html and "此前的月份不计欠交" in html
+    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in
+            client.get(url).context["form"].initial.items() if v is not None}  # fmt: skip
+    data["dues_from"] = f"{dues.add_months(THIS_MONTH, -3):%Y-%m}"
+    assert client.post(url, data).status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.dues_from == dues.add_months(THIS_MONTH, -3)
+    assert newcomer.history.latest().history_user == secretary
+    row = dues.dues_arrears_for(branch, TODAY).rows[0]
+    assert row.member == newcomer and row.unpaid == month_range(dues.add_months(THIS_MONTH, -3), LAST_MONTH)
+    data["version"] = client.get(url).context["form"].initial["version"]
+    data["dues_from"] = f"{dues.add_months(THIS_MONTH, 1):%Y-%m}"
+    assert "党费起算月不能晚于本月" in client.post(url, data).content.decode()
+
+
+def test_backfill_marks_months_paid_from_the_verified_bases(branch, secretary, reviewer):
+    newcomer = new_member(secretary, branch)
+    last_year = TODAY.year - 1
+    verify(secretary, branch, [newcomer], last_year - 1, base_yuan=3000)  # 15.00 a month
+    verify(secretary, branch, [newcomer], last_year, base_yuan=4000)  # 40.00
+    first, last = datetime.date(last_year - 1, 11, 1), LAST_MONTH
+    pay([newcomer], [datetime.date(last_year, 3, 1)], amount=4000)  # already recorded: left as it is
+    r = dues.dues_backfill(actor=secretary, member=newcomer, first_month=first, last_month=last)
+    months = month_range(first, last)
+    assert r.created == [m for m in months if m != datetime.date(last_year, 3, 1)]
+    assert r.already_paid == [datetime.date(last_year, 3, 1)] and r.waived == []
+    got = {p.month: p for p in DuesPayment.objects.filter(member=newcomer)}
+    assert set(got) == set(months)
+    assert got[first].amount_fen == 1500 and got[first].paid_on == datetime.date(last_year - 1, 11, 30)
+    assert got[last].amount_fen == 4000  # this year's base not verified: last year's applies, as in the grid
+    assert got[last].recorded_by == secretary
+    created = DuesPayment.history.filter(member_id=newcomer.pk, history_type="+", history_change_reason="补录")
+    assert created.count() == len(r.created) and {h.history_user for h in created} == {secretary}
+    assert r.total_fen == 2 * 1500 + sum(4000 for m in r.created if m.year >= last_year)
+    # again: nothing new
+    assert dues.dues_backfill(actor=secretary, member=newcomer, first_month=first, last_month=last).created == []
+    # a waiver year is skipped
+    (waived,) = people(branch, 1)
+    row = dues.BaseInput(member_id=waived.pk, group=DuesGroup.EMPLOYED, declared_base_fen=100000, reduced=True,
+                         reduced_fen=0, reduction_reason="重病", branch_decision="支委会", upper_approval="镇党委")
+    dues.dues_bases_save(actor=secretary, branch=branch, year=last_year, rows=[row])  # fmt: skip
+    r = dues.dues_backfill(actor=secretary, member=waived, first_month=datetime.date(last_year, 1, 1),
+                           last_month=datetime.date(last_year, 3, 1), paid_on=datetime.date(last_year, 4, 2),
+                           )  # fmt: skip
+    assert r.created == [] and len(r.waived) == 3
+
+
+def test_backfill_refusals(branch, other_branch, secretary, reviewer):
+    newcomer = new_member(secretary, branch, joined_on=datetime.date(2020, 6, 20))
+    verify(secretary, branch, [newcomer], 2024)
+
+    def backfill(first, last, **kw):
+        return dues.dues_backfill(actor=kw.pop("actor", secretary), member=newcomer, first_month=first,
+                                  last_month=last, **kw)  # fmt: skip
+
+    with pytest.raises(DomainError, match="2020年06月20日入党，此前的月份无需交纳党费"):
+        backfill(datetime.date(2020, 5, 1), datetime.date(2020, 8, 1))
+    with pytest.raises(DomainError, match="2020年、2021年、2022年、2023年没有核定的党费基数"):
+        backfill(datetime.date(2020, 6, 1), datetime.date(2024, 2, 1))
+    with pytest.raises(DomainError, match="补录只能登记到本月"):
+        backfill(datetime.date(2024, 1, 1), dues.add_months(THIS_MONTH, 1))
+    with pytest.raises(DomainError, match="起始月份不能晚于截止月份"):
+        backfill(datetime.date(2024, 3, 1), datetime.date(2024, 2, 1))
+    with pytest.raises(DomainError, match="交纳日期不能晚于今天"):
+        backfill(datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), paid_on=TODAY + datetime.timedelta(days=1))
+    with pytest.raises(DomainError, match="没有权限"):
+        backfill(datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), actor=reviewer)
+    moved = dues.add_months(THIS_MONTH, -5) + datetime.timedelta(days=3)
+    MemberTransfer.objects.create(member=newcomer, direction=TransferDirection.INTERNAL, occurred_on=moved,
+                                  from_branch=other_branch, to_branch=branch)  # fmt: skip
+    with pytest.raises(DomainError, match="转入本支部，此前的党费由原党组织收缴"):
+        backfill(datetime.date(2024, 1, 1), dues.add_months(THIS_MONTH, -2))
+    assert not DuesPayment.objects.exists()
+
+
+def test_backfill_page(client, branch, other_branch, secretary, reviewer, other_secretary):
+    newcomer = new_member(secretary, branch)
+    verify(secretary, branch, [newcomer], TODAY.year - 1)
+    url = reverse("dues_backfill", args=[branch.pk])
+    for user in (reviewer, other_secretary):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.force_login(secretary)
+    first = datetime.date(TODAY.year - 1, 1, 1)
+    html = client.get(f"{url}?member={newcomer.pk}&first={first:%Y-%m}").content.decode()
+    assert f"孙建国（党费起算月 {dues.month_label(THIS_MONTH)}）" in html and f'value="{first:%Y-%m}"' in html
+    data = {"member": newcomer.pk, "first": f"{first:%Y-%m}", "last": f"{LAST_MONTH:%Y-%m}", "method": "cash"}
+    html = client.post(url, {**data, "first": "2009-01"}).content.decode()
+    assert "此前的月份无需交纳党费" in html and not DuesPayment.objects.exists()
+    r = client.post(url, data, follow=True)
+    n = len(month_range(first, LAST_MONTH))
+    said = f"已为孙建国补录{dues.month_label(first)}至{dues.month_label(LAST_MONTH)}的党费 {n} 个月"
+    assert said in r.content.decode()
+    assert DuesPayment.objects.filter(member=newcomer).count() == n
+    # the arrears page offers it for a member's unpaid months
+    (late,) = people(branch, 1, dues_from=dues.add_months(THIS_MONTH, -2))
+    html = client.get(reverse("dues_arrears", args=[branch.pk])).content.decode()
+    start = dues.add_months(THIS_MONTH, -2)
+    assert f"{url}?member={late.pk}&amp;first={start:%Y-%m}&amp;last={LAST_MONTH:%Y-%m}" in html
+    foreign = reverse("dues_backfill", args=[other_branch.pk])
+    assert client.get(foreign).status_code == 404 and client.post(foreign, data).status_code == 404
+
+
+def test_existing_members_get_a_dues_start_that_keeps_what_was_tracked(branch, other_branch, secretary):
+    """The data migration: the branch's first recorded payment stays the start for members on
+    the platform then; one entered later starts at entry (unless paid before); a branch with
+    no payment recorded starts this month."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from branches.models import Member
+
+    def at(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+    early, late, late_paid, young = people(branch, 4)
+    (silent,) = people(other_branch, 1)
+    pay([early], [datetime.date(2024, 3, 1), datetime.date(2024, 4, 1)])
+    pay([late_paid], [datetime.date(2025, 1, 1)])
+    Member.objects.filter(pk__in=[early.pk, young.pk, silent.pk]).update(created_at=at(datetime.date(2024, 1, 5)))
+    Member.objects.filter(pk__in=[late.pk, late_paid.pk]).update(created_at=at(datetime.date(2025, 6, 9)))
+    Member.objects.filter(pk=young.pk).update(joined_on=datetime.date(2024, 9, 1))
+    Member.objects.update(dues_from=datetime.date(2000, 1, 1))
+    importlib.import_module("ledgers.migrations.0008_member_dues_from").backfill(apps, None)
+    got = dict(Member.objects.values_list("pk", "dues_from"))
+    assert got[early.pk] == datetime.date(2024, 3, 1)  # the branch's first payment, as before
+    assert got[late.pk] == datetime.date(2025, 6, 1)  # entered later: from the month of entry
+    assert got[late_paid.pk] == datetime.date(2025, 1, 1)  # entered later, but paid from January
+    assert got[young.pk] == datetime.date(2024, 9, 1)  # joined after the branch began recording
+    assert got[silent.pk] == THIS_MONTH  # nothing recorded in the branch: nothing owed before now
+    assert Member.history.filter(id=late.pk).latest().dues_from == datetime.date(2025, 6, 1)
 
 
 # ---------------------------------------------------------------- reminders
 
 
 def test_reminder_recorded_with_months_unpaid(client, branch, secretary, reviewer, other_secretary):
-    a, b = people(branch, 2)
+    a, b = people(branch, 2, dues_from=dues.add_months(LAST_MONTH, -2))
     pay([b], [dues.add_months(LAST_MONTH, -2)])
     url = reverse("dues_remind", args=[a.pk])
     data = {"reminded_on": TODAY.isoformat(), "way": "电话", "note": "答应月底前补交"}
@@ -539,7 +735,7 @@ def staff(branch, other_branch, committee):
 
 def test_monthly_digest_mails_branch_staff(branch, other_branch, staff, arrears_branch, mailoutbox):
     five_, six_, ok = arrears_branch
-    people(other_branch, 2)
+    people(other_branch, 2, dues_from=datetime.date(2026, 7, 1))  # entered in July: nothing owed yet
     sent = tasks_dues.dues_monthly_digest("2026-07-10")
     assert sent == 2
     assert sorted(m.to[0] for m in mailoutbox) == ["sec@example.com", "worker@example.com"]

@@ -215,6 +215,7 @@ def member_year(secretary, reviewer, branch, other_branch, members):
             "joined_on": D(2010, 7, 1),
             "full_member_on": D(2011, 7, 1),
             "status": MemberStatus.FULL,
+            "dues_from": D(YEAR, 10, 1),  # entered on the platform when the transfer came in
         },
     )
 
@@ -314,7 +315,7 @@ def test_identity_numbers_in_full_only_with_see_id(member_year, branch, secretar
 
 
 def test_empty_year_and_other_branches(members, branch, other_branch, secretary, other_secretary):
-    MemberFactory(branch=other_branch, name="外支部")
+    MemberFactory(branch=other_branch, name="外支部", dues_from=TODAY.replace(day=1))  # entered this month
     ledger = ledger_members.member_ledger(other_branch, YEAR, user=other_secretary)
     assert [r.member.name for r in ledger.roster] == ["外支部"]
     assert ledger.records_count == 0 and ledger.dues.arrears.rows == [] and ledger.development_count == 0

@@ -295,10 +295,10 @@ def test_results_xlsx_rows(client, world, district_user, committee):
     by_branch = {row[1]: row for row in rows[1:]}
     vetoed = by_branch[world[S.SUBMITTED].branch.name]
     assert vetoed[0] == committee.name and vetoed[2] == "村" and vetoed[3] == "已报送党(工)委"
-    assert vetoed[7] == "是" and "书记缺职" in vetoed[8] and vetoed[9] == "考核中"
+    assert vetoed[7] == "是" and "书记缺职" in vetoed[8] and vetoed[9] == "未评定"
     ok = by_branch["西庄村党支部"]
-    assert ok[4:7] == (100, None, 100) and ok[9] == "合格支部"
-    assert by_branch[world[S.NOT_PASSED].branch.name][9] == "验收不合格"
+    assert ok[4:7] == (100, None, 100) and ok[9] == "合格"
+    assert by_branch[world[S.NOT_PASSED].branch.name][9] == "不合格（考核分84.9分，低于合格分数线85分）"
 
     rows = _sheet(client.get(reverse("results_xlsx") + f"?committee={committee.pk}&veto=1"))
     assert [row[1] for row in rows[1:]] == [world[S.SUBMITTED].branch.name]

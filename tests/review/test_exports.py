@@ -19,11 +19,12 @@ from django.urls import reverse
 
 from assessment import sheets as assessment_sheets
 from assessment.models import Assessment, ItemScore, RubricVersion, Veto, VetoKind, VetoSource
+from assessment.models import AssessmentStatus as S
 from assessment.services import period_create, period_open_run
 from branches.models import Role, RoleAssignment
 from review import exports, pdf, services
 from review.tasks import bulk_export_task
-from tests.factories import UserFactory, grant, make_branch
+from tests.factories import UserFactory, grant, make_branch, without_vetoes
 from wujin_branch.models import Job, JobStatus
 
 D = Decimal
@@ -130,14 +131,25 @@ def veto(a, detail="书记于3月调离，尚未补选"):
 
 
 @pytest.mark.parametrize(
-    "total,vetoed,verdict",
-    [("84.5", False, "不合格"), ("85", False, "合格"), ("100", True, "不合格")],
+    "total,vetoed,status,result",
+    [
+        ("84.5", False, S.NOT_PASSED, "不合格（考核分84.5分，低于合格分数线85分）"),
+        # fully scored by the district but not yet accepted: not a result yet (it printed 合格)
+        ("85", False, S.DECLARED, "未评定（区委组织部尚未验收评定"),
+        ("85", False, S.ACCEPTED, "拟定合格（考核分85分，无一票否决情形，验收通过，待公示）"),
+        ("85", False, S.PUBLISHED, "拟定合格（公示中）（考核分85分，无一票否决情形，公示期满无异议后确认为合格支部）"),
+        ("85", False, S.CONFIRMED, "合格（考核分85分，无一票否决情形，经公示无异议，确认为合格支部）"),
+        ("100", True, S.NOT_PASSED, "不合格（一票否决：党支部书记缺职：书记于3月调离，尚未补选）"),
+    ],
 )
-def test_sheet_pdf_numbers_and_result(client, world, secretary, total, vetoed, verdict, pdf_font):
+def test_sheet_pdf_numbers_and_result(client, world, secretary, total, vetoed, status, result, pdf_font):
+    """考核结果 follows the review: 合格 only once confirmed (a 合格支部), 拟定合格 when accepted,
+    拟定合格（公示中） while published, 不合格 with its reason."""
     a = world["a"]
     set_column(a, "self_score", "100")
     set_column(a, "committee_score", "95")
     district_scores = set_column(a, "district_score", total)
+    Assessment.objects.filter(pk=a.pk).update(status=status)
     if vetoed:
         veto(a)
     client.force_login(secretary)
@@ -163,12 +175,16 @@ def test_sheet_pdf_numbers_and_result(client, world, secretary, total, vetoed, v
     # the last item lost points first: its row shows the district score as printed
     last = district_scores["28"]
     assert re.search(rf"28\. 做好党员联系服务群众台帐.*? 5 5 \S+ {last.normalize():f}", line), last
-    assert f"考核结果：{verdict}" in line
-    assert f"考核分 {total} 分，合格分数线 85 分" in line
+    assert f"考核结果：{result}" in words
     if vetoed:
-        assert "党支部书记缺职：书记于3月调离，尚未补选" in words and "存在一票否决情形" in words
+        assert "一票否决情形：1.党支部书记缺职：书记于3月调离，尚未补选" in words
     else:
         assert "一票否决情形：无" in words
+    # the assessment page says the same
+    html = client.get(reverse("assessment_view", args=[a.pk])).content.decode()
+    verdict = "拟定合格（公示中）" if status == S.PUBLISHED else result.split("（")[0]
+    reason = result[len(verdict) + 1 :].removesuffix("）")
+    assert f">{verdict}</span>" in html and f"（{reason}" in tight(html)
 
 
 def test_sheet_not_rated_until_every_district_score(world, pdf_font):
@@ -177,6 +193,7 @@ def test_sheet_not_rated_until_every_district_score(world, pdf_font):
     content, _ = pdf.score_sheet_pdf(a)
     line = flat(pdf_text(content)[0])
     assert "考核结果：未评定" in line and "总分 100 90" in line
+    assert "合格须达到85分且无一票否决情形，并经公示无异议" in tight(line)
 
 
 def test_sheet_roles(client, world, secretary, reviewer, district_user, other_secretary, other_committee, pdf_font):
@@ -224,6 +241,8 @@ def declaration(world, secretary, reviewer, committee, district_user):
 
     second = make_branch(committee, name="南村党支部")
     open_period(district_user, world["period"])
+    for b in (world["a"].branch, second):  # the committee judges the vetoes again when it recommends
+        without_vetoes(b, world["period"].year)
     second_sec = grant(UserFactory(), second, Role.SECRETARY)
     declared = []
     for a, sec in (

@@ -12,7 +12,7 @@ from assessment.services import period_create, period_open_run
 from branches.models import Role
 from review import services
 from review.models import Objection, Publication, ReviewEvent
-from tests.factories import UserFactory, grant
+from tests.factories import UserFactory, grant, without_vetoes
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
 
@@ -49,13 +49,13 @@ def full_rows(a, prefix_value=None, minus=None):
 @pytest.fixture
 def world(district_user, reviewer, secretary, branch, other_branch):
     period = make_period(district_user)
+    # these tests are about the workflow: a branch with its 书记 and special fund (the vetoes
+    # are judged again at each decision, so clearing the detected ones would not last)
+    without_vetoes(branch, period.year)
     open_all(district_user, period)
     a = Assessment.objects.get(period=period, branch=branch)
     other = Assessment.objects.get(period=period, branch=other_branch)
-    # the veto detection finds no fund; these tests are about the workflow, so clear it
-    a.vetoes.all().delete()
-    Assessment.objects.filter(pk=a.pk).update(has_veto=False)
-    a.refresh_from_db()
+    assert not a.has_veto
     return {"period": period, "a": a, "other": other}
 
 
@@ -142,12 +142,89 @@ def test_not_passed_below_line_and_with_veto(world, secretary, reviewer, distric
 
 
 def test_veto_fails_even_at_100(world, secretary, reviewer, district_user, committee):
+    from assessment.models import VetoKind
+    from assessment.services import veto_enter
+
     a = to_declared(world["a"], secretary, reviewer, committee)
-    Assessment.objects.filter(pk=a.pk).update(has_veto=True)
+    veto_enter(actor=district_user, assessment=a, kind=VetoKind.objects.get(code="other"), detail="软弱涣散")
     a.refresh_from_db()
     a = services.district_scores_save(actor=district_user, assessment=a, version=a.version, rows=full_rows(a))
     assert a.district_total == D("100")
     assert services.accept(actor=district_user, assessment=a).status == S.NOT_PASSED
+
+
+# ---------------------------------------------------------------- vetoes judged when the decision is taken
+
+
+def test_secretary_seat_vacated_after_the_window_stops_acceptance(
+    client, world, secretary, reviewer, district_user, committee
+):
+    """书记缺职 was checked at the window's end only and the detection ran only on drafts: a
+    seat vacated in January and still empty at acceptance gave 100 points and 合格."""
+    from branches.committees import seat_vacate
+    from branches.models import CommitteeSeat
+
+    a = to_declared(world["a"], secretary, reviewer, committee)
+    assert not a.has_veto
+    seat = CommitteeSeat.objects.get(term__branch=a.branch, position="secretary")
+    vacated = datetime.date(a.period.year + 1, 1, 15)
+    seat_vacate(actor=secretary, seat=seat, vacated_on=vacated)
+    a = services.district_scores_save(actor=district_user, assessment=a, version=a.version, rows=full_rows(a))
+    assert a.district_total == D("100")
+    text = f"党支部书记缺职：党支部书记自{vacated.year}年1月15日出缺，至今未补选"
+    with pytest.raises(DomainError) as e:
+        services.accept(actor=district_user, assessment=a)
+    assert f"验收时检测到一票否决情形：{text}（已记入考核表）" in e.value.message
+    assert "不能验收为合格" in e.value.message
+    a.refresh_from_db()
+    assert a.status == S.DECLARED and a.has_veto  # not accepted, but what was found is on the sheet
+    v = a.vetoes.get(active=True)
+    assert v.source == "detected" and v.history.get().history_user == district_user
+    # accepting again with the veto standing: 验收不合格, the vetoes on the event, a clear message
+    client.force_login(district_user)
+    r = client.post(reverse("assessment_act", args=[a.pk, "accept"]), follow=True)
+    a.refresh_from_db()
+    assert a.status == S.NOT_PASSED
+    page = r.content.decode()
+    assert f"存在一票否决情形（{text}），不能验收为合格，已评定为验收不合格。" in page
+    event = ReviewEvent.objects.filter(assessment=a).latest("id")
+    assert event.code == "review.district.accepted" and event.details["vetoes"] == [text]
+    assert f"不合格</span> <span class=\"muted\">（一票否决：{text}）" in page
+
+
+def test_secretary_sanctioned_after_the_window_stops_recommendation(world, secretary, reviewer, committee):
+    from branches.models import Member, Sanction, SanctionKind
+
+    a = to_submitted(world["a"], secretary)
+    holder = Member.objects.get(branch=a.branch, name="书记甲")
+    Sanction.objects.create(member=holder, kind=SanctionKind.WARNING, imposed_on=datetime.date(a.period.year + 1, 2, 3),
+                            reason="违反廉洁纪律")  # fmt: skip
+    a = services.committee_scores_save(actor=reviewer, assessment=a, version=a.version, rows=full_rows(a))
+    assert a.has_veto and a.status == S.COMMITTEE_REVIEWED
+    assert a.vetoes.get(active=True).detail == f"书记书记甲于{a.period.year + 1}-02-03受警告处分。"
+    with pytest.raises(DomainError, match="有一票否决情形的支部不能推荐申报为合格支部"):
+        services.committee_decide(actor=reviewer, assessment=a, recommend=True)
+    a = services.committee_decide(actor=reviewer, assessment=a, recommend=False, comment="书记受警告处分")
+    assert a.status == S.NOT_RECOMMENDED
+    assert ReviewEvent.objects.filter(assessment=a).latest("id").details["vetoes"]
+
+
+def test_a_reviewer_lifting_a_detected_veto_stands_when_judged_again(
+    world, secretary, reviewer, district_user, committee
+):
+    from assessment.models import Veto
+    from assessment.services import veto_lift
+    from branches.models import Member, Sanction, SanctionKind
+
+    a = to_submitted(world["a"], secretary)
+    holder = Member.objects.get(branch=a.branch, name="书记甲")
+    Sanction.objects.create(member=holder, kind=SanctionKind.WARNING, imposed_on=datetime.date(a.period.year, 5, 3),
+                            reason="经复查已撤销")  # fmt: skip
+    a = services.committee_scores_save(actor=reviewer, assessment=a, version=a.version, rows=full_rows(a))
+    veto_lift(actor=reviewer, veto=Veto.objects.get(assessment=a, active=True), reason="处分已被上级撤销")
+    a = services.committee_decide(actor=reviewer, assessment=a, recommend=True)
+    assert a.status == S.RECOMMENDED and not a.has_veto
+    assert Veto.objects.filter(assessment=a).count() == 1  # the lifted one, not detected anew
 
 
 @pytest.mark.parametrize(
@@ -220,10 +297,9 @@ def test_two_simultaneous_acceptances(locked, district, committee, branch):
     secretary = grant(UserFactory(), branch, Role.SECRETARY)
     second = grant(UserFactory(), district, Role.DISTRICT)
     period = make_period(district_user)
+    without_vetoes(branch, period.year)
     open_all(district_user, period)
     a = Assessment.objects.get(period=period, branch=branch)
-    a.vetoes.all().delete()
-    Assessment.objects.filter(pk=a.pk).update(has_veto=False)
     a = to_declared(a, secretary, reviewer, committee)
     a = services.district_scores_save(actor=district_user, assessment=a, version=a.version, rows=full_rows(a))
 
