@@ -48,8 +48,11 @@ demo: migrate
 run: demo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Two pytest workers (pytest-xdist), one test file each at a time: the machine has two cores.
+PYTEST_JOBS ?= 2
+
 test: install
-	TESTING=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+	TESTING=1 $(BIN)/pytest -q -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -97,8 +97,15 @@ def _eager_celery_and_local_cache(request, settings):
     if request.node.get_closest_marker("real_celery"):
         yield
         return
+    from celery.result import _set_task_join_will_block
+
     from wujin_branch.celery import app
 
+    # Celery keeps "a result.get() here would block" in one process-wide flag, saved and
+    # restored around every eager task. Two threads running eager tasks at once (a browser
+    # test's live server and the test itself) can restore it in the wrong order and leave it
+    # set, and a later test's .get() then fails with "Never call result.get() within a task!".
+    _set_task_join_will_block(False)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     old = app.conf.task_always_eager
     app.conf.task_always_eager = True
