@@ -56,7 +56,7 @@ def test_state_and_veto_read_again_under_the_lock(clean, reviewer):
         lambda: services.veto_enter(actor=reviewer, assessment=clean, kind=other, detail="x"),
         lambda: services.veto_lift(actor=reviewer, veto=v2, reason="x"),
     ):
-        with pytest.raises(DomainError, match="验收合格.*不能再认定或撤销"):
+        with pytest.raises(DomainError, match="验收通过（拟定合格）.*不能再认定或撤销"):
             call()
     assert Veto.objects.filter(assessment=clean, active=True).count() == 1
 
