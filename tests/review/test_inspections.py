@@ -12,6 +12,7 @@ from assessment.models import Assessment, ItemScore
 from review import services
 from review.inspections import inspection_record
 from review.models import ScoreAdjustment
+from tests.factories import without_vetoes
 from tests.review.test_workflow import full_rows, make_period, open_all, to_declared
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,9 @@ D = Decimal
 @pytest.fixture
 def declared(district_user, reviewer, secretary, committee, branch):
     period = make_period(district_user)
+    without_vetoes(branch, period.year)  # vetoes are judged again at each decision
     open_all(district_user, period)
     a = Assessment.objects.get(period=period, branch=branch)
-    a.vetoes.all().delete()
     a = to_declared(a, secretary, reviewer, committee)
     return services.district_scores_save(actor=district_user, assessment=a, version=a.version, rows=full_rows(a))
 

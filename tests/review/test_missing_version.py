@@ -10,6 +10,7 @@ from assessment.models import Assessment, ItemScore
 from assessment.models import AssessmentStatus as S
 from assessment.services import self_scores_save
 from review import services
+from tests.factories import without_vetoes
 from tests.review.test_workflow import full_rows, make_period, open_all, to_declared, to_submitted
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ STALE = "已被他人修改"
 @pytest.fixture
 def world(district_user, branch):
     period = make_period(district_user)
+    without_vetoes(branch, period.year)  # vetoes are judged again at each decision
     open_all(district_user, period)
     a = Assessment.objects.get(period=period, branch=branch)
-    a.vetoes.all().delete()
     return {"a": a}
 
 
