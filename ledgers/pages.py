@@ -6,7 +6,9 @@ from django.urls import reverse
 from branches import selectors as org_selectors
 from branches.permissions import Action, can
 
-PHOTO_WIDGET_ATTRS = {"accept": "image/*", "capture": "environment"}
+# No ``capture``: with it many phones open the camera directly and earlier photos in the album
+# cannot be chosen; without it the phone offers both.
+PHOTO_WIDGET_ATTRS = {"accept": "image/*"}
 PHOTO_HELP = "可直接拍照或从相册选择（JPG/PNG/WebP，单张不超过 15 MB）"
 
 

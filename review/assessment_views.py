@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from assessment import selectors, services
 from assessment.models import EDITABLE_BY_BRANCH, VetoKind
 from branches.permissions import Action, can
+from ledgers.activities.voids import steps_in_window
 from review.models import ReviewEvent
 from review.selectors import panel
 from wujin_branch.errors import DomainError
@@ -68,6 +69,9 @@ def assessment_self(request, pk):
 def assessment_view(request, pk):
     a = selectors.get_assessment_for_user(request.user, pk)
     sheet = selectors.assessment_sheet(a)
+    declared = (
+        ReviewEvent.objects.filter(assessment=a, code="review.branch.submitted").order_by("at").values("at").first()
+    )
     return render(
         request,
         "assessment/view.html",
@@ -78,6 +82,8 @@ def assessment_view(request, pk):
             "can_veto": can(request.user, Action.APPROVE, a.branch) and a.status in services.VETO_OPEN,
             "veto_kinds": VetoKind.objects.filter(active=True),
             "review": panel(request.user, a),
+            "void_steps": steps_in_window(a.branch, a.period.window_start, a.period.window_end,
+                                          declared_at=declared and declared["at"]),  # fmt: skip
             **sheet,
         },
     )

@@ -316,7 +316,7 @@ class InspectionForm(forms.Form):
     photos = MultipleFileField(
         label="现场照片",
         required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
 
 

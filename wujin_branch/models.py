@@ -67,3 +67,46 @@ class Job(models.Model):
     @property
     def percent(self):
         return int(self.done * 100 / self.total) if self.total else (100 if self.status == JobStatus.DONE else 0)
+
+
+class FormSubmission(models.Model):
+    """A form's one-time token, written in the transaction that saves what the form sent.
+
+    A second POST of the same token (a double tap, the browser retrying after a time-out or an
+    error page) finds this row and goes where the first went, so nothing is saved twice
+    (``wujin_branch.pages.form_page``). Rows older than two days are deleted (``kernel.tidy``).
+    """
+
+    token = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "表单提交"
+        verbose_name_plural = "表单提交"
+
+    def __str__(self):
+        return str(self.token)
+
+
+class PendingUpload(models.Model):
+    """A photo that passed the checks on a form that came back with errors: kept for its user,
+    shown as a thumbnail and sent again with the form, so it need not be chosen twice
+    (``wujin_branch.uploads``). Deleted when the form is saved, or after a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=40)
+    file = models.FileField(storage=private, upload_to="pending/%Y/%m/")
+    thumb = models.FileField(storage=private, upload_to="pending/%Y/%m/")
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "待保存的照片"
+        verbose_name_plural = "待保存的照片"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name

@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.tasks.daily_reminders",
         "schedule": crontab(minute=30, hour=8),
     },
+    "kernel-tidy": {  # expired form tokens and photos kept for forms never saved
+        "task": "wujin_branch.tasks.tidy",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "dues-monthly-digest": {
         "task": "ledgers.dues.tasks.dues_monthly_digest",
         "schedule": crontab(minute=0, hour=8, day_of_month=5),

@@ -2,7 +2,9 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from wujin_branch.models import Notice
+from wujin_branch.models import FormSubmission, Notice
+
+TOKENS_KEPT_DAYS = 2
 
 
 @shared_task(acks_late=True)
@@ -23,3 +25,18 @@ def mail_notices(notice_ids):
         return 0
     with get_connection(fail_silently=False) as connection:  # one SMTP session for a morning's reminders
         return connection.send_messages(messages) or 0
+
+
+@shared_task
+def tidy():
+    """Daily: forget one-time form tokens after two days, and photos kept for a form that was
+    never saved after one (``wujin_branch.uploads``)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from wujin_branch import uploads
+
+    cutoff = timezone.now() - datetime.timedelta(days=TOKENS_KEPT_DAYS)
+    tokens, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return {"tokens": tokens, "uploads": uploads.tidy()}

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from wujin_branch import uploads
+
 admin.site.site_header = "武进区党支部规范化建设平台 · 管理后台"
 admin.site.site_title = "党支部规范化建设"
 
@@ -10,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("uploads/pending/<int:pk>/", uploads.thumb_view, name="pending_upload"),
     path("", include("ledgers.urls")),
     path("", include("assessment.urls")),
     path("", include("review.urls")),

@@ -44,7 +44,7 @@ class ActivityEditForm(VersionedForm):
     photos = MultipleFileField(
         label="照片",
         required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         help_text="可拍照或从相册选择多张（JPG/PNG/WebP，单张不超过 15 MB）",
     )
     attachments = MultipleFileField(
@@ -91,4 +91,22 @@ class ReturnForm(forms.Form):
             "required": "请填写退回理由，说明需要补充或修改什么。",
             "max_length": "退回理由不能超过 500 字。",
         },
+    )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label="作废理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "例如：与 5月12日 的支委会记录重复录入。"}),
+        error_messages={"required": "请填写作废理由。", "max_length": "作废理由不能超过 500 字。"},
+    )
+
+
+class RestoreForm(forms.Form):
+    reason = forms.CharField(
+        label="恢复理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写恢复理由。", "max_length": "恢复理由不能超过 500 字。"},
     )

@@ -30,7 +30,9 @@ def activity_return(*, actor, activity: Activity, reason: str) -> RecordReturn:
     if len(reason) > REASON_MAX:
         raise DomainError(f"退回理由不能超过 {REASON_MAX} 字。", field="reason")
     with transaction.atomic():
-        a = Activity.objects.select_for_update().select_related("branch").get(pk=activity.pk)
+        a = Activity.all_objects.select_for_update().select_related("branch").get(pk=activity.pk)
+        if a.voided:
+            raise DomainError("本记录已作废，无需退回。")
         if is_frozen(a):
             raise DomainError("本记录已随自评报送而锁定，支部无法修改；请在审核自评时逐项退回。")
         if a.returned:
@@ -48,7 +50,7 @@ def activity_return(*, actor, activity: Activity, reason: str) -> RecordReturn:
 def activity_return_withdraw(*, actor, activity: Activity) -> RecordReturn:
     require(actor, Action.APPROVE, activity.branch)
     with transaction.atomic():
-        a = Activity.objects.select_for_update().get(pk=activity.pk)
+        a = Activity.all_objects.select_for_update().get(pk=activity.pk)
         r = RecordReturn.objects.select_for_update().filter(activity=a, resolved_at__isnull=True).first()
         if r is None:
             raise DomainError("本记录没有待处理的退回。")

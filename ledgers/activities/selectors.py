@@ -56,8 +56,13 @@ def period_label(kind, index):
 
 
 def get_activity_for_user(user, pk, action=Action.VIEW):
+    """One record, voided ones too (its page shows it struck through)."""
     return get_for_user(
-        Activity.objects.select_related("branch", "party_group", "created_by"), pk, user, action, missing="未找到该记录"
+        Activity.all_objects.select_related("branch", "party_group", "created_by"),
+        pk,
+        user,
+        action,
+        missing="未找到该记录",
     )
 
 
@@ -77,7 +82,8 @@ def get_flag_for_user(user, pk, action=Action.APPROVE):
 
 
 def activities_for(branch, *, year=None, type=None):
-    qs = Activity.objects.filter(branch=branch).select_related("party_group")
+    """The branch's records, voided ones among them (listed struck through; they count nowhere)."""
+    qs = Activity.all_objects.filter(branch=branch).select_related("party_group")
     if year:
         qs = qs.filter(held_on__year=year)
     if type:

@@ -212,6 +212,8 @@ def _validate(activity: Activity):
     today = timezone.localdate()
     if activity.held_on > today:
         raise DomainError("活动日期不能晚于今天（活动开展后再记录）。", field="held_on")
+    if activity.held_on == today and activity.start_time and activity.start_time > timezone.localtime().time():
+        raise DomainError("活动开始时间晚于现在（活动开展后再记录）。", field="start_time")
     if activity.branch.founded_on and activity.held_on < activity.branch.founded_on:
         raise DomainError("活动日期早于支部成立日期。", field="held_on")
     if not (activity.topic or "").strip():
@@ -294,10 +296,18 @@ def _set_text_hash(activity):
     activity.tband0, activity.tband1, activity.tband2, activity.tband3 = b
 
 
-def _after_commit_checks(activity_id):
+def _after_commit_checks(*activity_ids):
     from ledgers.activities.tasks import activity_check_integrity
 
-    transaction.on_commit(lambda: activity_check_integrity.delay(activity_id))
+    for activity_id in activity_ids:
+        transaction.on_commit(lambda pk=activity_id: activity_check_integrity.delay(pk))
+
+
+def recheck_after_void(activity):
+    """After a void or restore: the record's own flags, and those of records whose flags name
+    it (a voided record is compared with nothing, so a flag against it may go)."""
+    others = IntegrityFlag.objects.filter(other_activity=activity).values_list("activity_id", flat=True)
+    _after_commit_checks(*{activity.pk, *others})
 
 
 def activity_create(
@@ -332,7 +342,9 @@ def activity_update(
     if is_frozen(activity):
         raise DomainError("本记录已随自评报送而锁定，不能修改。")
     with transaction.atomic():
-        a = Activity.objects.select_for_update().select_related("branch").get(pk=activity.pk)
+        a = Activity.all_objects.select_for_update().select_related("branch").get(pk=activity.pk)
+        if a.voided:
+            raise DomainError("本记录已作废，不能修改；如需修改，请先恢复。")
         require_version(a.version, version)
         old_year = a.held_on.year
         for k, v in data.items():
@@ -393,6 +405,7 @@ def desired_flags(activity: Activity) -> list[IntegrityFlag]:
         candidates = (
             Photo.objects.filter(_band_q("band", images.hash_bands(p.phash)) | Q(sha256=p.sha256))
             .exclude(activity=activity)
+            .exclude(activity__voided=True)
             .select_related("activity__branch", "branch")
             .order_by("uploaded_at", "id")
         )
@@ -435,8 +448,10 @@ def desired_flags(activity: Activity) -> list[IntegrityFlag]:
 @transaction.atomic
 def activity_check_integrity(*, activity_id: int) -> int:
     """Recompute one record's flags; explained flags are kept. Idempotent."""
-    activity = Activity.objects.select_for_update().filter(pk=activity_id).first()
+    activity = Activity.all_objects.select_for_update().filter(pk=activity_id).first()
     if activity is None:
+        return 0
+    if activity.voided:  # compared with nothing; its flags stay as they were (evidence of the duplicate)
         return 0
     wanted = {(f.kind, f.photo_id, f.other_activity_id): f for f in desired_flags(activity)}
     existing = {(f.kind, f.photo_id, f.other_activity_id): f for f in activity.flags.all()}

@@ -11,9 +11,16 @@ from django.views.decorators.http import require_POST
 from branches import selectors as org_selectors
 from branches.models import PartyGroup
 from branches.permissions import Action, can
+from ledgers.activities import duplicates, selectors, services, voids
 from ledgers.activities import returns as record_returns
-from ledgers.activities import selectors, services
-from ledgers.activities.forms import ActivityCreateForm, ActivityEditForm, ExplainForm, ReturnForm
+from ledgers.activities.forms import (
+    ActivityCreateForm,
+    ActivityEditForm,
+    ExplainForm,
+    RestoreForm,
+    ReturnForm,
+    VoidForm,
+)
 from ledgers.models import ActivityType, Attachment, AttendanceStatus, LifeMeetingLevel
 from ledgers.pages import removed_photo_ids
 from wujin_branch.errors import DomainError
@@ -106,6 +113,22 @@ def _pick_group(request, branch):
         return None
 
 
+def _refuse_duplicates(request, found, *, branch, data, exclude=None):
+    """Stop a likely duplicate (``ledgers.activities.duplicates``); ``found`` lists it for the page."""
+    type_ = data["type"]
+    in_group = type_ == ActivityType.GROUP or (
+        type_ == ActivityType.LIFE and data.get("life_level") == LifeMeetingLevel.GROUP
+    )
+    try:
+        duplicates.refuse_duplicates(
+            request, branch=branch, type=type_, held_on=data["held_on"],
+            party_group=data.get("party_group") if in_group else None, content=data.get("content", ""), exclude=exclude,
+        )  # fmt: skip
+    except duplicates.PossibleDuplicate as e:
+        found[:] = e.records
+        raise
+
+
 @login_required
 def activity_new(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk, Action.EDIT)
@@ -135,9 +158,12 @@ def activity_new(request, pk):
     )
     posted = _attendance_from_post(request.POST) if request.method == "POST" else {}
 
+    found = []
+
     def create(d):
         data = form.service_data()
         data.update(type=type_, party_group=group)
+        _refuse_duplicates(request, found, branch=branch, data=data)
         return services.activity_create(
             actor=request.user,
             branch=branch,
@@ -160,12 +186,14 @@ def activity_new(request, pk):
             "life_level": life_level,
             "attendance": _attendance_rows(expected, posted),
             "title": f"记录{ActivityType(type_).label}" + (f"（{group.name}）" if group else ""),
+            "duplicates": found,
         }
 
     return form_page(
         request,
         form,
         create,
+        uploads=("photos",),
         done=lambda activity: f"已记录：{activity.get_type_display()}“{activity.topic}”。",
         to=lambda activity: reverse("activity_detail", args=[activity.pk]),
         template="ledgers/activity_form.html",
@@ -179,11 +207,12 @@ def activity_detail(request, pk):
     return _detail(request, selectors.get_activity_for_user(request.user, pk))
 
 
-def _detail(request, activity, *, return_form=None, status=200):
+def _detail(request, activity, *, return_form=None, void_form=None, status=200):
     branch = activity.branch
     can_review = can(request.user, Action.APPROVE, branch)
     frozen = services.is_frozen(activity)
     returns = list(activity.returns.select_related("returned_by", "resolved_by"))
+    steps = list(activity.voids.select_related("actor"))
     return render(request, "ledgers/activity_detail.html", {
         "activity": activity,
         "branch": branch,
@@ -191,9 +220,14 @@ def _detail(request, activity, *, return_form=None, status=200):
         "photos": activity.photos.all(),
         "attachments": activity.attachments.all(),
         "flags": activity.flags.select_related("explained_by", "other_activity__branch").all() if can_review else [],
-        "can_edit": can(request.user, Action.EDIT, branch) and not frozen,
+        "can_edit": can(request.user, Action.EDIT, branch) and not frozen and not activity.voided,
         "can_review": can_review,
-        "can_return": can_review and not frozen and not activity.returned,
+        "can_return": can_review and not frozen and not activity.returned and not activity.voided,
+        "can_void": voids.may_void(request.user, activity),
+        "void_frozen": frozen and not can_review and can(request.user, Action.EDIT, branch),
+        "void_form": void_form or (RestoreForm() if activity.voided else VoidForm()),
+        "void_steps": steps,
+        "last_void": next((v for v in steps if v.action == "void"), None) if activity.voided else None,
         "explain_form": ExplainForm(),
         "return_form": return_form or ReturnForm(),
         "open_return": next((r for r in returns if r.resolved_at is None), None),
@@ -219,6 +253,38 @@ def activity_return(request, pk):
     return _detail(request, activity, return_form=form, status=400)
 
 
+def _void_step(request, pk, form_class, step, done):
+    """作废 / 恢复 from the record's page: a refusal re-shows the page with the reason typed."""
+    activity = selectors.get_activity_for_user(request.user, pk)
+    if not voids.may_ever_void(request.user, activity):
+        raise Http404("未找到该记录")
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            step(actor=request.user, activity=activity, reason=form.cleaned_data["reason"])
+        except DomainError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, done)
+            return redirect("activity_detail", pk=activity.pk)
+    activity.refresh_from_db()
+    return _detail(request, activity, void_form=form, status=400)
+
+
+@login_required
+@require_POST
+def activity_void(request, pk):
+    return _void_step(
+        request, pk, VoidForm, voids.activity_void, "记录已作废：保留可查，不再计入完成情况、台账和考核。"
+    )
+
+
+@login_required
+@require_POST
+def activity_restore(request, pk):
+    return _void_step(request, pk, RestoreForm, voids.activity_restore, "记录已恢复，重新计入完成情况。")
+
+
 @login_required
 @require_POST
 def activity_return_withdraw(request, pk):
@@ -238,6 +304,9 @@ def activity_edit(request, pk):
     if services.is_frozen(activity):
         messages.error(request, "本记录已随自评报送而锁定，不能修改。")
         return redirect("activity_detail", pk=activity.pk)
+    if activity.voided:
+        messages.error(request, "本记录已作废，不能修改；如需修改，请先恢复。")
+        return redirect("activity_detail", pk=activity.pk)
     branch = activity.branch
     fields = [f for f in services.ACTIVITY_FIELDS if f not in ("type", "party_group")]
     initial = {f: getattr(activity, f) for f in fields}
@@ -245,9 +314,13 @@ def activity_edit(request, pk):
     form = ActivityEditForm(request.POST or None, request.FILES or None, activity_type=activity.type, initial=initial)
     posted = _attendance_from_post(request.POST) if request.method == "POST" else {}
 
+    found = []
+
     def update(d):
         data = form.service_data()
         data.setdefault("life_level", activity.life_level)
+        record = {**data, "type": activity.type, "party_group": activity.party_group}
+        _refuse_duplicates(request, found, branch=branch, data=record, exclude=activity.pk)
         return services.activity_update(
             actor=request.user,
             activity=activity,
@@ -277,12 +350,14 @@ def activity_edit(request, pk):
             "attendance": _attendance_rows(expected, posted, existing),
             "photos": activity.photos.all(),
             "title": f"修改记录：{activity.get_type_display()}",
+            "duplicates": found,
         }
 
     return form_page(
         request,
         form,
         update,
+        uploads=("photos",),
         done=lambda _: "记录已保存。",
         template="ledgers/activity_form.html",
         back=reverse("activity_detail", args=[activity.pk]),

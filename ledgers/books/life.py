@@ -104,6 +104,23 @@ class LifeLedger(LedgerNames):
     summary: list[SummaryRow]
     total: SummaryRow
     generated_at: datetime.datetime
+    # 附录：已作废的记录 (listed, counted nowhere): (activity, its latest void step)
+    voided: list = field(default_factory=list)
+
+
+def _voided(branch, year):
+    """The appendix of voided records with the reason of each (two queries)."""
+    from ledgers.models import RecordVoid, VoidAction
+
+    rows = list(
+        Activity.all_objects.filter(branch=branch, held_on__year=year, voided=True)
+        .only("id", "type", "held_on", "topic", "voided", "branch_id")
+        .order_by("held_on", "id")
+    )
+    last = {}
+    for v in RecordVoid.objects.filter(activity__in=rows, action=VoidAction.VOID).select_related("actor"):
+        last.setdefault(v.activity_id, v)
+    return [(a, last.get(a.pk)) for a in rows]
 
 
 def _summary(entries) -> tuple[list[SummaryRow], SummaryRow]:
@@ -120,7 +137,8 @@ def _summary(entries) -> tuple[list[SummaryRow], SummaryRow]:
 
 
 def life_ledger(branch, year: int) -> LifeLedger:
-    """The ledger of ``branch`` for ``year``, in four queries however many records and people.
+    """The ledger of ``branch`` for ``year``, in five queries however many records and people
+    (six when some were voided: they are listed, with their reasons, in an appendix).
 
     Activities in date order (then start time); attendance split into present, on leave
     (with the reason) and absent, each by pinyin; photos in upload order.
@@ -157,7 +175,9 @@ def life_ledger(branch, year: int) -> LifeLedger:
         else None
     )
     summary, total = _summary(entries)
+    voided = _voided(branch, year)
     return LifeLedger(
+        voided=voided,
         branch=branch,
         year=year,
         parent_name=parent_name or "",

@@ -49,9 +49,10 @@ class ActivityQuerySet(models.QuerySet):
     """Where "a record counts" is written, once: the calendar, ``compliance_counts``, the
     suggested scores and the 台账 summaries all read it from here."""
 
-    #: Quorum met, at least one photo (图文结合), not returned by a reviewer for completion.
-    #: ``Activity.is_complete`` is the same test on a row already loaded (tested to agree).
-    COUNTS = Q(quorum_met=True, photo_count__gt=0, returned=False)
+    #: Quorum met, at least one photo (图文结合), not returned by a reviewer for completion,
+    #: not voided. ``Activity.is_complete`` is the same test on a row already loaded (tested
+    #: to agree).
+    COUNTS = Q(quorum_met=True, photo_count__gt=0, returned=False, voided=False)
 
     def counting(self):
         return self.filter(self.COUNTS)
@@ -59,6 +60,16 @@ class ActivityQuerySet(models.QuerySet):
     def with_counts(self):
         """Each row annotated ``counts`` (bool): for pages that show every record and mark those that count."""
         return self.annotate(counts=models.ExpressionWrapper(self.COUNTS, output_field=models.BooleanField()))
+
+
+class LiveManager(models.Manager.from_queryset(ActivityQuerySet)):
+    """``Activity.objects``: records not voided. A voided record (作废) counts nowhere — not on
+    the calendar, in ``compliance_counts``, the suggested scores, the integrity comparisons or
+    the 台账 — so every read leaves it out unless it asks ``Activity.all_objects`` (the record's
+    own page, the branch's list, the 台账's appendix of voided records)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided=False)
 
 
 class Activity(models.Model):
@@ -99,6 +110,8 @@ class Activity(models.Model):
     # A reviewer returned the record for completion (RecordReturn) and the branch has not
     # amended it yet: it does not count on the calendar or in the scores meanwhile.
     returned = models.BooleanField("退回补充中", default=False)
+    # Voided (作废) with a reason (RecordVoid rows say who, when and why); may be restored.
+    voided = models.BooleanField("已作废", default=False)
 
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
@@ -111,7 +124,8 @@ class Activity(models.Model):
     tband2 = models.IntegerField(null=True, editable=False, db_index=True)
     tband3 = models.IntegerField(null=True, editable=False, db_index=True)
 
-    objects = ActivityQuerySet.as_manager()
+    objects = LiveManager()
+    all_objects = ActivityQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["text_hash", "tband0", "tband1", "tband2", "tband3"])
 
     class Meta:
@@ -134,7 +148,7 @@ class Activity(models.Model):
     @property
     def is_complete(self):
         """This record counts: ``ActivityQuerySet.COUNTS`` read from the loaded fields."""
-        return self.quorum_met and self.photo_count > 0 and not self.returned
+        return self.quorum_met and self.photo_count > 0 and not self.returned and not self.voided
 
     @property
     def entry_delay_days(self):
@@ -271,6 +285,7 @@ class IntegrityFlag(models.Model):
 class ReturnResolution(models.TextChoices):
     AMENDED = "amended", "支部已修改"
     WITHDRAWN = "withdrawn", "审核人员撤销退回"
+    VOIDED = "voided", "记录已作废"
 
 
 class RecordReturn(models.Model):
@@ -298,3 +313,30 @@ class RecordReturn(models.Model):
 
     def __str__(self):
         return f"{self.activity} 退回：{self.reason[:30]}"
+
+
+class VoidAction(models.TextChoices):
+    VOID = "void", "作废"
+    RESTORE = "restore", "恢复"
+
+
+class RecordVoid(models.Model):
+    """One step of voiding (作废) or restoring a record, with its mandatory reason: a record
+    entered twice, or in error, stays visible, struck through, and counts nowhere."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="voids")
+    action = models.CharField("操作", max_length=8, choices=VoidAction.choices)
+    reason = models.CharField("理由", max_length=500)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+    # Taken while, or after, a self-assessment judging the record's date was declared (申报):
+    # the reviewers of that assessment are shown it.
+    after_declaration = models.BooleanField("申报后", default=False)
+
+    class Meta:
+        verbose_name = "作废记录"
+        verbose_name_plural = "作废记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.activity_id}：{self.reason[:30]}"

@@ -108,9 +108,10 @@ def year_of_records(secretary, branch, people):
 # ---------------------------------------------------------------- selector
 
 
-def test_selector_reads_everything_in_four_queries(year_of_records, branch, django_assert_num_queries):
+def test_selector_reads_everything_in_five_queries(year_of_records, branch, django_assert_num_queries):
     branch = Organization.objects.get(pk=branch.pk)  # no cached parent
-    with django_assert_num_queries(4):  # activities, attendance+members, photos, parent
+    # activities, attendance+members, photos, parent, voided records (their reasons: one more when any)
+    with django_assert_num_queries(5):
         ledger = ledgers.life_ledger(branch, YEAR)
         entries = ledger.entries
         [
