@@ -95,6 +95,12 @@ class ReturnForm(forms.Form):
 
 
 class VoidForm(forms.Form):
+    """Its own ids: the record's page shows it beside the 退回补充 form, whose field is also `reason`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "void_%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(
         label="作废理由",
         max_length=500,
@@ -103,7 +109,7 @@ class VoidForm(forms.Form):
     )
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(VoidForm):
     reason = forms.CharField(
         label="恢复理由",
         max_length=500,
