@@ -167,7 +167,8 @@ def test_the_page_refuses_a_void_without_reason_and_keeps_what_was_typed(client,
     assert r.status_code == 400 and "不能超过 500 字" in r.content.decode() and "重" * 501 in r.content.decode()
     assert not Activity.all_objects.get(pk=second.pk).voided
 
-    assert client.post(reverse("activity_void", args=[second.pk]), {"reason": "重复录入，保留上一条"}).status_code == 302
+    r = client.post(reverse("activity_void", args=[second.pk]), {"reason": "重复录入，保留上一条"})
+    assert r.status_code == 302
     page = client.get(detail).content.decode()
     assert "本记录已作废" in page and "重复录入，保留上一条" in page and 'class="voided"' in page
     assert "恢复本记录" in page and "修改记录</a>" not in page
@@ -202,7 +203,8 @@ def test_frozen_records_are_voided_by_reviewers_and_shown_as_after_declaration(
     assert not Activity.all_objects.get(pk=twice[1].pk).voided
 
     client.force_login(reviewer)  # a reviewer may void at any time
-    assert client.post(reverse("activity_void", args=[twice[1].pk]), {"reason": "同一次支委会录了两遍"}).status_code == 302
+    r = client.post(reverse("activity_void", args=[twice[1].pk]), {"reason": "同一次支委会录了两遍"})
+    assert r.status_code == 302
     [step] = RecordVoid.objects.all()
     assert step.after_declaration
     page = client.get(reverse("assessment_view", args=[a.pk])).content.decode()
