@@ -18,6 +18,7 @@ from wujin_branch.services import MIN_YEAR, today
 
 TOKEN = "form_token"
 ALREADY_SAVED = "该表单已经提交并保存过，没有重复保存。"
+STALE_TOKEN = "该表单已失效，请核对内容后重新提交。"
 
 
 def fail(form, err: DomainError):
@@ -96,10 +97,14 @@ def form_page(request, form, act, *, done, template, context, back, to=None, lev
                 for rows in kept.values():
                     kept_uploads.discard(rows)
         except IntegrityError:
-            if token is None or (earlier := _submitted(request, token)) is None:
+            if token is None or not FormSubmission.objects.filter(token=token).exists():
                 raise
-            messages.info(request, ALREADY_SAVED)  # the same token saved meanwhile, by the first tap
-            return redirect(earlier.url or back)
+            if (earlier := _submitted(request, token)) is not None:
+                messages.info(request, ALREADY_SAVED)  # the same token saved meanwhile, by the first tap
+                return redirect(earlier.url or back)
+            form.add_error(None, STALE_TOKEN)  # another user's token (copied): a new one, nothing saved
+            form.data = form.data.copy()
+            form.data[form.add_prefix(TOKEN)] = uuid.uuid4().hex
         except DomainError as e:
             fail(form, e)
         else:

@@ -146,9 +146,17 @@ def check_attachment(upload):
 def _prepare_uploads(photos, attachments, existing_photos=0):
     photos = [p for p in photos or [] if p is not None]
     if existing_photos + len(photos) > settings.PHOTOS_PER_ACTIVITY:
-        raise DomainError(f"每条记录最多 {settings.PHOTOS_PER_ACTIVITY} 张照片。")
-    processed = [images.check_and_process(p) for p in photos]
-    checked = [check_attachment(a) for a in attachments or [] if a is not None]
+        raise DomainError(f"每条记录最多 {settings.PHOTOS_PER_ACTIVITY} 张照片。", field="photos")
+    try:
+        processed = [images.check_and_process(p) for p in photos]
+    except DomainError as e:
+        e.field = e.field or "photos"  # beside the photo field, where the form keeps the good ones
+        raise
+    try:
+        checked = [check_attachment(a) for a in attachments or [] if a is not None]
+    except DomainError as e:
+        e.field = e.field or "attachments"
+        raise
     return processed, checked
 
 

@@ -17,7 +17,7 @@ from django.db import connection, connections
 from assessment.models import Assessment
 from branches.models import Role
 from review import services
-from tests.factories import UserFactory, grant
+from tests.factories import UserFactory, grant, without_vetoes
 from tests.review.test_workflow import full_rows, make_period, open_all, to_declared
 from wujin_branch.errors import DomainError
 
@@ -101,6 +101,7 @@ def test_simultaneous_acceptance(mode, tmp_path, district, committee, branch):
     reviewer = grant(UserFactory(), committee, Role.REVIEWER)
     secretary = grant(UserFactory(), branch, Role.SECRETARY)
     period = make_period(district_user)
+    without_vetoes(branch, period.year)
     open_all(district_user, period)
     a = Assessment.objects.get(period=period, branch=branch)
     a.vetoes.all().delete()
