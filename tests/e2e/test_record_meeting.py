@@ -153,3 +153,37 @@ def test_text_file_named_jpg_is_refused_and_form_kept(phone, tmp_path):
     assert page.get_by_label("内容/会议记录").input_value() == CONTENT
     assert Activity.objects.count() == 0
     assert Photo.objects.count() == 0
+
+
+def test_photos_chosen_survive_a_form_error(phone, tmp_path):
+    """Two photos chosen, 主题 left empty: the form comes back with both as thumbnails, ticked;
+    once 主题 is filled in, the record is saved with both (issue 12)."""
+    branch, _ = _setup()
+    photos = [_jpeg(tmp_path / "会场.jpg", (200, 30, 30), 0), _jpeg(tmp_path / "签到表.jpg", (30, 90, 200), 1)]
+    page = phone
+    _log_in(page, branch)
+    _open_committee_form(page)
+    page.get_by_label("日期").fill(timezone.localdate().isoformat())
+    page.get_by_label("地点").fill("村党员活动室")
+    page.get_by_label("内容/会议记录").fill(CONTENT)
+    page.get_by_label("照片", exact=True).set_input_files(photos)
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存记录").click()
+
+    page.locator("main .errorlist").first.wait_for()
+    kept = page.locator(".pending-photos img")
+    assert kept.count() == 2
+    page.wait_for_function("[...document.querySelectorAll('.pending-photos img')].every(i => i.naturalWidth > 0)")
+    assert page.locator('.pending-photos input[type="checkbox"]:checked').count() == 2
+    assert page.get_by_label("内容/会议记录").input_value() == CONTENT
+    assert _no_sideways_scroll(page), "the form with kept photos scrolls sideways"
+    assert Activity.objects.count() == 0
+
+    page.get_by_label("主题").fill(TOPIC)
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存记录").click()
+    page.wait_for_url(re.compile(r"/activity/\d+/$"))
+    page.locator("main").get_by_text("有照片 2 张").wait_for()
+    activity = Activity.objects.get()
+    assert activity.topic == TOPIC and Photo.objects.filter(activity=activity).count() == 2
+    assert sorted(p.original_name for p in Photo.objects.filter(activity=activity)) == ["会场.jpg", "签到表.jpg"]
