@@ -45,6 +45,30 @@ def return_thin_records(staff, year) -> int:
     return done
 
 
+def void_a_double_entry(staff, year) -> int:
+    """The demo branch's latest record of the year entered a second time (as a double tap did
+    before the one-time tokens), then voided by its secretary with the reason: the demo shows
+    作废 in the list, on the record and in the 台账's appendix."""
+    from branches.demo import DEMO_BRANCH
+    from ledgers.activities import services, voids
+    from ledgers.activities.services import ACTIVITY_FIELDS
+    from ledgers.models import Activity
+
+    original = (
+        Activity.objects.filter(branch__name=DEMO_BRANCH, held_on__year=year, returned=False)
+        .order_by("-held_on", "-id")
+        .first()
+    )
+    actor = staff.submitter.get(original.branch_id) if original else None
+    if actor is None:
+        return 0
+    data = {f: getattr(original, f) for f in ACTIVITY_FIELDS}
+    twin = services.activity_create(actor=actor, branch=original.branch, data=data, attendance={})
+    reason = f"重复录入：与{original.held_on.month}月{original.held_on.day}日的同一条记录重复，保留先录入的一条。"
+    voids.activity_void(actor=actor, activity=twin, reason=reason)
+    return 1
+
+
 def no_fund_branch(period):
     from ledgers.models import FundingYear
 

@@ -209,3 +209,20 @@ def test_frozen_records_are_voided_by_reviewers_and_shown_as_after_declaration(
     assert step.after_declaration
     page = client.get(reverse("assessment_view", args=[a.pk])).content.decode()
     assert "考核期内作废或恢复的记录" in page and "申报后" in page and "同一次支委会录了两遍" in page
+
+
+def test_the_demo_voids_a_double_entry(committee, secretary):
+    """``seed_review`` ends with it: the demo branch's latest record entered twice, one voided."""
+    from types import SimpleNamespace
+
+    from branches.demo import DEMO_BRANCH
+    from review.demo.extras import void_a_double_entry
+    from tests.factories import grant, make_branch
+
+    demo = make_branch(committee, name=DEMO_BRANCH)
+    grant(secretary, demo, "secretary")
+    original = services.activity_create(actor=secretary, branch=demo, data=base_data(), attendance={})
+    assert void_a_double_entry(SimpleNamespace(submitter={demo.pk: secretary}), TODAY.year) == 1
+    [step] = RecordVoid.objects.select_related("activity")
+    assert step.activity.voided and step.activity.topic == original.topic and "重复录入" in step.reason
+    assert list(Activity.objects.filter(branch=demo)) == [original]
