@@ -25,6 +25,7 @@ from assessment.models import (
 )
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, require, require_district
+from wujin_branch import outbox
 from wujin_branch.errors import DomainError, lock_conflicts
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.services import require_version
@@ -133,7 +134,7 @@ def period_open(*, actor, period: Period) -> Job:
         job = Job.objects.create(kind="period_open", params={"period_id": p.pk}, created_by=actor)
         from assessment.tasks import period_open_task
 
-        transaction.on_commit(lambda: period_open_task.delay(job.pk))
+        outbox.enqueue(period_open_task, job.pk)
     return job
 
 
@@ -340,7 +341,7 @@ def suggestions_queue_all(*, actor, period: Period) -> Job:
     job = Job.objects.create(kind="suggestions", params={"period_id": period.pk}, created_by=actor)
     from assessment.tasks import suggestions_task
 
-    transaction.on_commit(lambda: suggestions_task.delay(job.pk))
+    outbox.enqueue(suggestions_task, job.pk)
     return job
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment.models import Assessment, Period
 from assessment.selectors import get_assessment_for_user
@@ -86,6 +86,21 @@ def _export_job(request, pk) -> Job:
 def bulk_export_status(request, pk):
     """The polled partial: progress bar while running, the download link when done."""
     return render(request, "review/_export_job.html", {"job": _export_job(request, pk)})
+
+
+@login_required
+@require_POST
+def bulk_export_resume(request, pk):
+    """继续 an export whose worker stopped beating: it goes on from the chunks already made."""
+    from review.tasks import bulk_export_task
+    from wujin_branch import jobs
+
+    job = _export_job(request, pk)
+    if jobs.resume(job, bulk_export_task):
+        messages.success(request, "已重新开始生成，将从中断处继续。")
+    else:
+        messages.info(request, "该导出没有中断，无需继续。")
+    return redirect("bulk_export", pk=job.params.get("period"))
 
 
 @login_required

@@ -17,9 +17,9 @@ carried its own font subset). Pausing the cyclic GC during a chunk saves about a
 import contextlib
 import gc
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -28,14 +28,15 @@ from assessment.models import Assessment, Period
 from assessment.sheets import score_sheets
 from branches.permissions import is_district, require_district
 from review.pdf import sheet_html, sheet_renderer
+from wujin_branch import jobs, outbox
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.pdf import PdfRenderer
+from wujin_branch.storage import private_storage
 
 KIND = "bulk_export"
-CHUNK = 50  # sheets laid out before their pages are written to disk
+CHUNK = 50  # sheets laid out before their pages are written to disk (settings.BULK_EXPORT_CHUNK)
 PROGRESS_EVERY = 10  # sheets between two updates of Job.done
-STALE_AFTER = timedelta(hours=1)  # a queued or running export older than this no longer blocks a new one
 
 
 
@@ -54,14 +55,14 @@ def bulk_export_start(*, actor, period: Period) -> Job:
     require_district(actor, "只有区委组织部工作人员可以导出全部评分表。")
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period.pk)  # two clicks at once: one job
-        running = (
-            export_jobs(period)
-            .filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING], created_at__gte=timezone.now() - STALE_AFTER)
-            .order_by("-created_at")
-            .first()
-        )
+        open_jobs = list(export_jobs(period).filter(status__in=jobs.OPEN).order_by("-created_at"))
+        running = next((j for j in open_jobs if not j.interrupted), None)
         if running is not None:
             return running
+        if open_jobs:  # interrupted ones (their worker died): this new export replaces them
+            Job.objects.filter(pk__in=[j.pk for j in open_jobs]).update(
+                status=JobStatus.FAILED, finished_at=timezone.now(), message="已中断，已由新的导出取代。"
+            )
         total = Assessment.objects.filter(period=period).count()
         if not total:
             raise DomainError("该考核周期还没有生成考核表，无法导出。")
@@ -70,7 +71,7 @@ def bulk_export_start(*, actor, period: Period) -> Job:
         )
         from review.tasks import bulk_export_task
 
-        transaction.on_commit(lambda: bulk_export_task.delay(job.pk))
+        outbox.enqueue(bulk_export_task, job.pk)
     return job
 
 
@@ -89,13 +90,6 @@ def _gc_paused():
         gc.collect()
 
 
-def _progress(job_id, done, message=None):
-    fields = {"done": done}
-    if message is not None:
-        fields["message"] = message
-    Job.objects.filter(pk=job_id).update(**fields)
-
-
 def merge_pdfs(parts, target) -> int:
     """Append the PDFs ``parts`` into ``target``; returns the number of pages."""
     import pypdf
@@ -108,35 +102,46 @@ def merge_pdfs(parts, target) -> int:
     return len(writer.pages)
 
 
+def _part_name(job_id, start) -> str:
+    return f"jobs/parts/{job_id}/{start:06d}.pdf"
+
+
 def bulk_export_run(*, job_id: int) -> int:
     """Make the PDF of the job's period and store it on ``Job.result``; returns the number of
-    sheets. Idempotent: a finished (or failed) job is left as it is, so a redelivered message
-    does nothing; a job left running by a worker that died is made again from the start.
-    The creator must still be district staff when the task runs."""
+    sheets. Each chunk's pages are stored as a part and recorded in the job's checkpoint, so a
+    job whose worker died goes on from the last chunk done (``wujin_branch.jobs``); a finished
+    (or failed) job is left as it is, so a redelivered message does nothing. The creator must
+    still be district staff when the task runs."""
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if job.kind != KIND:
         raise ValueError(f"job {job_id} is a {job.kind!r} job, not {KIND!r}")
-    if job.status in (JobStatus.DONE, JobStatus.FAILED):
-        return job.done
+    runner = jobs.claim(job_id)
+    if runner is None:
+        return Job.objects.get(pk=job_id).done
     if job.created_by is None or not is_district(job.created_by):
-        message = "发起人已不是区委组织部工作人员，未导出。"
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=message)
+        jobs.finish(job_id, runner, status=JobStatus.FAILED, message="发起人已不是区委组织部工作人员，未导出。")
         return 0
     period = Period.objects.get(pk=job.params["period"])
-    ids = list(Assessment.objects.filter(period=period).order_by("branch__path", "pk").values_list("pk", flat=True))
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, total=len(ids), done=0, message="正在生成评分表")
-    if not ids:
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.DONE, finished_at=timezone.now(), message="该考核周期没有考核表。"
+    point = Job.objects.get(pk=job_id).checkpoint or {}
+    ids = point.get("ids")
+    if ids is None:  # the first run fixes the list and its order; a resumed run keeps it
+        ids = list(
+            Assessment.objects.filter(period=period).order_by("branch__path", "pk").values_list("pk", flat=True)
         )
+        point = {"ids": ids, "parts": []}
+    chunk = point.setdefault("chunk", getattr(settings, "BULK_EXPORT_CHUNK", CHUNK))  # kept on resume
+    parts = [p for p in point.get("parts", []) if private_storage.exists(p)]
+    done = min(len(parts) * chunk, len(ids))
+    message = f"从第 {done + 1} 份继续生成" if done else "正在生成评分表"
+    jobs.beat(job_id, runner, total=len(ids), done=done, message=message, checkpoint={**point, "parts": parts})
+    if not ids:
+        jobs.finish(job_id, runner, message="该考核周期没有考核表。")
         return 0
     renderer = sheet_renderer()
     rubric_cache: dict = {}
-    done = 0
     with tempfile.TemporaryDirectory(prefix="bulk-export-") as tmp:
-        parts = []
-        for start in range(0, len(ids), CHUNK):
-            sheets = score_sheets(ids[start : start + CHUNK], sections_by_rubric=rubric_cache)
+        for start in range(len(parts) * chunk, len(ids), chunk):
+            sheets = score_sheets(ids[start : start + chunk], sections_by_rubric=rubric_cache)
             part = Path(tmp) / f"{start:06d}.pdf"
             with _gc_paused():
                 documents = []
@@ -144,20 +149,27 @@ def bulk_export_run(*, job_id: int) -> int:
                     documents.append(renderer.render(sheet_html(sheet)))
                     done += 1
                     if done % PROGRESS_EVERY == 0:
-                        _progress(job.pk, done)
-                if documents:
-                    PdfRenderer.combine(documents, part)
-                    parts.append(part)
+                        jobs.beat(job_id, runner, done=done)
+                PdfRenderer.combine(documents, part)
                 del documents, sheets
-            _progress(job.pk, done)
-        _progress(job.pk, done, "正在合并为一个 PDF 文件")
+            with part.open("rb") as f:
+                parts.append(private_storage.save(_part_name(job_id, start), File(f)))
+            jobs.beat(job_id, runner, done=done, checkpoint={**point, "parts": parts})
+        jobs.beat(job_id, runner, done=done, message="正在合并为一个 PDF 文件")
+        local = []
+        for n, name in enumerate(parts):
+            target = Path(tmp) / f"in-{n:06d}.pdf"
+            with private_storage.open(name, "rb") as src, target.open("wb") as dst:
+                dst.write(src.read())
+            local.append(target)
         merged = Path(tmp) / "all.pdf"
-        pages = merge_pdfs(parts, merged)
+        pages = merge_pdfs(local, merged)
         with merged.open("rb") as f:
             job.result.save(f"sheets-period{period.pk}-job{job.pk}.pdf", File(f), save=False)
-    job.status, job.done, job.total, job.finished_at = JobStatus.DONE, done, len(ids), timezone.now()
-    job.message = f"已生成 {done} 个支部的评分表，共 {pages} 页"
-    job.save(update_fields=["result", "status", "done", "total", "finished_at", "message"])
+    jobs.finish(job_id, runner, result=job.result.name, done=done, total=len(ids), checkpoint={},
+                message=f"已生成 {done} 个支部的评分表，共 {pages} 页")  # fmt: skip
+    for name in parts:
+        private_storage.delete(name)
     return done
 
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from assessment.models import Assessment, AssessmentStatus, Period, PeriodStatus
 from branches.models import Organization, Role, RoleAssignment
 from ledgers.activities.selectors import SILENT_DAYS, silent_branches
+from wujin_branch import outbox
 from wujin_branch.models import Notice
 
 DEADLINE_DAYS = (7, 3, 1)  # remind this many days ahead (or fewer, if a day was missed)
@@ -68,7 +69,7 @@ def _send(rows) -> int:
         notices = Notice.objects.bulk_create(new, batch_size=1000)
         ids = [n.pk for n in notices if n.pk]
         if ids:
-            transaction.on_commit(lambda: mail_notices.delay(ids))
+            outbox.enqueue(mail_notices, ids)
     return len(new)
 
 

@@ -1,9 +1,23 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wujin_branch.settings")
 
-app = Celery("wujin_branch")
+# Every task's base class marks its outbox row (wujin_branch.outbox): work a change caused runs once.
+app = Celery("wujin_branch", task_cls="wujin_branch.taskbase:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_ready.connect
+def _send_what_waits(**_):
+    """A worker that starts sends what the outbox holds (the broker may have been away)."""
+    from wujin_branch import outbox
+
+    try:
+        outbox.dispatch()
+    except Exception:  # the database may be away too; beat's dispatcher tries again
+        import logging
+
+        logging.getLogger("wujin_branch.outbox").exception("outbox: dispatch at worker start failed")

@@ -54,6 +54,11 @@ class Job(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker running it beats here on each step; a job whose beat stops is 已中断 and can be
+    # resumed from ``checkpoint`` (``wujin_branch.jobs``).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    runner = models.CharField(max_length=64, blank=True)
+    checkpoint = models.JSONField(default=dict, blank=True)
 
     class Meta:
         db_table = "assessment_job"  # the table it had in assessment/, kept so no data moves
@@ -63,6 +68,14 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.get_status_display()}"
+
+    @property
+    def interrupted(self) -> bool:
+        """Queued or running, yet no worker has beaten for ``JOB_STALE_AFTER`` seconds."""
+        if self.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return False
+        last = self.heartbeat_at or self.created_at
+        return (timezone.now() - last).total_seconds() > settings.JOB_STALE_AFTER
 
     @property
     def percent(self):
@@ -110,3 +123,38 @@ class PendingUpload(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    RUNNING = "running", "执行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class OutboxTask(models.Model):
+    """Background work a change causes, written in the transaction that makes the change
+    (``wujin_branch.outbox``): if the broker is away the change is saved and the work waits
+    here until the dispatcher sends it; a task run twice does its work once (``key``)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    key = models.CharField(max_length=200, unique=True)
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    not_before = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)  # sends to the broker
+    runs = models.PositiveIntegerField(default=0)  # times a worker started it
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务队列"
+        verbose_name_plural = "后台任务队列"
+        indexes = [models.Index(fields=["state", "not_before"], name="outbox_state_idx")]
+
+    def __str__(self):
+        return f"{self.task} {self.get_state_display()}"

@@ -1,8 +1,7 @@
 """In-app notices, each mailed after commit (``wujin_branch.tasks.mail_notices``). Apps decide
 who is told (``branches.notify`` by organization and role); this only writes and sends."""
 
-from django.db import transaction
-
+from wujin_branch import outbox
 from wujin_branch.models import Notice
 
 
@@ -12,7 +11,7 @@ def send(users, title, body, url):
     if ids:
         from wujin_branch.tasks import mail_notices
 
-        transaction.on_commit(lambda: mail_notices.delay(ids))
+        outbox.enqueue(mail_notices, ids)
     return notices
 
 

@@ -176,6 +176,23 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task: its message goes back to the queue, not lost (acks_late alone
+# acknowledges a task whose process died). Redis hands an unacknowledged message to another
+# worker after the visibility timeout: longer than the longest task (a bulk export of the whole
+# district, about 10 minutes); long jobs resume from their checkpoint (wujin_branch.jobs).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 1,  # the broker away: a saved change answers at once, its work waits in the outbox
+    "socket_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A job whose worker has not beaten for this long shows 已中断 with 继续; a redelivered job
+# takes over from a silent runner after JOB_TAKEOVER_AFTER seconds.
+JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=300)
+JOB_TAKEOVER_AFTER = env.int("JOB_TAKEOVER_AFTER", default=60)
+BULK_EXPORT_CHUNK = env.int("BULK_EXPORT_CHUNK", default=50)  # sheets per stored part (review.exports)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
 CELERY_TIMEZONE = TIME_ZONE
@@ -190,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "review.tasks.daily_reminders",
         "schedule": crontab(minute=30, hour=8),
+    },
+    "outbox-dispatch": {  # background work that waited for the broker
+        "task": "wujin_branch.tasks.outbox_dispatch",
+        "schedule": 60.0,
     },
     "kernel-tidy": {  # expired form tokens and photos kept for forms never saved
         "task": "wujin_branch.tasks.tidy",

@@ -35,8 +35,16 @@ def tidy():
 
     from django.utils import timezone
 
-    from wujin_branch import uploads
+    from wujin_branch import outbox, uploads
 
     cutoff = timezone.now() - datetime.timedelta(days=TOKENS_KEPT_DAYS)
     tokens, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
-    return {"tokens": tokens, "uploads": uploads.tidy()}
+    return {"tokens": tokens, "uploads": uploads.tidy(), "outbox": outbox.tidy()}
+
+
+@shared_task(ignore_result=True)
+def outbox_dispatch():
+    """Every minute (beat): send the background work that waits in the outbox."""
+    from wujin_branch import outbox
+
+    return outbox.dispatch()

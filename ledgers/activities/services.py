@@ -35,7 +35,7 @@ from ledgers.models import (
     LifeMeetingLevel,
     Photo,
 )
-from wujin_branch import images
+from wujin_branch import images, outbox
 from wujin_branch.errors import DomainError
 from wujin_branch.services import require_version
 
@@ -308,7 +308,7 @@ def _after_commit_checks(*activity_ids):
     from ledgers.activities.tasks import activity_check_integrity
 
     for activity_id in activity_ids:
-        transaction.on_commit(lambda pk=activity_id: activity_check_integrity.delay(pk))
+        outbox.enqueue(activity_check_integrity, activity_id)
 
 
 def recheck_after_void(activity):

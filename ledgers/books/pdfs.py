@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
+from wujin_branch import outbox
 from wujin_branch.pdf import PdfRenderer, file_fetcher
 from wujin_branch.storage import private_storage
 
@@ -135,6 +135,4 @@ def schedule_life_ledger(branch_id: int, *years: int) -> None:
     from ledgers.books.tasks import build_life_ledger_pdf
 
     for year in sorted(set(years)):
-        transaction.on_commit(
-            lambda year=year: build_life_ledger_pdf.apply_async((branch_id, year), countdown=settings.LEDGER_PDF_DELAY)
-        )
+        outbox.enqueue(build_life_ledger_pdf, branch_id, year, countdown=settings.LEDGER_PDF_DELAY)

@@ -7,13 +7,13 @@ from collections import defaultdict
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
-from django.db import transaction
 from django.urls import reverse
 
 from branches.models import Organization, OrgKind, OrgStatus, Role, RoleAssignment, User
 from branches.permissions import Action, can, require
 from ledgers.dues.arrears import ARREARS_FLAG_TEXT, Arrears, dues_arrears_for
 from ledgers.dues.common import month_label, yuan
+from wujin_branch import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def dues_digest_request(*, actor, branch) -> list[str]:
     if recipients:
         from ledgers.dues.tasks import dues_branch_digest
 
-        transaction.on_commit(lambda: dues_branch_digest.delay(branch.pk, actor.pk))
+        outbox.enqueue(dues_branch_digest, branch.pk, actor.pk)
     return recipients
 
 
