@@ -6,6 +6,7 @@ without REDIS_URL Celery runs tasks eagerly, so a local demo needs nothing insta
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -169,12 +170,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@wujin-branch
 PUBLIC_TRUST_X_FORWARDED_FOR = env.bool("PUBLIC_TRUST_X_FORWARDED_FOR", default=False)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in mails
 
-# Celery: with REDIS_URL the broker and result store are Redis; without it tasks run
-# eagerly in-process so the SQLite demo needs no other service.
+# Celery: with a broker (CELERY_BROKER_URL, by default REDIS_URL) tasks go to the worker;
+# without one they run eagerly in-process so the SQLite demo needs no other service.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+# Nothing reads task results (jobs report through their Job row), so none are stored.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -202,8 +204,44 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Celery, failing fast (issue "Nothing lost when parts fail"): a broker that is down costs a
+# request about a second, not a hang; startup keeps retrying until the broker is there.
+# Kept apart from the block above so the outbox/acks-late work can merge beside it.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 1,  # reconnecting retries once, at once, then the caller sees the error
+    "interval_start": 0,
+    "interval_step": 1,
+    "interval_max": 1,
+}
+
+
+def _next_redis_db(url: str) -> str:
+    """redis://host:6379/0 -> redis://host:6379/1 (no index means 0); other URLs unchanged."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        return url
+    index = parts.path.strip("/") or "0"
+    return urlunsplit(parts._replace(path=f"/{int(index) + 1}")) if index.isdigit() else url
+
+
+# Broker and cache apart: queued tasks must never be evicted, cache keys may be. CACHE_URL
+# defaults to REDIS_URL's server with the next database index (/0 -> /1); docker-compose
+# runs two Redis servers instead (`redis` without eviction, `cache` with LRU).
+CACHE_URL = env.str("CACHE_URL", default="") or _next_redis_db(REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # a cache that is down fails a request in about a second instead of hanging it
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
