@@ -103,8 +103,10 @@ def _task_started(task_id=None, task=None, **kwargs):
 def _task_finished(task_id=None, **kwargs):
     # reset, not clear: an eager task inside a request gives the request its context back
     token = _task_tokens.pop(task_id, None)
-    if token is not None:
+    try:
         _context.reset(token)
+    except (TypeError, ValueError):  # no token, or one made in another context: start clean
+        _context.set(_OUTSIDE)
 
 
 def _celery_logging(**kwargs):
