@@ -6,6 +6,7 @@ without REDIS_URL Celery runs tasks eagerly, so a local demo needs nothing insta
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wujin_branch.logs.RequestIdMiddleware",  # first: every later log line carries the request id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -168,12 +170,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@wujin-branch
 PUBLIC_TRUST_X_FORWARDED_FOR = env.bool("PUBLIC_TRUST_X_FORWARDED_FOR", default=False)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in mails
 
-# Celery: with REDIS_URL the broker and result store are Redis; without it tasks run
-# eagerly in-process so the SQLite demo needs no other service.
+# Celery: with a broker (CELERY_BROKER_URL, by default REDIS_URL) tasks go to the worker;
+# without one they run eagerly in-process so the SQLite demo needs no other service.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+# Nothing reads task results (jobs report through their Job row), so none are stored.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task: its message goes back to the queue, not lost (acks_late alone
@@ -183,8 +186,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    "socket_connect_timeout": 1,  # the broker away: a saved change answers at once, its work waits in the outbox
+    # the broker away: a saved change answers within about a second, its work waits in the outbox
+    "socket_connect_timeout": 1,
     "socket_timeout": 2,
+    "max_retries": 1,  # reconnecting retries once, at once, then the caller sees the error
+    "interval_start": 0,
+    "interval_step": 1,
+    "interval_max": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -222,8 +230,32 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Nothing reads task results (jobs report through their Job row).
+CELERY_TASK_IGNORE_RESULT = True
+
+
+def _next_redis_db(url: str) -> str:
+    """redis://host:6379/0 -> redis://host:6379/1 (no index means 0); other URLs unchanged."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        return url
+    index = parts.path.strip("/") or "0"
+    return urlunsplit(parts._replace(path=f"/{int(index) + 1}")) if index.isdigit() else url
+
+
+# Broker and cache apart: queued tasks must never be evicted, cache keys may be. CACHE_URL
+# defaults to REDIS_URL's server with the next database index (/0 -> /1); docker-compose
+# runs two Redis servers instead (`redis` without eviction, `cache` with LRU).
+CACHE_URL = env.str("CACHE_URL", default="") or _next_redis_db(REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # a cache that is down fails a request in about a second instead of hanging it
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -234,16 +266,38 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # docker's health checks come over plain http from inside the container
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One line per event with time, level, logger, request id (a task's id in Celery), user id and
+# path (wujin_branch.logs); LOG_FORMAT=json gives one JSON object per line for a log collector.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT 只能是 text 或 json。")
+_LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(user_id)s %(path)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "wujin_branch.logs.RequestContextFilter"}},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request=%(request_id)s user=%(user_id)s "
+            "path=%(path)s] %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": _LOG_FIELDS,
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -252,6 +306,20 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# Errors to Sentry when SENTRY_DSN is set; no personal data (user names, IPs, cookies) is sent.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    )
 
 # Domain settings that are configuration, not code.
 ELECTION_DUE_SOON_DAYS = 90

@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from wujin_branch import uploads
+from wujin_branch import health, uploads
 
 admin.site.site_header = "武进区党支部规范化建设平台 · 管理后台"
 admin.site.site_title = "党支部规范化建设"
 
 urlpatterns = [
+    # No login, no HTTPS redirect (SECURE_REDIRECT_EXEMPT): docker checks these over plain http.
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
