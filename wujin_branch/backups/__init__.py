@@ -66,7 +66,9 @@ def create_backup(root: Path, *, log=lambda line: None) -> tuple[Path, dict]:
 def read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST_NAME
     if not path.is_file():
-        raise BackupFailed(f"{folder} 中没有 {MANIFEST_NAME}：不是备份目录 / not a backup folder")
+        inside = sorted(p.parent.name for p in folder.glob(f"*/{MANIFEST_NAME}"))
+        hint = f"；其中的备份：{'、'.join(inside[-5:])}，请指定其中一个 / pick one of them" if inside else ""
+        raise BackupFailed(f"{folder} 中没有 {MANIFEST_NAME}，不是一份备份 / not a backup folder{hint}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as e:
