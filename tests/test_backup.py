@@ -22,10 +22,11 @@ from urllib.parse import quote
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
+from branches.models import Member
 from ledgers.activities.services import activity_create
 from ledgers.models import ActivityType, Photo
 from tests.factories import MemberFactory
@@ -201,3 +202,41 @@ def test_a_tampered_backup_is_refused_before_anything_is_touched(source, fresh_d
     assert "拒绝恢复" in done.stderr and "database.dump" in done.stderr
 
     assert restored_counts() == {} and not media.exists()  # refused before touching either
+
+
+def test_rows_written_while_pg_dump_runs_are_neither_dumped_nor_counted(source, fresh_database, tmp_path, monkeypatch):
+    """The counts and the dump come from one snapshot: a member committed after the counts,
+    just before pg_dump starts, is in neither, and the restore matches the manifest exactly."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_dump --snapshot is PostgreSQL's")
+    from wujin_branch.backups import database
+
+    before = Member.objects.count()
+    real_run = database._run
+
+    def run_after_a_write(args, env, what):
+        if Path(args[0]).name == "pg_dump":
+            MemberFactory(branch=source.branch, name="后来者")  # committed: autocommit, other connection
+        return real_run(args, env, what)
+
+    monkeypatch.setattr(database, "_run", run_after_a_write)
+    call_command("backup", str(tmp_path / "backups"), stdout=io.StringIO())
+    (folder,) = (tmp_path / "backups").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert Member.objects.count() == before + 1
+    assert manifest["tables"]["branches_member"] == before
+
+    database_url, restored_counts = fresh_database
+    done = _restore(folder, database_url, tmp_path / "restored-media")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert restored_counts() == manifest["tables"]
+
+
+def test_a_file_a_row_refers_to_that_is_gone_fails_the_backup(source, tmp_path):
+    photo = Photo.objects.first()
+    photo.thumb.storage.delete(photo.thumb.name)
+    with pytest.raises(CommandError, match="备份不完整"):
+        call_command("backup", str(tmp_path / "backups"), stdout=io.StringIO())
+    (folder,) = (tmp_path / "backups").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["missing_media"] == [f"private/{photo.thumb.name}"]
