@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 
 from wujin_branch.backups import BackupFailed, create_backup
 
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             folder, manifest = create_backup(directory, log=self.stdout.write)
         except BackupFailed as e:
             raise CommandError(str(e)) from e
+        except OperationalError as e:
+            raise CommandError(f"无法连接数据库 / cannot reach the database: {e}") from e
         rows = sum(manifest["tables"].values())
         size = sum(entry["size"] for entry in manifest["media"])
         self.stdout.write(

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 
 from wujin_branch.backups import BackupFailed, restore_backup
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             summary = restore_backup(directory, force=force, log=self.stdout.write)
         except BackupFailed as e:
             raise CommandError(str(e)) from e
+        except OperationalError as e:
+            raise CommandError(f"无法连接数据库 / cannot reach the database: {e}") from e
         self.stdout.write(
             f"已恢复 {summary['tables']} 张表 {summary['rows']} 行，{summary['files']} 个文件"
             f" {summary['bytes'] / 1e6:.1f} MB，与清单一致"
