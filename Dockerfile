@@ -21,6 +21,22 @@ RUN apt-get update \
       fontconfig \
  && rm -rf /var/lib/apt/lists/*
 
+# pg_dump / pg_restore for `manage.py backup` and `restore`. They must not be older than the
+# server (postgres:16 in docker-compose.yml) and Debian bookworm ships 15, so they come from
+# the PostgreSQL project's apt repository (https://www.postgresql.org/download/linux/debian/).
+ARG PG_CLIENT_MAJOR=16
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl \
+ && install -d /usr/share/postgresql-common/pgdg \
+ && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+ && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+      > /etc/apt/sources.list.d/pgdg.list \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client-${PG_CLIENT_MAJOR} \
+ && apt-get purge -y --auto-remove curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && pg_dump --version
+
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
@@ -42,8 +58,8 @@ COPY . .
 # The PDF font subset (GB 2312 from Noto Sans CJK SC) is built into the image.
 RUN SECRET_KEY=build-only-not-secret python manage.py build_pdf_font \
  && chmod 0755 docker/entrypoint.sh \
- && mkdir -p /app/staticfiles /data/media \
- && chown app:app /app/staticfiles /data/media
+ && mkdir -p /app/staticfiles /data/media /data/backups \
+ && chown app:app /app/staticfiles /data/media /data/backups
 
 # The app user's home (/app) is read-only; fontconfig and friends cache under /tmp.
 ENV STATIC_ROOT=/app/staticfiles \
@@ -52,7 +68,7 @@ ENV STATIC_ROOT=/app/staticfiles \
 
 USER app
 EXPOSE 8000
-VOLUME ["/data/media"]
+VOLUME ["/data/media", "/data/backups"]
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # Worker count comes from WEB_CONCURRENCY (gunicorn reads it; default 1).

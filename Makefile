@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := wujin_branch.settings
 
-.PHONY: run test install system-deps migrate demo lint bench worker clean
+.PHONY: run test install system-deps migrate demo lint bench worker backup restore clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,17 @@ worker: install
 # Benchmark, not a test: seeds district scale into PostgreSQL and times the pages.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Operations, not set-up (README "备份与恢复"): `make backup` writes $(BACKUP_DIR)/<time>/;
+# `make restore BACKUP_DIR=var/backups/<time>` restores one such folder (RESTORE_ARGS=--force
+# to overwrite a database that is not empty). Settings as for manage.py: DATABASE_URL, MEDIA_ROOT.
+BACKUP_DIR ?= var/backups
+
+backup: $(STAMP) .env
+	$(BIN)/python manage.py backup "$(BACKUP_DIR)"
+
+restore: $(STAMP) .env
+	$(BIN)/python manage.py restore "$(BACKUP_DIR)" $(RESTORE_ARGS)
 
 clean:
 	rm -rf $(VENV) var
