@@ -139,7 +139,8 @@ def period_open(*, actor, period: Period) -> Job:
 
 
 def _job_progress(job, done, total=None, message=None):
-    fields = {"done": done}
+    """Progress and heartbeat (``Job.interrupted``); both jobs are idempotent: a redelivery reruns."""
+    fields = {"done": done, "heartbeat_at": timezone.now()}
     if total is not None:
         fields["total"] = total
     if message is not None:
@@ -155,7 +156,7 @@ def period_open_run(*, job_id: int) -> int:
     """
     job = Job.objects.get(pk=job_id)
     period = Period.objects.select_related("rubric").get(pk=job.params["period_id"])
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
     branch_ids = list(
         Organization.objects.filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
         .order_by("path")
@@ -351,7 +352,8 @@ def suggestions_job_run(*, job_id: int) -> int:
     ids = list(
         Assessment.objects.filter(period=period, status__in=EDITABLE_BY_BRANCH).values_list("branch_id", flat=True)
     )
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, total=len(ids), message="正在计算建议分")
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, total=len(ids), message="正在计算建议分",
+                                         heartbeat_at=timezone.now())  # fmt: skip
     n = suggestions_run(period=period, branch_ids=ids, job=job)
     Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, done=len(ids), finished_at=timezone.now(),
                                          message=f"已为 {n} 个支部计算建议分")  # fmt: skip
