@@ -132,6 +132,7 @@ def bulk_export_run(*, job_id: int) -> int:
     chunk = point.setdefault("chunk", getattr(settings, "BULK_EXPORT_CHUNK", CHUNK))  # kept on resume
     parts = [p for p in point.get("parts", []) if private_storage.exists(p)]
     done = min(len(parts) * chunk, len(ids))
+    resumed = done
     message = f"从第 {done + 1} 份继续生成" if done else "正在生成评分表"
     jobs.beat(job_id, runner, total=len(ids), done=done, message=message, checkpoint={**point, "parts": parts})
     if not ids:
@@ -166,8 +167,9 @@ def bulk_export_run(*, job_id: int) -> int:
         pages = merge_pdfs(local, merged)
         with merged.open("rb") as f:
             job.result.save(f"sheets-period{period.pk}-job{job.pk}.pdf", File(f), save=False)
+    again = f"（中断后从第 {resumed + 1} 份继续）" if resumed else ""
     jobs.finish(job_id, runner, result=job.result.name, done=done, total=len(ids), checkpoint={},
-                message=f"已生成 {done} 个支部的评分表，共 {pages} 页")  # fmt: skip
+                message=f"已生成 {done} 个支部的评分表，共 {pages} 页{again}")  # fmt: skip
     for name in parts:
         private_storage.delete(name)
     return done

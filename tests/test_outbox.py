@@ -14,7 +14,7 @@ from ledgers.activities import services
 from ledgers.activities.tasks import activity_check_integrity
 from ledgers.models import Activity, FlagKind, IntegrityFlag
 from tests.ledgers.test_activities import base_data, jpeg
-from tests.workers import RedisServer, reset_producers, start_worker, stop_worker, wait_for
+from tests.workers import own_broker, start_worker, stop_worker, wait_for
 from wujin_branch import outbox
 from wujin_branch.models import OutboxState, OutboxTask
 from wujin_branch.taskbase import OUTBOX_KW
@@ -73,21 +73,9 @@ def test_done_rows_are_forgotten_after_a_week():
 
 @pytest.fixture
 def own_redis(tmp_path, settings):
-    """A Redis of this test's own as the broker of this process (not eager); stopped by PID."""
-    from wujin_branch.celery import app
-
-    server = RedisServer(tmp_path).start()
-    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.LEDGER_PDF_PREBUILD = False  # the integrity check is the work looked at here
-    app.conf.update(broker_url=server.url, task_always_eager=False)
-    reset_producers(app)
-    try:
+    with own_broker(tmp_path, settings) as server:
         yield server
-    finally:
-        server.stop()
-        app.conf.update(**old)
-        reset_producers(app)
 
 
 @pytest.mark.real_celery

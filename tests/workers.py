@@ -1,6 +1,7 @@
 """Real parts for the failure tests: a Redis server of the test's own on a free port, and Celery
 worker subprocesses on the test database. Each is started by the test and stopped by its PID."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -145,3 +146,21 @@ def children(pid) -> list[int]:
         return [int(x) for x in path.read_text().split()]
     except OSError:
         return []
+
+
+@contextlib.contextmanager
+def own_broker(tmp_path, settings):
+    """A Redis of the test's own as this process's broker (tasks are sent, not run eagerly)."""
+    from wujin_branch.celery import app
+
+    server = RedisServer(tmp_path).start()
+    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update(broker_url=server.url, task_always_eager=False)
+    reset_producers(app)
+    try:
+        yield server
+    finally:
+        server.stop()
+        app.conf.update(**old)
+        reset_producers(app)
