@@ -12,6 +12,7 @@ urlpatterns = [
     path("assessment/periods/<int:pk>/open/", views.period_open, name="period_open"),
     path("assessment/periods/<int:pk>/suggest/", views.period_suggest, name="period_suggest"),
     path("assessment/jobs/<int:pk>/", views.job_status, name="job_status"),
+    path("assessment/jobs/<int:pk>/resume/", views.job_resume, name="job_resume"),
     path("branch/<int:pk>/assessment/", views.branch_assessment, name="branch_assessment"),
     path("assessment/<int:pk>/refresh/", views.assessment_refresh, name="assessment_refresh"),
     path("assessment/<int:pk>/veto/", views.veto_enter, name="veto_enter"),

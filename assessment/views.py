@@ -189,6 +189,25 @@ def job_status(request, pk):
     return job_response(request, job)
 
 
+@login_required
+@require_POST
+def job_resume(request, pk):
+    """继续 an interrupted period opening or suggestions run (both are idempotent: run again)."""
+    from assessment.tasks import period_open_task, suggestions_task
+    from wujin_branch import jobs
+
+    _district_only(request)
+    job = get_job(pk)
+    task = {"period_open": period_open_task, "suggestions": suggestions_task}.get(getattr(job, "kind", None))
+    if task is None:
+        raise Http404
+    if jobs.resume(job, task):
+        messages.success(request, "已重新开始，已完成的部分不会重复。")
+    else:
+        messages.info(request, "该任务没有中断，无需继续。")
+    return redirect("period_detail", pk=job.params.get("period_id"))
+
+
 # ---------------------------------------------------------------- assessment pages
 
 

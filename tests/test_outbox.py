@@ -127,3 +127,26 @@ def test_a_record_saved_while_the_broker_is_down_is_checked_once_it_is_back(clie
         assert row.runs == 1 and flags.count() == 1
     finally:
         stop_worker(worker)
+
+
+@pytest.mark.django_db
+def test_an_interrupted_period_opening_is_shown_so_and_resumed(client, district_user, branch,
+                                                               django_capture_on_commit_callbacks):  # fmt: skip
+    from assessment.models import Assessment
+    from tests.review.test_workflow import make_period
+    from wujin_branch.models import Job, JobStatus
+
+    period = make_period(district_user)
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    job = Job.objects.create(kind="period_open", params={"period_id": period.pk}, created_by=district_user,
+                             status=JobStatus.RUNNING, heartbeat_at=long_ago, done=1, total=4)  # fmt: skip
+    Job.objects.filter(pk=job.pk).update(created_at=long_ago)
+    client.force_login(district_user)
+    page = client.get(reverse("period_detail", args=[period.pk])).content.decode()
+    assert "已中断" in page and "继续" in page and "hx-get" not in page.split('id="job"')[1].split(">")[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("job_resume", args=[job.pk]))
+    assert r.status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and Assessment.objects.filter(period=period, branch=branch).exists()
+    assert client.post(reverse("job_resume", args=[job.pk])).status_code == 302  # nothing to resume: said so
