@@ -150,3 +150,20 @@ def test_an_interrupted_period_opening_is_shown_so_and_resumed(client, district_
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and Assessment.objects.filter(period=period, branch=branch).exists()
     assert client.post(reverse("job_resume", args=[job.pk])).status_code == 302  # nothing to resume: said so
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["secretary", "reviewer"])
+def test_only_district_staff_resume_jobs(client, request, role, district_user):
+    from wujin_branch.models import Job, JobStatus
+
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    jobs = [
+        Job.objects.create(kind=kind, params={"period_id": 1, "period": 1}, created_by=district_user,
+                           status=JobStatus.RUNNING, heartbeat_at=long_ago)  # fmt: skip
+        for kind in ("period_open", "bulk_export")
+    ]
+    client.force_login(request.getfixturevalue(role))
+    assert client.post(reverse("job_resume", args=[jobs[0].pk])).status_code == 404
+    assert client.post(reverse("bulk_export_resume", args=[jobs[1].pk])).status_code == 404
+    assert not OutboxTask.objects.exists()
