@@ -190,7 +190,7 @@ def test_the_daily_tidy_forgets_old_tokens_and_kept_photos(client, branch, secre
     client.post(_new_url(branch), _post(branch, _token(client, branch)))
     three_days_ago = timezone.now() - datetime.timedelta(days=3)
     FormSubmission.objects.create(token="0" * 32, user=secretary, created_at=three_days_ago)
-    assert tasks.tidy() == {"tokens": 1, "uploads": 1}
+    assert tasks.tidy() == {"tokens": 1, "uploads": 1, "outbox": 0}
     assert PendingUpload.objects.count() == 1 and FormSubmission.objects.count() == 1
     import os
 
