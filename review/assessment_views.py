@@ -8,6 +8,7 @@ from assessment import selectors, services
 from assessment.models import EDITABLE_BY_BRANCH, VetoKind
 from branches.permissions import Action, can
 from ledgers.activities.voids import steps_in_window
+from review import adopt
 from review.models import ReviewEvent
 from review.selectors import panel
 from wujin_branch.errors import DomainError
@@ -43,6 +44,9 @@ def assessment_self(request, pk):
             return redirect("assessment_self", pk=a.pk)
         a.refresh_from_db()
     sheet = selectors.assessment_sheet(a)
+    adopting, missing = request.method == "GET" and bool(request.GET.get("adopt")), []
+    if adopting:
+        posted, missing = adopt.adopted(sheet, "self_score", "self_remark")
     last_return = (
         ReviewEvent.objects.filter(assessment=a, code="review.committee.returned").order_by("-at").first()
         if a.status == "returned"
@@ -60,6 +64,8 @@ def assessment_self(request, pk):
             "version": request.POST.get("version") if error else a.version,
             "last_return": last_return,
             "return_items": (last_return.details.get("items", {}) if last_return else {}),
+            "adopting": adopting,
+            "adopt_missing": missing,
             **sheet,
         },
     )

@@ -20,7 +20,7 @@ from branches import selectors as org_selectors
 from branches.forms import DATE
 from branches.permissions import Action, has_role, is_district
 from ledgers.activities.forms import MultipleFileField, MultipleFileInput
-from review import services
+from review import adopt, services
 from review.models import Objection, ObjectionStatus, Rectification, RectificationTask
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
@@ -88,9 +88,15 @@ def _score_page(request, pk, which):
             return redirect("assessment_view", pk=a.pk)
         a.refresh_from_db()
     sheet = a_selectors.assessment_sheet(a)
+    editable = a.status in step.sources
+    adopting, missing = request.method == "GET" and editable and bool(request.GET.get("adopt")), []
+    if adopting:
+        posted, missing = adopt.adopted(sheet, column, remark)
     return render(request, "review/score_column.html", {
         "a": a, "branch": a.branch, "period": a.period, "title": title, "prefix": which, "column": column,
-        "remark": remark, "posted": posted, "error": error, "editable": a.status in step.sources,
+        "remark": remark, "posted": posted, "error": error, "editable": editable, "adopting": adopting,
+        "adopt_missing": missing, "adopt_label": adopt.SOURCES[column][2], "differs": adopt.differing(sheet, column),
+        "below_label": adopt.SOURCE_LABEL[adopt.SOURCES[column][0]],
         "version": request.POST.get("version") if error else a.version, **sheet,
     })  # fmt: skip
 
