@@ -181,9 +181,15 @@ def declaration_new(request, pk):
             "committee": committee,
             "period": period,
             "periods": periods,
-            "candidates": candidates,
+            "candidates": [a for a in candidates if not _doubtful(a, period)],
+            "doubtful": [a for a in candidates if _doubtful(a, period)],
         },
     )
+
+
+def _doubtful(a, period) -> bool:
+    """Below the pass line or with a veto: listed apart and left unticked (申报 only on purpose)."""
+    return a.has_veto or (a.committee_total is not None and a.committee_total < period.pass_line)
 
 
 # ---------------------------------------------------------------- publication and objections
