@@ -84,7 +84,10 @@ def test_no_internal_codes_on_the_chain(client, published, secretary, reviewer, 
         assert_says_what_it_means(client, secretary, url)
     for url in (view, committee_page, branch_page, activities):
         assert_says_what_it_means(client, reviewer, url)
-    for url in (view, committee_page, district_page, period, branch_page, activities):
+    notices = reverse("my_notices")
+    for user in (secretary, reviewer):
+        assert_says_what_it_means(client, user, notices)
+    for url in (view, committee_page, district_page, period, reverse("period_list"), branch_page, activities, notices):
         assert_says_what_it_means(client, district_user, url)
     # the filtered dashboards too, by a step group and by a single state
     for status in ("declaring", AssessmentStatus.PUBLISHED):
