@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessment import rules, selectors, services
-from assessment.models import EDITABLE_BY_BRANCH, Period, RubricItem, RubricVersion, Stage, VetoKind
+from assessment.models import EDITABLE_BY_BRANCH, AssessmentStatus, Period, RubricItem, RubricVersion, Stage, VetoKind
 from branches import selectors as org_selectors
 from branches.forms import DATE
 from branches.permissions import Action, can, is_district
@@ -147,12 +147,14 @@ def period_detail(request, pk):
     from wujin_branch.models import Job
 
     job = Job.objects.filter(params__period_id=period.pk).order_by("-created_at").first()
+    counts = selectors.period_status_counts(period)
     return render(
         request,
         "assessment/period_detail.html",
         {
             "period": period,
-            "counts": selectors.period_status_counts(period),
+            # in workflow order, each state by its name (the values are for code, not for people)
+            "counts": [(st, counts[st]) for st in AssessmentStatus if st in counts],
             "job": job,
         },
     )

@@ -37,7 +37,7 @@ class StatusGroup:
 STATUS_GROUPS = [
     StatusGroup("self", "自评中", (S.DRAFT, S.RETURNED)),
     StatusGroup("committee", "待党(工)委审核", (S.SUBMITTED, S.COMMITTEE_REVIEWED, S.DISTRICT_RETURNED)),
-    StatusGroup("declared", "已推荐/申报", (S.RECOMMENDED, S.DECLARED)),
+    StatusGroup("declaring", "已推荐/申报", (S.RECOMMENDED, S.DECLARED)),
     StatusGroup("passed", "拟定合格/公示中/合格", (S.ACCEPTED, S.PUBLISHED, S.CONFIRMED)),
     StatusGroup("failed", "不合格/整顿", (S.NOT_PASSED, S.NOT_RECOMMENDED, S.RECTIFYING)),
 ]

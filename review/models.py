@@ -36,6 +36,13 @@ class ReviewEvent(models.Model):
     def __str__(self):
         return f"{self.code} {self.from_status}→{self.to_status}"
 
+    @property
+    def label(self):
+        """The step's name in words (报送, 审核评分, …); a code no step knows reads "其他操作"."""
+        from review.services import STEP_LABELS
+
+        return STEP_LABELS.get(self.code, "其他操作")
+
 
 class Declaration(models.Model):
     """A committee's 申报表: the branches it recommends to the district, submitted as one batch."""

@@ -90,6 +90,8 @@ STEPS = {
         {S.RECTIFYING}, S.DRAFT,
     ),
 }  # fmt: skip
+# What a ReviewEvent's code says in words, wherever events are shown (ReviewEvent.label).
+STEP_LABELS = {step.code: step.label for step in STEPS.values()}
 
 
 def _lock(pk, lock=True):

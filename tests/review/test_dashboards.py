@@ -109,7 +109,7 @@ def test_counts_pass_rate_and_target(world, district_user, committee, other_comm
     assert c.branches == 7  # six assessed + one without an assessment; the dissolved one is not counted
     assert c.assessments == 6
     assert dict((g.key, n) for g, n in c.groups) == {
-        "self": 2, "committee": 1, "declared": 1, "passed": 1, "failed": 1,
+        "self": 2, "committee": 1, "declaring": 1, "passed": 1, "failed": 1,
     }  # fmt: skip
     assert c.confirmed == 1 and c.pass_rate == D("14.3") and c.gap_branches == 6 and c.gap_points == D("85.7")
     assert c.vetoes == 1
