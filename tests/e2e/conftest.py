@@ -24,6 +24,19 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
+def accept_confirmations(context):
+    """A final step asks once (``static/js/confirm.js``): a person reads it and says yes. The
+    messages are kept on ``context.confirmations`` for the tests that check what was asked."""
+    context.confirmations = []
+
+    def accept(dialog):
+        context.confirmations.append(dialog.message)
+        dialog.accept()
+
+    context.on("dialog", accept)
+    return context
+
+
 def _unavailable(reason):
     message = f"{reason} — install it with `sudo apt-get install chromium` (or run `make system-deps` as root)."
     if os.environ.get("CI") == "true":
@@ -72,6 +85,7 @@ def phone(browser, live_server):
         base_url=live_server.url,
     )
     context.set_default_timeout(15_000)
+    accept_confirmations(context)
     page = context.new_page()
     try:
         yield page

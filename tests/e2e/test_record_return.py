@@ -14,6 +14,7 @@ from PIL import Image
 from branches.models import Position, Role
 from ledgers.activities import services
 from ledgers.models import Activity, ActivityType, RecordReturn
+from tests.e2e.conftest import accept_confirmations
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +45,7 @@ def _log_in(page, username):
 @pytest.fixture
 def desktop(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
+    accept_confirmations(context)
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:

@@ -21,7 +21,7 @@ from assessment.services import period_create, period_open_run
 from branches.models import Position, Role
 from ledgers.models import FundingYear
 from review.models import Objection, ObjectionStatus, Publication, ReviewEvent
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, accept_confirmations
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term, org_tree
 from wujin_branch.models import Job
 
@@ -76,7 +76,7 @@ def _context(browser, live_server, phone=False):
     kw = {"viewport": PHONE, "device_scale_factor": 3, "is_mobile": True, "has_touch": True} if phone else {}
     context = browser.new_context(locale="zh-CN", base_url=live_server.url, accept_downloads=True, **kw)
     context.set_default_timeout(15_000)
-    return context
+    return accept_confirmations(context)
 
 
 def _log_in(page, username):
@@ -156,6 +156,7 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         item.get_by_role("button", name="采用建议分").click()
         score_input = item.locator("input.score")
         assert Decimal(score_input.input_value()) == suggested
+        item_pk = score_input.get_attribute("name").rsplit("_", 1)[1]
         item.locator("input.remark").fill("按平台记录采用建议分")
         grand = Decimal(sec.locator("#grand-total").inner_text())
         assert grand <= 100
@@ -168,6 +169,7 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         assert _no_sideways_scroll(sec), "the assessment page scrolls sideways on a phone"
         _click_and_wait(sec, sec.get_by_role("button", name="报送党(工)委审核"))
         assert "已报送党(工)委审核" in _messages(sec)
+        assert [m for m in sec.context.confirmations if "冻结" in m], "报送 did not ask once"
         assert _status(sec) == "已报送党(工)委"
 
         # ------------------------------------------------ reviewer: return it to the branch
@@ -204,7 +206,14 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         _click_and_wait(rev, rev.locator("header").get_by_role("link", name="审核看板"))
         _click_and_wait(rev, _row_link(rev, BRANCH))
         _click_and_wait(rev, rev.get_by_role("link", name="党(工)委审核评分"))
-        assert _fill_max(rev, "committee") == 28
+        # one tap takes the branch's scores; only the item judged differently is typed
+        _click_and_wait(rev, rev.get_by_role("link", name="采用支部自评分"))
+        rev.locator("#adopted").wait_for()
+        assert Decimal(rev.locator("#grand-total").inner_text()) == grand
+        field = rev.locator(f"input[name=committee_score_{item_pk}]")
+        field.fill(field.get_attribute("max"))
+        rev.locator(f"input[name=committee_remark_{item_pk}]").fill("实地查看记录齐全，给满分")
+        field.dispatch_event("input")
         assert rev.locator("#grand-total").inner_text() == "100"
         _click_and_wait(rev, rev.get_by_role("button", name="保存评分"))
         assert "评分已保存。" in _messages(rev)
@@ -227,7 +236,8 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         _click_and_wait(dis, _row_link(dis, BRANCH))
         assert _status(dis) == "已报区委组织部"
         _click_and_wait(dis, dis.get_by_role("link", name="区委组织部验收评分"))
-        assert _fill_max(dis, "district") == 28
+        _click_and_wait(dis, dis.get_by_role("link", name="采用党(工)委评分"))  # nothing typed at all
+        assert dis.locator("#grand-total").inner_text() == "100"
         _click_and_wait(dis, dis.get_by_role("button", name="保存评分"))
         assert "评分已保存。" in _messages(dis)
         _click_and_wait(dis, dis.get_by_role("button", name="验收评定"))
@@ -275,12 +285,13 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
         assert "异议已处理。" in _messages(dis)
         assert Objection.objects.get().status == ObjectionStatus.DISMISSED
 
-        # Confirming during the notice is refused with the date it ends.
+        # During the notice there is no 确认 button, only when it will be possible.
         dis.goto(view_url)
         assert _status(dis) == "公示中"
-        _click_and_wait(dis, dis.get_by_role("button", name="公示期满，确认为合格支部"))
-        assert "期满后才能确认" in _messages(dis)
-        assert _status(dis) == "公示中"
+        assert dis.get_by_role("button", name="公示期满，确认为合格支部").count() == 0
+        first_day = pub.ends_on + datetime.timedelta(days=1)
+        later = dis.locator("#confirm-later").inner_text()
+        assert f"公示期满后可确认（{first_day.month}月{first_day.day}日起）" in later
 
         # ------------------------------------------------ the notice ends; the district confirms
         # The notice lasts 5 working days from today; the test cannot wait, so the ORM moves the
