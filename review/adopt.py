@@ -49,3 +49,27 @@ def differing(sheet, column) -> set[int]:
         if mine is not None and below is not None and mine != below:
             out.add(item.pk)
     return out
+
+
+def require_reasons(assessment, rows, column, remark_column) -> None:
+    """A score changed to differ from the level below needs a short reason in its remark (it is
+    shown on the sheet and in the PDF). Scores left as they were are not asked again."""
+    from assessment import scoring
+    from assessment.models import ItemScore
+    from wujin_branch.errors import DomainError
+
+    source = SOURCES[column][0]
+    missing = []
+    for s in ItemScore.objects.filter(assessment=assessment, item_id__in=list(rows)).select_related("item"):
+        raw, remark = rows[s.item_id]
+        try:
+            value = scoring.parse_score(raw, s.item.points)
+        except DomainError:
+            continue  # the save reports it with the others
+        below = getattr(s, source)
+        changed = value != getattr(s, column)
+        if changed and value is not None and below is not None and value != below and not (remark or "").strip():
+            missing.append(s.item.code)
+    if missing:
+        codes = "、".join(sorted(missing, key=lambda c: (len(c), c)))
+        raise DomainError(f"第{codes}项的评分与{SOURCE_LABEL[source]}不同，请在意见中写明理由。")

@@ -17,6 +17,7 @@ from assessment.services import score_column_save, vetoes_redetect
 from assessment.sheets import veto_text
 from branches.models import Organization, OrgKind, Role
 from branches.permissions import Action, can, has_role
+from review import adopt
 from review.models import (
     Declaration,
     DeclarationEntry,
@@ -31,6 +32,7 @@ from review.models import (
 )
 from review.notify import notify_branch, notify_committee, notify_district
 from wujin_branch.errors import DomainError, lock_conflicts
+from wujin_branch.services import require_version
 
 BRANCH_ROLES = {Role.SECRETARY, Role.WORKER}
 COMMITTEE_ROLES = {Role.REVIEWER}
@@ -210,6 +212,8 @@ def committee_scores_save(*, actor, assessment, version, rows):
     with transaction.atomic():
         a = _lock(assessment.pk)
         _check(step, actor, a)
+        require_version(a.version, version)  # a stale page first hears that it is stale
+        adopt.require_reasons(a, rows, "committee_score", "committee_remark")
         a = score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="committee_score",
                                remark_column="committee_remark", allowed_statuses=step.sources,
                                action=Action.APPROVE)  # fmt: skip
@@ -287,6 +291,8 @@ def district_scores_save(*, actor, assessment, version, rows):
     with transaction.atomic():
         a = _lock(assessment.pk)
         _check(STEPS["accept"], actor, a)
+        require_version(a.version, version)
+        adopt.require_reasons(a, rows, "district_score", "district_remark")
         return score_column_save(actor=actor, assessment=a, version=version, rows=rows, column="district_score",
                                   remark_column="district_remark", allowed_statuses={S.DECLARED},
                                   action=Action.APPROVE)  # fmt: skip

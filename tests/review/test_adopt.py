@@ -67,3 +67,23 @@ def test_committee_and_district_adopt_the_level_below_and_see_what_differs(clien
     assert "采用党(工)委评分" in page
     filled = _inputs(page, "district")
     assert filled[first] == "0" and all(v == points[k] for k, v in filled.items() if k != first)
+
+
+def test_a_change_from_the_level_below_needs_a_reason(client, world, secretary, reviewer):
+    a = to_submitted(world["a"], secretary)
+    scores = list(ItemScore.objects.filter(assessment=a).select_related("item"))
+    first, second = scores[0], scores[1]
+    post = {f"committee_score_{s.item_id}": _fmt(s.self_score) for s in scores}
+    post[f"committee_score_{first.item_id}"] = "0"
+    post[f"committee_score_{second.item_id}"] = "0"
+    post[f"committee_remark_{second.item_id}"] = "缺少会议记录"
+    client.force_login(reviewer)
+    url = reverse("committee_score", args=[a.pk])
+    r = client.post(url, {**post, "version": a.version})
+    page = r.content.decode()
+    assert r.status_code == 200 and f"第{first.item.code}项的评分与支部自评分不同，请在意见中写明理由" in page
+    assert f"第{second.item.code}项" not in page.split("未保存：")[1].split("</div>")[0]  # that one said why
+    assert _inputs(page, "committee")[first.item_id] == "0"  # what was typed is kept
+    assert not ItemScore.objects.filter(assessment=a, committee_score__isnull=False).exists()
+    post[f"committee_remark_{first.item_id}"] = "未见支部书记述职记录"
+    assert client.post(url, {**post, "version": a.version}).status_code == 302

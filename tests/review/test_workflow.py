@@ -123,7 +123,7 @@ def test_not_passed_below_line_and_with_veto(world, secretary, reviewer, distric
     for item_id in list(rows)[::-1]:
         s = ItemScore.objects.get(assessment=a, item_id=item_id)
         cut = min(s.item.points, taken)
-        rows[item_id] = (str(s.item.points - cut), "")
+        rows[item_id] = (str(s.item.points - cut), "验收核查扣分")  # a change from the committee's score says why
         taken -= cut
         if not taken:
             break
