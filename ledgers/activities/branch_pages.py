@@ -53,6 +53,23 @@ def silent_list(request):
 # ---------------------------------------------------------------- branch
 
 
+def _returned(branch) -> dict:
+    """What was sent back to the branch and waits for it: shown first on its page (two queries)."""
+    from assessment.models import Assessment, AssessmentStatus
+    from ledgers.models import Activity
+
+    return {
+        "returned_assessment": Assessment.objects.filter(branch=branch, status=AssessmentStatus.RETURNED)
+        .select_related("period")
+        .order_by("-period__year")
+        .first(),
+        "returned_records": list(
+            Activity.objects.filter(branch=branch, returned=True).only("id", "type", "held_on", "topic")
+            .order_by("-held_on")[:20]
+        ),
+    }
+
+
 @login_required
 def branch_detail(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk)
@@ -67,6 +84,7 @@ def branch_detail(request, pk):
         from ledgers.activities.selectors import due_now
 
         ctx["due_now"] = due_now(branch)
+        ctx.update(_returned(branch))
     ctx["is_secretary_view"] = any(
         s.org_id == branch.pk and s.role in (Role.SECRETARY, Role.WORKER) for s in user_scopes(request.user)
     )

@@ -64,3 +64,18 @@ def test_confirm_is_offered_only_after_the_notice(client, world, secretary, revi
     Publication.objects.filter(pk=pub.pk).update(starts_on=month_ago, ends_on=yesterday)
     page = client.get(url).content.decode()
     assert "公示期满，确认为合格支部" in page and any("不能撤销" in m for m in _confirms(page))
+
+
+def test_the_secretarys_home_shows_what_was_returned_first(client, world, secretary, reviewer, branch):
+    from ledgers.activities import returns
+    from ledgers.activities import services as records
+    from tests.ledgers.test_activities import base_data
+
+    record = records.activity_create(actor=secretary, branch=branch, data=base_data(), attendance={})
+    returns.activity_return(actor=reviewer, activity=record, reason="请补充会议内容")
+    a = to_submitted(world["a"], secretary)
+    services.committee_return(actor=reviewer, assessment=a, comment="第16项缺少照片")
+    client.force_login(secretary)
+    page = client.get(reverse("branch_detail", args=[branch.pk])).content.decode()
+    assert 'id="returned-first"' in page and page.index("退回待修改") < page.index("本期待开展")
+    assert reverse("assessment_self", args=[a.pk]) in page and reverse("activity_detail", args=[record.pk]) in page
