@@ -180,6 +180,17 @@ def branch_calendar(branch, year, *, today=None) -> list[Row]:
     return rows
 
 
+def calendar_months(rows) -> list[tuple[int, list]]:
+    """The grid as a list of months for a phone: each period under the month it ends in (a
+    quarter under its third month, the year under December), with its state and records."""
+    months = {m: [] for m in range(1, 13)}
+    for row in rows:
+        for c in row.cells:
+            if c.state != "na":
+                months[c.end.month].append((row, c))
+    return [(m, items) for m, items in months.items() if items]
+
+
 def due_now(branch, *, today=None) -> list[str]:
     """What is still to be held in the current month/quarter/half/year, for the branch home."""
     today = today or timezone.localdate()

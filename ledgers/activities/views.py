@@ -71,6 +71,8 @@ def calendar(request, pk):
             "year": year,
             "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
             "rows": rows,
+            "months": selectors.calendar_months(rows),
+            "this_month": timezone.localdate().month if year == timezone.localdate().year else None,
             "max_cells": 12,
             "can_edit": can(request.user, Action.EDIT, branch),
         },

@@ -112,9 +112,15 @@ def test_secretary_records_committee_meeting_on_phone(phone, tmp_path):
     assert "支委会" not in due.inner_text(), "the branch page still lists 支委会 as due"
     due.get_by_role("link", name="完成情况日历").click()
     page.get_by_role("heading", name=f"组织生活完成情况 · {today.year}年").wait_for()
-    cell = page.locator(f'tr[data-type="{ActivityType.COMMITTEE}"] td').nth(today.month - 1)
-    assert cell.get_attribute("data-state") == "ok", cell.get_attribute("title")
-    assert cell.get_by_role("link", name=f"{today.month}/{today.day}").is_visible()
+    # On a phone the calendar is a list of months, not a grid that scrolls sideways.
+    assert not page.locator("table.calendar").is_visible() and _no_sideways_scroll(page)
+    month = page.locator(f'#calendar-months section[data-month="{today.month}"]')
+    item = month.locator(f'li[data-type="{ActivityType.COMMITTEE}"]')
+    assert item.get_attribute("data-state") == "ok", item.inner_text()
+    assert item.get_by_role("link", name=f"{today.month}/{today.day}").is_visible()
+    december = page.locator('#calendar-months section[data-month="12"]')
+    december.scroll_into_view_if_needed()
+    assert december.is_visible() and "12月" in december.inner_text()
     elapsed = time.perf_counter() - started
     print(f"\nrecorded a 支委会 and saw the calendar turn green in {elapsed:.2f} s")
 
