@@ -1,6 +1,8 @@
 """Review workflow: events (the timeline), committee declarations (申报表), publication for
 public notice (公示) and objections, rectification (整顿), on-site inspection, notices."""
 
+import secrets
+
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -116,7 +118,23 @@ class ObjectionStatus(models.TextChoices):
     UPHELD = "upheld", "查实，退回重新验收"
 
 
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read out and type
+REFERENCE_LENGTH = 10  # 50 random bits
+
+
+def new_objection_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalize_reference(value: str) -> str:
+    """What a person types (any case, spaces, dashes) to the stored form."""
+    return "".join(c for c in (value or "").upper() if c not in " -\t")
+
+
 class Objection(models.Model):
+    # 受理编号: shown once to the objector, who looks the objection up with it and the contact.
+    reference = models.CharField("受理编号", max_length=REFERENCE_LENGTH, unique=True, default=new_objection_reference,
+                                 editable=False)  # fmt: skip
     entry = models.ForeignKey(PublicationEntry, on_delete=models.PROTECT, related_name="objections")
     name = models.CharField("姓名（可不填）", max_length=50, blank=True)
     contact = models.CharField("联系方式", max_length=100)
@@ -136,7 +154,13 @@ class Objection(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"异议 {self.pk}"
+        return f"异议 {self.reference_display}"
+
+    @property
+    def reference_display(self) -> str:
+        """XXXXX-XXXXX, easier to read out."""
+        half = len(self.reference) // 2
+        return f"{self.reference[:half]}-{self.reference[half:]}" if self.reference else ""
 
 
 class RectificationStatus(models.TextChoices):

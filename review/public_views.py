@@ -20,14 +20,16 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_safe
 
 from branches.models import Organization
 from branches.permissions import is_district
 from review import services
-from review.models import Publication, PublicationEntry
+from review.models import Objection, Publication, PublicationEntry, new_objection_reference
 from wujin_branch.errors import DomainError
 
 OBJECTIONS_PER_HOUR = 5
@@ -35,7 +37,7 @@ THROTTLE_SECONDS = 3600
 RECENT_DAYS = 365  # ended notices listed for a year
 COMMITTEE_PATH_LEN = 8  # depth-2 ancestor (党(工)委): two 4-character steps of the tree path
 
-THANKS = "您的意见已收到，我们将核实处理。"
+THANKS = "您的意见已收到，受理编号：{ref}。凭编号和您留的联系方式可以查询处理进度。"
 TOO_MANY = "提交过于频繁，请稍后再试。"
 
 
@@ -107,27 +109,27 @@ def client_hash(request) -> str:
     return salted_hmac("review.public.client", client_ip(request)).hexdigest()
 
 
-def _throttle_key(h: str) -> str:
-    return f"review:public-objection:{h}"
+def _throttle_key(h: str, scope: str) -> str:
+    return f"review:public-{scope}:{h}"
 
 
-def throttle_take(h: str) -> bool:
-    """Count one objection for this client; False when over the limit. The window starts with
-    the first objection and lasts ``THROTTLE_SECONDS`` (add + incr are atomic in Redis)."""
-    key = _throttle_key(h)
+def throttle_take(h: str, scope: str = "objection", limit: int = OBJECTIONS_PER_HOUR) -> bool:
+    """Count one request of ``scope`` for this client; False when over ``limit``. The window starts
+    with the first request and lasts ``THROTTLE_SECONDS`` (add + incr are atomic in Redis)."""
+    key = _throttle_key(h, scope)
     cache.add(key, 0, THROTTLE_SECONDS)
     try:
         n = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, THROTTLE_SECONDS)
         n = 1
-    return n <= OBJECTIONS_PER_HOUR
+    return n <= limit
 
 
-def throttle_give_back(h: str) -> None:
-    """A refused objection does not count."""
+def throttle_give_back(h: str, scope: str = "objection") -> None:
+    """A refused request does not count."""
     try:
-        cache.decr(_throttle_key(h))
+        cache.decr(_throttle_key(h, scope))
     except ValueError:
         pass
 
@@ -169,6 +171,13 @@ class ObjectionForm(forms.Form):
 # ---------------------------------------------------------------- pages
 
 
+def thanks(o: Objection) -> str:
+    """The one thing the objector sees after lodging: the reference and where to look it up."""
+    ref = o.reference_display
+    url = f"{reverse('public_objection_status')}?ref={ref}"
+    return format_html('{} <a href="{}">查询处理进度</a>', THANKS.format(ref=ref), url)
+
+
 @require_safe
 def public_notices(request):
     current, ended = public_publications(timezone.localdate())
@@ -196,19 +205,20 @@ def public_notice_detail(request, pk):
         elif not form.is_valid():
             throttle_give_back(h)
         elif form.cleaned_data["website"]:
-            messages.success(request, THANKS)  # honeypot: look accepted, store nothing
+            fake = Objection(reference=new_objection_reference())  # honeypot: look accepted, store nothing
+            messages.success(request, thanks(fake))
             return redirect("public_notice_detail", pk=pub.pk)
         else:
             d = form.cleaned_data
             row = next(r for r in rows if r.token == d["branch"])
             try:
-                services.objection_lodge(entry=row.entry, name=d["name"], contact=d["contact"], text=d["text"],
+                o = services.objection_lodge(entry=row.entry, name=d["name"], contact=d["contact"], text=d["text"],
                                          client=h)  # fmt: skip
             except DomainError as e:
                 throttle_give_back(h)
                 form.add_error(e.field if e.field in form.fields else None, e.message)
             else:
-                messages.success(request, THANKS)
+                messages.success(request, thanks(o))
                 return redirect("public_notice_detail", pk=pub.pk)
     else:
         chosen = request.GET.get("branch", "")

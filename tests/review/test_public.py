@@ -139,7 +139,7 @@ def test_objection_lodged_name_optional(client, world, district_user):
         follow=True,
     )
     page = r.content.decode()
-    assert r.status_code == 200 and "您的意见已收到，我们将核实处理。" in page
+    assert r.status_code == 200 and "您的意见已收到，受理编号：" in page
     o = Objection.objects.get()
     assert o.entry == world["entry"] and o.name == "" and o.contact == "13800000000" and o.text == TEXT
     assert len(o.client_hash) == 64 and "127.0.0.1" not in o.client_hash
