@@ -54,15 +54,11 @@ def silent_list(request):
 
 
 def _returned(branch) -> dict:
-    """What was sent back to the branch and waits for it: shown first on its page (two queries)."""
-    from assessment.models import Assessment, AssessmentStatus
+    """Records sent back to the branch, shown first on its page (one query; the returned
+    assessment comes from the template tag ``returned_assessment`` of the assessment app)."""
     from ledgers.models import Activity
 
     return {
-        "returned_assessment": Assessment.objects.filter(branch=branch, status=AssessmentStatus.RETURNED)
-        .select_related("period")
-        .order_by("-period__year")
-        .first(),
         "returned_records": list(
             Activity.objects.filter(branch=branch, returned=True).only("id", "type", "held_on", "topic")
             .order_by("-held_on")[:20]
