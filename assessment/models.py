@@ -8,6 +8,7 @@ Totals cap each section at its declared maximum; the rubric page shows the misma
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -134,6 +135,10 @@ class Period(models.Model):
     district_deadline = models.DateField("区委组织部验收截止")
     pass_line = models.DecimalField("合格分数线", max_digits=5, decimal_places=1, default=Decimal("85"))
     notice_days = models.PositiveSmallIntegerField("公示天数", default=5)
+    # the stage's goal, shown against the pass rate on the dashboards (the seed's stage 2: 100%)
+    target_rate = models.DecimalField("合格率目标（%）", max_digits=4, decimal_places=1, default=Decimal("100"),
+                                      validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))])
+    target_on = models.DateField("达标期限", null=True, blank=True, help_text="不填则为区委组织部验收截止日期")
     rubric = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="periods")
     status = models.CharField("状态", max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")

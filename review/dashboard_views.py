@@ -133,4 +133,8 @@ def committee_dashboard(request, pk):
             a.waiting_label = dashboards.COMMITTEE_WAITING.get(a.status, "")
         query = {"period": period.pk, "status": status, "waiting": "1" if waiting else ""}
         ctx.update(o, page=page, querystring=urlencode({k: v for k, v in query.items() if v}))
+        summary = dashboards.district_overview(request.user, period, dashboards.Filters(committee=committee),
+                                               committees=[committee])  # its pass rate, target and chart
+        passing = sum(b.count for b in summary.bars if b.passing)
+        ctx.update(summary=summary, below_line=sum(b.count for b in summary.bars) - passing)
     return render(request, "review/committee_dashboard.html", ctx)

@@ -1,7 +1,7 @@
 """Reads for the review dashboards and the results export.
 
 District: every committee (depth-2 organization) with its branches counted per state, the
-pass rate against the seed's stage-2 target, vetoes, a score histogram and overdue steps.
+pass rate against the period's target, vetoes, a score histogram and overdue steps.
 Committee: its branches' assessments with what waits for the committee and the deadlines.
 
 Every number comes from grouped aggregates (``GROUP BY substr(path, 1, 8)``), so a page
@@ -83,7 +83,12 @@ class Target:
     label: str
 
 
-PASS_TARGET = Target(Decimal("100"), datetime.date(2017, 12, 31), "第二阶段：2017年底前党支部100%达标")
+def period_target(period) -> Target:
+    """The period's goal: its target rate by its date (the district deadline when not set)."""
+    by = period.target_on or period.district_deadline
+    stage = period.get_stage_display().split("：")[0]
+    rate = period.target_rate
+    return Target(rate, by, f"{stage}：{by.year}年{by.month}月{by.day}日前合格率达到{rate.normalize():f}%")
 
 # (low inclusive, high exclusive, label); the last bin includes 100.
 SCORE_BINS = [
@@ -209,6 +214,7 @@ class CommitteeRow:
     by_district: int = 0
     by_self: int = 0
     unscored: int = 0
+    target_rate: Decimal = Decimal("100")  # the period's (``period_target``)
 
     @property
     def groups(self):
@@ -223,13 +229,13 @@ class CommitteeRow:
     @property
     def gap_branches(self) -> int:
         """Branches still to qualify to reach the target."""
-        need = (PASS_TARGET.rate * self.branches / 100).to_integral_value(rounding=ROUND_CEILING)
+        need = (self.target_rate * self.branches / 100).to_integral_value(rounding=ROUND_CEILING)
         return max(0, int(need) - self.confirmed)
 
     @property
     def gap_points(self) -> Decimal | None:
         rate = self.pass_rate
-        return None if rate is None else max(Decimal("0"), PASS_TARGET.rate - rate)
+        return None if rate is None else max(Decimal("0"), self.target_rate - rate)
 
     @property
     def overdue_total(self):
@@ -299,7 +305,7 @@ class DistrictOverview:
     bars: list
     overdue_rows: list
     pending_objections: int
-    target: Target = PASS_TARGET
+    target: Target | None = None
     chart: dict = field(default_factory=lambda: {"w": CHART_W, "h": CHART_H, "base": CHART_H - CHART_BOTTOM})
 
 
@@ -388,8 +394,11 @@ def district_overview(user, period, filters: Filters, *, committees=None, on=Non
                                  "committee": committee})  # fmt: skip
 
     pending = Objection.objects.filter(status=ObjectionStatus.PENDING).count()  # 5
+    target = period_target(period)
+    for row in [*shown, total]:
+        row.target_rate = target.rate
     return DistrictOverview(period=period, on=on, rows=shown, total=total, bars=histogram(total.bins, period.pass_line),
-                            overdue_rows=overdue_rows, pending_objections=pending)  # fmt: skip
+                            overdue_rows=overdue_rows, pending_objections=pending, target=target)  # fmt: skip
 
 
 # ---------------------------------------------------------------- committee dashboard

@@ -212,7 +212,9 @@ def test_filters(client, world, district_user, committee, other_committee):
 def test_page_shows_target_chart_and_objections(client, world, district_user):
     client.force_login(district_user)
     html = client.get(reverse("district_dashboard")).content.decode()
-    assert "2017年底前党支部100%达标" in html and "22.2%" in html
+    period = Period.objects.get(pk=dashboards.dashboard_periods()[0].pk)
+    by = period.district_deadline  # no target date set: the district deadline
+    assert f"{by.year}年{by.month}月{by.day}日前合格率达到100%" in html and "22.2%" in html
     assert html.count("<rect ") == len(dashboards.SCORE_BINS)
     assert reverse("objection_list") in html
     assert reverse("results_xlsx") in html
@@ -344,7 +346,8 @@ def test_dashboard_pages_constant_queries(client, committee, other_committee, di
     _populate(period, [committee, other_committee, make_committee("新北镇党委"), make_committee("洛阳镇党委")], 15)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
-    assert len(small.captured_queries) <= 12
+    # the committee page adds its summary (pass rate, target, chart): four set-based queries
+    assert len(small.captured_queries) <= (16 if page.startswith("committee") else 12)
 
 
 def test_committee_dashboard_shows_silent_branches_and_returned_records(client, world, reviewer, committee, branch,
@@ -363,3 +366,18 @@ def test_committee_dashboard_shows_silent_branches_and_returned_records(client, 
     rows = {a.branch_id: a.open_returns for a in r.context["page"]}
     assert rows[branch.pk] == 2 and sum(rows.values()) == 2
     assert "退回 2" in r.content.decode()
+
+
+def test_the_committee_dashboard_has_its_own_pass_rate_target_and_chart(client, world, reviewer, committee):
+    from branches.models import Organization
+
+    period = world["period"]
+    Period.objects.filter(pk=period.pk).update(target_rate=D("90"), target_on=datetime.date(period.year + 1, 6, 30))
+    client.force_login(reviewer)
+    r = client.get(reverse("committee_dashboard", args=[committee.pk]) + f"?period={period.pk}")
+    html, o = r.content.decode(), r.context["summary"]
+    mine = Organization.objects.filter(kind="branch", status=OrgStatus.ACTIVE, path__startswith=committee.path)
+    assert o.total.branches == mine.count() and o.total.confirmed == 1  # its branches only (not the other's)
+    assert 'id="committee-summary"' in html and f"{o.total.pass_rate}%" in html
+    assert f"{period.year + 1}年6月30日前合格率达到90%" in html and o.total.gap_branches > 0
+    assert html.count("<rect ") == len(dashboards.SCORE_BINS) and "score_min=" not in html  # no filter links here
