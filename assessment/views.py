@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessment import rules, selectors, services
+from assessment import rubric_writes, rules, selectors, services
 from assessment.models import EDITABLE_BY_BRANCH, AssessmentStatus, Period, RubricItem, RubricVersion, Stage, VetoKind
 from branches import selectors as org_selectors
 from branches.forms import DATE
@@ -59,7 +59,7 @@ def rubric_detail(request, pk):
     return form_page(
         request,
         CopyForm(request.POST or None, initial={"name": version.name, "vacancy_grace_days": version.vacancy_grace_days}),  # noqa: E501
-        lambda d: services.rubric_copy(actor=request.user, source=version, **d),
+        lambda d: rubric_writes.rubric_copy(actor=request.user, source=version, **d),
         done=lambda new: f"已复制为新版本“{new.code}”，可在使用前修改。",
         to=lambda new: reverse("rubric_detail", args=[new.pk]),
         template="assessment/rubric_detail.html",
@@ -83,7 +83,7 @@ def rubric_item_edit(request, pk):
     return form_page(
         request,
         form,
-        lambda d: services.rubric_item_update(actor=request.user, item=item, **d),
+        lambda d: rubric_writes.rubric_item_update(actor=request.user, item=item, **d),
         done=lambda _: "已保存。",
         template="branches/form.html",
         back=reverse("rubric_detail", args=[item.section.version_id]),

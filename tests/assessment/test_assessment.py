@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from assessment import services
+from assessment import rubric_writes, services
 from assessment.models import Assessment, ItemScore, Period, RubricItem, RubricVersion, Veto, VetoKind
 from branches.models import Position, Sanction
 from ledgers.activities import services as ledger_services
@@ -220,10 +220,11 @@ def test_rubric_in_use_cannot_change_but_copy_can(opened, district_user):
     version = RubricVersion.objects.get(code="2016")
     item = RubricItem.objects.filter(section__version=version).first()
     with pytest.raises(DomainError, match="已被考核周期使用"):
-        services.rubric_item_update(actor=district_user, item=item, standard="x", points="2", requirement="y")
-    new = services.rubric_copy(actor=district_user, source=version, code="2026", name="修订版")
+        rubric_writes.rubric_item_update(actor=district_user, item=item, standard="x", points="2", requirement="y")
+    new = rubric_writes.rubric_copy(actor=district_user, source=version, code="2026", name="修订版")
     new_item = RubricItem.objects.get(section__version=new, code=item.code)
-    services.rubric_item_update(actor=district_user, item=new_item, standard="新标准", points="2.5", requirement="y")
+    rubric_writes.rubric_item_update(actor=district_user, item=new_item, standard="新标准", points="2.5",
+                                     requirement="y")  # fmt: skip
     assert RubricItem.objects.get(pk=new_item.pk).points == D("2.5")
     assert RubricItem.objects.filter(section__version=new).count() == 28
 

@@ -739,12 +739,12 @@ def test_sanctions_up_to_the_day_of_deciding(branch):
 
 
 def test_rubric_copy_carries_the_vacancy_grace(district_user):
-    from assessment import services
+    from assessment import rubric_writes
     from assessment.models import RubricVersion
 
     base = RubricVersion.objects.get(code="2016")
     assert base.vacancy_grace_days == 90
-    new = services.rubric_copy(actor=district_user, source=base, code="2026", name="新版", vacancy_grace_days=60)
+    new = rubric_writes.rubric_copy(actor=district_user, source=base, code="2026", name="新版", vacancy_grace_days=60)
     assert new.vacancy_grace_days == 60
 
 
