@@ -23,7 +23,7 @@ def _text(value) -> str:
 
 def pairs(sheet):
     for sec in sheet["sections"]:
-        yield from sec["pairs"] if isinstance(sec, dict) else sec.pairs
+        yield from sec.pairs
 
 
 def adopted(sheet, column, remark_column) -> tuple[dict, list[str]]:

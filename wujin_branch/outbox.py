@@ -106,11 +106,10 @@ def dispatch(*, now=None, limit=BATCH) -> dict:
     sent = failed = 0
     with transaction.atomic():
         rows = list(due_rows(now).select_for_update(skip_locked=True)[:limit])
-        for row in rows:
-            if row.state != OutboxState.PENDING:
-                OutboxTask.objects.filter(pk=row.pk).update(state=OutboxState.PENDING)
-                row.state = OutboxState.PENDING
-        # the rows are pending before any is sent, so a fast worker's "done" is not overwritten
+        # all pending (one UPDATE) before any is sent, so a fast worker's "done" is not overwritten
+        OutboxTask.objects.filter(pk__in=[r.pk for r in rows if r.state != OutboxState.PENDING]).update(
+            state=OutboxState.PENDING
+        )
     for row in rows:
         if send(row):
             sent += 1
