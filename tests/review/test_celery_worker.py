@@ -9,17 +9,13 @@ database (the test's data is committed: ``transaction=True``). It is always term
 import datetime
 import io
 import os
-import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pypdf
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from assessment import sheets as assessment_sheets
@@ -31,24 +27,17 @@ from ledgers.books import life, pdfs
 from ledgers.models import ActivityType
 from review import exports
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
+from tests.workers import reset_producers, skip_or_fail, start_worker, stop_worker
 from wujin_branch.models import Job, JobStatus
 
-ROOT = Path(__file__).resolve().parents[2]
-CI = os.environ.get("CI") == "true"
 TIMEOUT = 60  # seconds for the worker to start and make the PDF
-
-
-def _skip_or_fail(reason):
-    if CI:
-        pytest.fail(f"{reason} (CI=true: the worker test must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 def _redis_url_for_tests() -> str:
     """REDIS_URL with the database index replaced by CELERY_TEST_REDIS_DB; the DB is flushed."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
-        _skip_or_fail("REDIS_URL is not set")
+        skip_or_fail("REDIS_URL is not set")
     parts = urlsplit(url)
     url = urlunsplit(parts._replace(path=f"/{os.environ.get('CELERY_TEST_REDIS_DB', '5')}"))
     import redis
@@ -59,71 +48,36 @@ def _redis_url_for_tests() -> str:
         client.flushdb()  # no message left from an earlier run
         client.close()
     except redis.RedisError as e:
-        _skip_or_fail(f"Redis at {parts.hostname}:{parts.port} does not answer: {e}")
+        skip_or_fail(f"Redis at {parts.hostname}:{parts.port} does not answer: {e}")
     return url
-
-
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    user = quote(s.get("USER") or "postgres")
-    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{quote(s['NAME'])}"
-
-
-def _reset_producers(app):
-    """Forget pooled connections so the next send uses the broker URL just configured
-    (what Celery itself does after a fork)."""
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def broker(settings):
     """The test process sends to the worker's Redis DB, really (not eagerly)."""
     if connection.vendor != "postgresql":
-        _skip_or_fail("the worker must share the test database: run with DATABASE_URL=postgres://…")
+        skip_or_fail("the worker must share the test database: run with DATABASE_URL=postgres://…")
     url = _redis_url_for_tests()
     from wujin_branch.celery import app
 
     old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
-    _reset_producers(app)
+    reset_producers(app)
     yield url
     app.conf.update(**old)
-    _reset_producers(app)
+    reset_producers(app)
 
 
 @pytest.fixture
 def worker(broker, tmp_path):
-    """A Celery worker subprocess on the test database and the test's MEDIA_ROOT."""
-    celery = Path(sys.executable).with_name("celery")
-    command = [str(celery)] if celery.exists() else [sys.executable, "-m", "celery"]
-    command += ["-A", "wujin_branch", "worker", "-l", "warning", "--pool=solo", "--without-gossip",
-                "--without-mingle", "--without-heartbeat", "-n", f"export-test-{os.getpid()}@%h"]  # fmt: skip
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": broker,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "TESTING": "1",
-        "CONN_MAX_AGE": "0",
-        "DJANGO_SETTINGS_MODULE": "wujin_branch.settings",
-    }
+    """A Celery worker subprocess on the test database and the test's MEDIA_ROOT (``tests.workers``)."""
     log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+    proc = start_worker(broker, log, name="export-test")
     try:
         yield proc, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown of the worker and any child
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        stop_worker(proc)  # warm shutdown of the worker and any child, then SIGKILL
 
 
 def _make_period(actor):
@@ -147,7 +101,7 @@ def test_bulk_export_through_a_real_worker(worker, district):
     from wujin_branch import fonts
 
     if not fonts.FACES[0].source.exists():
-        _skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
+        skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
     fonts.build()
     proc, log = worker
     district_user = grant(UserFactory(), district, Role.DISTRICT)
@@ -187,7 +141,7 @@ def test_saving_a_record_has_the_worker_build_the_ledger_pdf(worker, settings):
     from wujin_branch import fonts
 
     if not fonts.FACES[0].source.exists():
-        _skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
+        skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
     fonts.build()
     settings.LEDGER_PDF_DELAY = 0
     proc, log = worker
