@@ -138,3 +138,12 @@ def test_honeypot_also_shows_a_reference(client, world):
     m = REF_RE.search(r.content.decode())
     assert m and not Objection.objects.exists()
     assert public_status.NOT_FOUND in look_up(client, m.group(1), "138").content.decode()
+
+
+def test_a_lookup_costs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    ref, _ = lodge(client, world)
+    for _ in range(3):  # more objections on the same notice change nothing
+        lodge(client, world, contact="13800000000")
+    with django_assert_max_num_queries(4):
+        r = look_up(client, ref, CONTACT)
+    assert "已受理（核查中）" in r.content.decode()
