@@ -5,6 +5,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from branches.models import (
+    AccountEvent,
     CommitteeSeat,
     CommitteeTerm,
     Member,
@@ -121,3 +122,21 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
     list_filter = ("role",)
     raw_id_fields = ("user", "organization")
     list_select_related = ("user", "organization")
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The account log, read-only: it is written by ``branches.accounts`` only."""
+
+    list_display = ("at", "actor", "action", "user", "organization", "detail")
+    list_filter = ("action",)
+    search_fields = ("user__username", "user__full_name", "actor__username", "detail")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

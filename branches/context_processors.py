@@ -12,4 +12,5 @@ def roles(request):
         "is_district": is_district(user),
         "can_manage_orgs": can_any(user, Action.MANAGE),
         "can_approve_any": can_any(user, Action.APPROVE),
+        "can_manage_accounts": can_any(user, Action.ACCOUNTS),
     }

@@ -23,6 +23,9 @@ class User(AbstractUser):
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # Set when someone else chose the password (a new account, a reset): the user must pick
+    # their own before anything else (``branches.middleware``).
+    must_change_password = models.BooleanField("首次登录须修改密码", default=False)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -494,3 +497,6 @@ def add_years(day, years):
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+from branches.account_models import AccountAction, AccountEvent  # noqa: E402,F401  (models of this app)

@@ -19,12 +19,13 @@ class Action:
     APPROVE = "approve"  # committee decisions about a branch: postponement of elections
     MANAGE = "manage"  # org structure: found, move, merge, dissolve
     SEE_ID = "see_id"  # full identity numbers
+    ACCOUNTS = "accounts"  # logins and their roles (``branches.accounts`` narrows it further)
 
 
 # Which roles grant which actions within their subtree.
 ROLE_ACTIONS = {
-    Role.DISTRICT: {Action.VIEW, Action.EDIT, Action.APPROVE, Action.MANAGE, Action.SEE_ID},
-    Role.REVIEWER: {Action.VIEW, Action.APPROVE, Action.MANAGE},
+    Role.DISTRICT: {Action.VIEW, Action.EDIT, Action.APPROVE, Action.MANAGE, Action.SEE_ID, Action.ACCOUNTS},
+    Role.REVIEWER: {Action.VIEW, Action.APPROVE, Action.MANAGE, Action.ACCOUNTS},
     Role.SECRETARY: {Action.VIEW, Action.EDIT},
     Role.WORKER: {Action.VIEW, Action.EDIT},
 }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from branches import (
+    account_views,
     committee_views,
     member_views,
     roster_views,
@@ -35,4 +36,17 @@ urlpatterns = [
     path("branch/<int:pk>/roster/template.xlsx", roster_views.roster_template, name="roster_template"),
     path("branch/<int:pk>/roster/import/", roster_views.roster_import, name="roster_import"),
     path("branch/<int:pk>/roster/export.xlsx", roster_views.roster_export, name="roster_export"),
+    path("users/", account_views.account_list, name="account_list"),
+    path("users/new/", account_views.account_create, name="account_create"),
+    path("users/log/", account_views.account_log, name="account_log"),
+    path("users/password/<str:key>/", account_views.password_shown, name="account_password_shown"),
+    path("users/<int:pk>/", account_views.account_detail, name="account_detail"),
+    path("users/<int:pk>/edit/", account_views.account_edit, name="account_edit"),
+    path("users/<int:pk>/grant/", account_views.account_grant, name="account_grant"),
+    path("users/<int:pk>/roles/<int:role_pk>/revoke/", account_views.account_revoke, name="account_revoke"),
+    path("users/<int:pk>/reset/", account_views.account_reset, name="account_reset"),
+    path("users/<int:pk>/unlock/", account_views.account_unlock, name="account_unlock"),
+    path("users/<int:pk>/deactivate/", account_views.account_deactivate, name="account_deactivate"),
+    path("users/<int:pk>/reactivate/", account_views.account_reactivate, name="account_reactivate"),
+    path("password/", account_views.own_password, name="own_password"),
 ]

@@ -120,6 +120,13 @@ def form_page(request, form, act, *, done, template, context, back, to=None, lev
     return render(request, template, {"form": form, "back": back, "pending_uploads": shown, **extra})
 
 
+def with_token(form):
+    """``form`` with its one-time token, for a page that shows a form another view posts to
+    ``form_page`` (a button on a detail page)."""
+    _add_token(form)
+    return form
+
+
 def _add_token(form):
     """The hidden one-time token: new on a fresh form, the posted one on a bound form (so a
     form shown again after an error keeps its token until it is saved)."""
