@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +28,8 @@ from branches.account_forms import (
     RoleForm,
 )
 from branches.models import Organization, RoleAssignment
+from branches.permissions import Action
+from branches.selectors import get_org_for_user
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page, with_token
 
@@ -63,6 +65,12 @@ def account_list(request):
     users = accounts.with_manageable(request.user, accounts.users_in_scope(request.user))
     if q:
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(phone__icontains=q))
+    org = None
+    if request.GET.get("org", "").isdigit():
+        org = get_org_for_user(request.user, int(request.GET["org"]), Action.ACCOUNTS)
+        users = users.filter(
+            Exists(RoleAssignment.objects.filter(user=OuterRef("pk"), organization__path__startswith=org.path))
+        )
     state = request.GET.get("state", "")
     if state == "inactive":
         users = users.filter(is_active=False)
@@ -77,7 +85,7 @@ def account_list(request):
     return render(
         request,
         "branches/accounts/list.html",
-        {"page": page, "q": q, "state": state, "querystring": _qs(q=q, state=state)},
+        {"page": page, "q": q, "state": state, "org": org, "querystring": _qs(q=q, state=state, org=org and org.pk)},
     )
 
 

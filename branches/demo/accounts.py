@@ -3,7 +3,7 @@
 from django.contrib.auth.hashers import make_password
 
 from branches.demo.common import DEMO_PASSWORD
-from branches.models import Role, RoleAssignment, User
+from branches.models import AccountAction, AccountEvent, Role, RoleAssignment, User
 
 
 class AccountsMixin:
@@ -38,3 +38,15 @@ class AccountsMixin:
             roles += [(users["secretary"], demo.org, Role.SECRETARY), (users["worker"], demo.org, Role.WORKER)]
         for user, org, role in roles:
             RoleAssignment.objects.create(user=user, organization=org, role=role, created_at=self.now)
+        # The account log starts with the district creating each demo login.
+        AccountEvent.objects.bulk_create(
+            AccountEvent(
+                at=self.now,
+                actor=users["district"] if user != users["district"] else None,
+                user=user,
+                organization=org,
+                action=AccountAction.CREATED,
+                detail=f"{Role(role).label} · {org.name}",
+            )
+            for user, org, role in roles
+        )

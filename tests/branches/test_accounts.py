@@ -336,3 +336,14 @@ def test_the_account_list_runs_a_fixed_number_of_queries(client, reviewer, commi
     add(20)
     assert count() == few
     assert User.objects.filter(~Q(roles=None)).count() >= 23
+
+
+def test_the_list_narrows_to_an_organization_in_scope_only(client, reviewer, in_mine, committee, other_branch):
+    second = make_branch(committee, name="南街村党支部")
+    elsewhere = grant(UserFactory(username="south_worker", full_name="南工作者"), second, Role.WORKER)
+    client.force_login(reviewer)
+    page = client.get(reverse("account_list") + f"?org={second.pk}").content.decode()
+    assert elsewhere.full_name in page and in_mine.full_name not in page
+    assert client.get(reverse("account_list") + f"?org={other_branch.pk}").status_code == 404
+    whole = client.get(reverse("account_list")).content.decode()
+    assert elsewhere.full_name in whole and in_mine.full_name in whole
