@@ -2,11 +2,13 @@
 acceptance, publication, objections, confirmation, rectification, inspection, notices."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +23,7 @@ from branches.forms import DATE
 from branches.permissions import Action, has_role, is_district
 from ledgers.activities.forms import MultipleFileField, MultipleFileInput
 from review import adopt, services
-from review.models import Objection, ObjectionStatus, Rectification, RectificationTask
+from review.models import Objection, ObjectionStatus, Rectification, RectificationTask, normalize_reference
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
 from wujin_branch.pages import form_page
@@ -232,11 +234,18 @@ def objection_list(request):
     if not is_district(request.user):
         raise Http404
     qs = Objection.objects.select_related("entry__assessment__branch", "entry__publication", "handled_by")
-    status = request.GET.get("status", ObjectionStatus.PENDING)
+    # A 受理编号 read out on the phone (any case, dashes or spaces) or a branch name finds the
+    # objection whatever its state.
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "" if q else ObjectionStatus.PENDING)
+    if q:
+        qs = qs.filter(Q(reference=normalize_reference(q)) | Q(entry__assessment__branch__name__icontains=q))
     if status in ObjectionStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "review/objection_list.html", {"page": page, "status": status,
+    querystring = urlencode({k: v for k, v in (("q", q), ("status", status)) if v})
+    return render(request, "review/objection_list.html", {"page": page, "status": status, "q": q,
+                                                          "querystring": querystring,
                                                           "statuses": ObjectionStatus.choices})  # fmt: skip
 
 

@@ -147,3 +147,14 @@ def test_a_lookup_costs_a_fixed_number_of_queries(client, world, django_assert_m
     with django_assert_max_num_queries(4):
         r = look_up(client, ref, CONTACT)
     assert "已受理（核查中）" in r.content.decode()
+
+
+def test_staff_find_an_objection_by_its_number_as_read_out(client, world, district_user):
+    ref, _ = lodge(client, world)
+    handle(world, district_user, "dismissed", "经核实有会议记录")  # handled ones are found too
+    other, _ = lodge(client, world, contact="13900000000")
+    staff = Client()
+    staff.force_login(district_user)
+    typed = ref.replace("-", " ").lower()
+    page = staff.get(reverse("objection_list"), {"q": typed}).content.decode()
+    assert ref in page and other not in page
