@@ -7,23 +7,38 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := wujin_branch.settings
 
-.PHONY: run test install system-deps migrate demo lint bench worker backup restore clean
+.PHONY: run test install install-serve system-deps migrate demo lint bench worker backup restore clean
 
-$(STAMP): pyproject.toml
+# Serving needs the project and its runtime packages; the tests add the dev extras
+# (pytest, Playwright, ruff …) and Chromium. `make run` installs only the first.
+SERVE_STAMP := $(VENV)/.installed-serve
+
+$(SERVE_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $(SERVE_STAMP)
+
+$(STAMP): pyproject.toml $(SERVE_STAMP)
 	$(BIN)/pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) system-deps .env
+# What serving needs: the packages, the CJK font for PDFs, the local settings.
+install-serve: $(SERVE_STAMP) .env
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="fonts-noto-cjk"
 	@DEBUG=1 $(BIN)/python manage.py build_pdf_font || echo "PDF font not built (install fonts-noto-cjk): PDFs will not work until it is."
+
+# What the tests need on top: the dev extras and Chromium.
+install: install-serve $(STAMP)
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="chromium fonts-noto-cjk"
 
 # Debian packages: Chromium for browser tests, a CJK font for PDFs. Installed when we are
 # root and they are missing (checked on every run: it is cheap); otherwise a hint is printed
 # and the tests that need them say what is missing.
+SYSTEM_PACKAGES ?= chromium fonts-noto-cjk
 system-deps:
 	@missing=""; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	case " $(SYSTEM_PACKAGES) " in *" chromium "*) [ -x /usr/bin/chromium ] || missing="$$missing chromium";; esac; \
 	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -39,7 +54,7 @@ system-deps:
 .env:
 	@$(PY) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 
-migrate: install
+migrate: install-serve
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -52,7 +67,7 @@ run: demo
 PYTEST_JOBS ?= 2
 
 test: install
-	TESTING=1 $(BIN)/pytest -q -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+	TESTING=1 $(BIN)/pytest -q -n $(PYTEST_JOBS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
