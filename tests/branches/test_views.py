@@ -305,3 +305,16 @@ def test_member_create_with_transfer_in(client, secretary, branch):
     m = Member.objects.get(name="赵六")
     t = m.transfers.get()
     assert t.direction == "in" and t.counterpart == "南京市鼓楼区某党支部"
+
+
+def test_member_flags_show_on_the_roster_list_and_member_page(client, secretary, branch):
+    old = MemberFactory(branch=branch, name="老党员", joined_on=datetime.date(1948, 5, 1),
+                        full_member_on=datetime.date(1949, 5, 1), is_lost=True)  # fmt: skip
+    plain = MemberFactory(branch=branch, name="新党员")
+    client.force_login(secretary)
+    for url in (reverse("branch_detail", args=[branch.pk]), reverse("member_list") + f"?branch={branch.pk}",
+                reverse("member_detail", args=[old.pk])):  # fmt: skip
+        page = client.get(url).content.decode()
+        assert '<span class="badge ok">建国前老党员</span>' in page and '<span class="badge danger">失联</span>' in page
+    page = client.get(reverse("member_detail", args=[plain.pk])).content.decode()
+    assert "建国前老党员" not in page and "失联</span>" not in page
