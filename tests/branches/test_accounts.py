@@ -347,3 +347,19 @@ def test_the_list_narrows_to_an_organization_in_scope_only(client, reviewer, in_
     assert client.get(reverse("account_list") + f"?org={other_branch.pk}").status_code == 404
     whole = client.get(reverse("account_list")).content.decode()
     assert elsewhere.full_name in whole and in_mine.full_name in whole
+
+
+def test_account_pages_say_roles_and_actions_in_words(client, reviewer, in_mine, district_user):
+    """No role code (``secretary``), action code (``password_changed``) in the visible text."""
+    from branches import accounts
+    from tests.review.test_no_internal_codes import visible_text
+
+    accounts.reset_password(actor=district_user, user=in_mine)
+    accounts.change_own_password(user=in_mine, password="Near-2026-pw")
+    codes = re.compile(r"(?<![A-Za-z_])(" + "|".join([*Role.values, *AccountAction.values]) + r")(?![A-Za-z_])")
+    client.force_login(reviewer)
+    for url in (reverse("account_list"), reverse("account_detail", args=[in_mine.pk]), reverse("account_log")):
+        text = visible_text(client.get(url).content.decode())
+        text = text.replace(in_mine.username, "").replace(reviewer.username, "")
+        assert not codes.findall(text), (url, codes.findall(text))
+        assert "支部书记" in text if url != reverse("account_log") else "本人修改密码" in text
