@@ -58,3 +58,28 @@ def test_missing_secret_key_with_debug_off_fails_clearly(tmp_path):
     assert result.returncode != 0, "settings loaded without SECRET_KEY while DEBUG is off"
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr.strip().splitlines()[-1], result.stderr
+
+
+def test_database_pool_serves_queries_from_psycopgs_pool(tmp_path):
+    """DATABASE_POOL=true on PostgreSQL: the connection comes from a psycopg pool, CONN_MAX_AGE is 0."""
+    import pytest
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs on PostgreSQL: DATABASE_URL is not a PostgreSQL URL")
+        pytest.skip("the pool is PostgreSQL's; DATABASE_URL is SQLite here")
+    env = _production_env(tmp_path, DATABASE_URL=url, DATABASE_POOL="true", DATABASE_POOL_MAX="3")
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "from django.conf import settings\n"
+        "for _ in range(5):\n"
+        "    with connection.cursor() as c: c.execute('SELECT 1'); assert c.fetchone() == (1,)\n"
+        "    connection.close()\n"
+        "pool = connection.pool\n"
+        "print(type(pool).__name__, pool.max_size, settings.DATABASES['default']['CONN_MAX_AGE'])\n"
+    )
+    r = _run(["-c", code], env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["ConnectionPool", "3", "0"]

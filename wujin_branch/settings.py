@@ -102,6 +102,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=env.int("SQLITE_TIMEOUT", default=20), transaction_mode="IMMEDIATE"
     )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=False):
+    # psycopg's pool in each process (Django's OPTIONS["pool"]); it replaces persistent
+    # connections, so CONN_MAX_AGE must be 0. Behind PgBouncer (transaction mode) leave it off
+    # and keep CONN_MAX_AGE=0: the bouncer is the pool then (README, 配置).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that ``--reuse-db`` skips the migrations on the next local run.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
