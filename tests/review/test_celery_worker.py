@@ -1,18 +1,15 @@
 """Integration: the bulk export and the ledger PDF built ahead, through a REAL Celery worker and Redis.
 
-Skipped unless REDIS_URL is set; under CI=true a missing REDIS_URL or a Redis that does not
-answer is a failure, not a skip. The worker runs in a subprocess on its own Redis database
-index (``CELERY_TEST_REDIS_DB``, default 5, flushed before use) and connects to the test
-database (the test's data is committed: ``transaction=True``). It is always terminated.
+The worker runs in a subprocess against a redis-server the test starts on a free port (under
+CI=true a missing redis-server is a failure, not a skip) and connects to the test database (the
+test's data is committed: ``transaction=True``). Worker and Redis are always stopped.
 """
 
 import datetime
 import io
-import os
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pypdf
 import pytest
@@ -27,46 +24,33 @@ from ledgers.books import life, pdfs
 from ledgers.models import ActivityType
 from review import exports
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
-from tests.workers import reset_producers, skip_or_fail, start_worker, stop_worker
+from tests.workers import RedisServer, reset_producers, skip_or_fail, start_worker, stop_worker
 from wujin_branch.models import Job, JobStatus
 
 TIMEOUT = 60  # seconds for the worker to start and make the PDF
 
 
-def _redis_url_for_tests() -> str:
-    """REDIS_URL with the database index replaced by CELERY_TEST_REDIS_DB; the DB is flushed."""
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        skip_or_fail("REDIS_URL is not set")
-    parts = urlsplit(url)
-    url = urlunsplit(parts._replace(path=f"/{os.environ.get('CELERY_TEST_REDIS_DB', '5')}"))
-    import redis
-
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=3)
-        client.ping()
-        client.flushdb()  # no message left from an earlier run
-        client.close()
-    except redis.RedisError as e:
-        skip_or_fail(f"Redis at {parts.hostname}:{parts.port} does not answer: {e}")
-    return url
-
-
 @pytest.fixture
-def broker(settings):
-    """The test process sends to the worker's Redis DB, really (not eagerly)."""
+def broker(settings, tmp_path):
+    """The test process sends to the worker's Redis, really (not eagerly): a redis-server of the
+    test's own on a free port, stopped by its PID afterwards (the machine's Redis is never used,
+    let alone flushed)."""
     if connection.vendor != "postgresql":
         skip_or_fail("the worker must share the test database: run with DATABASE_URL=postgres://…")
-    url = _redis_url_for_tests()
     from wujin_branch.celery import app
 
+    server = RedisServer(tmp_path).start()
+    url = server.url
     old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
     reset_producers(app)
-    yield url
-    app.conf.update(**old)
-    reset_producers(app)
+    try:
+        yield url
+    finally:
+        server.stop()
+        app.conf.update(**old)
+        reset_producers(app)
 
 
 @pytest.fixture
