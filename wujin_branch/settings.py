@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -212,6 +213,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=300)
 JOB_TAKEOVER_AFTER = env.int("JOB_TAKEOVER_AFTER", default=60)
 BULK_EXPORT_CHUNK = env.int("BULK_EXPORT_CHUNK", default=50)  # sheets per stored part (review.exports)
+# Queues by kind of work: PDF layout and bulk exports (memory-hungry, slow) on "pdf", mail
+# on "mail", everything else on "default". A worker started without -Q consumes all three
+# (the zero-set-up default); docker-compose runs one worker service per queue.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("default", "pdf", "mail"))
+CELERY_TASK_ROUTES = {
+    "ledgers.books.tasks.build_life_ledger_pdf": {"queue": "pdf"},
+    "review.tasks.bulk_export_task": {"queue": "pdf"},
+    "wujin_branch.tasks.mail_notices": {"queue": "mail"},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=50)
 CELERY_TIMEZONE = TIME_ZONE
