@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Only what a process needs to run; none of the test run's DJANGO/TESTING/DEBUG variables.
@@ -60,16 +62,19 @@ def test_missing_secret_key_with_debug_off_fails_clearly(tmp_path):
     assert "SECRET_KEY" in result.stderr.strip().splitlines()[-1], result.stderr
 
 
+@pytest.mark.django_db
 def test_database_pool_serves_queries_from_psycopgs_pool(tmp_path):
-    """DATABASE_POOL=true on PostgreSQL: the connection comes from a psycopg pool, CONN_MAX_AGE is 0."""
-    import pytest
+    """DATABASE_POOL=true on PostgreSQL: the connection comes from a psycopg pool, CONN_MAX_AGE is 0.
+    The fresh interpreter connects to this run's test database (the one that surely exists)."""
+    from django.db import connection
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    from tests.workers import test_database_url
+
+    if connection.vendor != "postgresql":
         if os.environ.get("CI") == "true":
             pytest.fail("CI runs on PostgreSQL: DATABASE_URL is not a PostgreSQL URL")
         pytest.skip("the pool is PostgreSQL's; DATABASE_URL is SQLite here")
-    env = _production_env(tmp_path, DATABASE_URL=url, DATABASE_POOL="true", DATABASE_POOL_MAX="3")
+    env = _production_env(tmp_path, DATABASE_URL=test_database_url(), DATABASE_POOL="true", DATABASE_POOL_MAX="3")
     code = (
         "import django; django.setup()\n"
         "from django.db import connection\n"
