@@ -56,4 +56,11 @@ class ConfirmForm(forms.Form):
 
 
 class FirstPasswordForm(SetPasswordForm):
-    """A new password twice; the old one is not asked (the user has just signed in with it)."""
+    """A new password twice; the old one is not asked (the user has just signed in with it),
+    and the one-time password itself is refused: someone else has seen it."""
+
+    def clean_new_password1(self):
+        password = self.cleaned_data["new_password1"]
+        if self.user.check_password(password):
+            raise forms.ValidationError("新密码不能与一次性密码相同，请设置只有您自己知道的密码。")
+        return password

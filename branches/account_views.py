@@ -107,7 +107,8 @@ def _show_once(request, user, password):
 def account_create(request):
     _require_manager(request)
     initial = {}
-    if org := Organization.objects.filter(pk=request.GET.get("org") or 0).first():
+    raw = request.GET.get("org", "")
+    if raw.isdigit() and (org := Organization.objects.filter(pk=int(raw)).first()):
         initial["organization"] = org.pk
     form = AccountCreateForm(request.POST or None, actor=request.user, initial=initial)
 
@@ -140,10 +141,11 @@ def password_shown(request, key):
     _require_manager(request)
     data = cache.get(f"otp:{key}")
     shown = None
+    user = None
     if data and data["by"] == request.user.pk:
+        user = _get_user(request, data["user"])  # looked up first: a 404 consumes nothing
         cache.delete(f"otp:{key}")
         shown = data
-    user = _get_user(request, shown["user"]) if shown else None
     return render(
         request,
         "branches/accounts/password_shown.html",

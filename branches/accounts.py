@@ -5,7 +5,8 @@ Who may touch what:
 - district staff manage every account and grant every role;
 - a committee reviewer manages the accounts of their subtree: they grant reviewer, secretary
   and worker roles on organizations under their committee, never a district role, and they
-  may reset, unlock or stop only a login whose every role lies under their committee (a
+  may reset, unlock or stop only a login whose every role lies under their committee and
+  which is neither a superuser nor an admin-site (is_staff) login (a
   login that also works elsewhere belongs to the district);
 - nobody changes their own account here (their password has its own page), so nobody locks
   themselves out.
@@ -86,7 +87,7 @@ def with_manageable(actor, users):
     foreign = RoleAssignment.objects.filter(user=OuterRef("pk")).filter(
         ~scope_q(actor, Action.ACCOUNTS, prefix="organization__") | Q(role=Role.DISTRICT)
     )
-    return users.annotate(manageable=~Exists(foreign) & ~Q(pk=actor.pk) & Q(is_superuser=False))
+    return users.annotate(manageable=~Exists(foreign) & ~Q(pk=actor.pk) & Q(is_superuser=False, is_staff=False))
 
 
 def may_manage(actor, user) -> bool:

@@ -1,6 +1,5 @@
 """At first login with a password someone else chose, the password page comes first."""
 
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -25,6 +24,5 @@ class FirstPasswordMiddleware:
             and not request.path.startswith(self.OPEN)
             and request.path != reverse(PASSWORD_PAGE)
         ):
-            messages.info(request, "您正在使用一次性密码，请先设置自己的新密码。")
             return redirect(PASSWORD_PAGE)
         return self.get_response(request)

@@ -363,3 +363,27 @@ def test_account_pages_say_roles_and_actions_in_words(client, reviewer, in_mine,
         text = text.replace(in_mine.username, "").replace(reviewer.username, "")
         assert not codes.findall(text), (url, codes.findall(text))
         assert "支部书记" in text if url != reverse("account_log") else "本人修改密码" in text
+
+
+def test_the_one_time_password_cannot_be_kept(client, district_user, branch):
+    from branches import accounts
+
+    user, password = accounts.create_account(actor=district_user, username="keeper", full_name="甲", phone="",
+                                             role=Role.SECRETARY, organization=branch)  # fmt: skip
+    assert login(client, "keeper", password).status_code == 302
+    r = client.post(reverse("own_password"), {"new_password1": password, "new_password2": password})
+    assert r.status_code == 200 and "不能与一次性密码相同" in r.content.decode()
+    user.refresh_from_db()
+    assert user.must_change_password
+
+
+def test_a_reviewer_cannot_take_over_an_admin_site_login(reviewer, branch):
+    from branches import accounts
+
+    staff = grant(UserFactory(username="site_staff", is_staff=True), branch, Role.SECRETARY)
+    assert not accounts.may_manage(reviewer, staff)
+
+
+def test_a_bad_org_in_the_create_link_is_ignored(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(reverse("account_create") + "?org=abc").status_code == 200
