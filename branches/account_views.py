@@ -3,7 +3,6 @@ the one-time password shown once, and each user's own password page (forced at f
 by ``branches.middleware``)."""
 
 import secrets
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -31,7 +30,7 @@ from branches.models import Organization, RoleAssignment
 from branches.permissions import Action
 from branches.selectors import get_org_for_user
 from wujin_branch.errors import DomainError
-from wujin_branch.pages import form_page, with_token
+from wujin_branch.pages import form_page, querystring, with_token
 
 PAGE_SIZE = 50
 SHOWN_FOR = 600  # seconds a one-time password waits to be shown
@@ -85,21 +84,23 @@ def account_list(request):
     return render(
         request,
         "branches/accounts/list.html",
-        {"page": page, "q": q, "state": state, "org": org, "querystring": _qs(q=q, state=state, org=org and org.pk)},
+        {
+            "page": page,
+            "q": q,
+            "state": state,
+            "org": org,
+            "querystring": querystring(q=q, state=state, org=org and org.pk),
+        },
     )
 
 
-def _qs(**kw):
-    return urlencode({k: v for k, v in kw.items() if v})
-
-
-def _show_once(request, user, password):
+def _show_once(actor, user, password):
     """Park the one-time password for one showing, and give the page that shows it.
 
     The password never goes into a message or the session (both may sit in a cookie or a
     table); it waits in the cache, under a random key, for the actor who made it."""
     key = secrets.token_urlsafe(16)
-    cache.set(f"otp:{key}", {"by": request.user.pk, "user": user.pk, "password": password}, SHOWN_FOR)
+    cache.set(f"otp:{key}", {"by": actor.pk, "user": user.pk, "password": password}, SHOWN_FOR)
     return reverse("account_password_shown", args=[key])
 
 
@@ -121,7 +122,7 @@ def account_create(request):
             role=d["role"],
             organization=d["organization"],
         )
-        return _show_once(request, user, password)
+        return _show_once(request.user, user, password)
 
     return form_page(
         request,
@@ -227,30 +228,31 @@ def account_revoke(request, pk, role_pk):
     )
 
 
-@require_POST
-@login_required
-def account_reset(request, pk):
-    return _detail_action(
-        request,
-        pk,
-        ConfirmForm(request.POST),
-        lambda user, d: _show_once(request, user, accounts.reset_password(actor=request.user, user=user)),
-        done=lambda _: "密码已重置。",
-        title="重置密码",
-    )
+def _button(act, *, done, title):
+    """A view for a one-click step on the account page (a button: the form token only)."""
+
+    @require_POST
+    @login_required
+    def view(request, pk):
+        return _detail_action(request, pk, ConfirmForm(request.POST), lambda user, d: act(request.user, user),
+                              done=lambda _: done, title=title)  # fmt: skip
+
+    return view
 
 
-@require_POST
-@login_required
-def account_unlock(request, pk):
-    return _detail_action(
-        request,
-        pk,
-        ConfirmForm(request.POST),
-        lambda user, d: accounts.unlock(actor=request.user, user=user),
-        done=lambda _: "已解除锁定，该账号可以重新登录。",
-        title="解除锁定",
-    )
+account_reset = _button(
+    lambda actor, user: _show_once(actor, user, accounts.reset_password(actor=actor, user=user)),
+    done="密码已重置。",
+    title="重置密码",
+)
+account_unlock = _button(
+    lambda actor, user: accounts.unlock(actor=actor, user=user),
+    done="已解除锁定，该账号可以重新登录。",
+    title="解除锁定",
+)
+account_reactivate = _button(
+    lambda actor, user: accounts.set_active(actor=actor, user=user, active=True), done="账号已启用。", title="启用账号"
+)
 
 
 @login_required
@@ -262,19 +264,6 @@ def account_deactivate(request, pk):
         lambda user, d: accounts.set_active(actor=request.user, user=user, active=False, reason=d["reason"]),
         done=lambda _: "账号已停用，该账号无法再登录。",
         title="停用账号",
-    )
-
-
-@require_POST
-@login_required
-def account_reactivate(request, pk):
-    return _detail_action(
-        request,
-        pk,
-        ConfirmForm(request.POST),
-        lambda user, d: accounts.set_active(actor=request.user, user=user, active=True),
-        done=lambda _: "账号已启用。",
-        title="启用账号",
     )
 
 
@@ -306,7 +295,7 @@ def account_log(request):
             Q(user__username__icontains=q) | Q(user__full_name__icontains=q) | Q(actor__full_name__icontains=q)
         )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "branches/accounts/log.html", {"page": page, "q": q, "querystring": _qs(q=q)})
+    return render(request, "branches/accounts/log.html", {"page": page, "q": q, "querystring": querystring(q=q)})
 
 
 # ---------------------------------------------------------------- one's own password

@@ -23,8 +23,7 @@ class User(AbstractUser):
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
-    # Set when someone else chose the password (a new account, a reset): the user must pick
-    # their own before anything else (``branches.middleware``).
+    # someone else chose the password (new account, reset): their own comes first (branches.middleware)
     must_change_password = models.BooleanField("首次登录须修改密码", default=False)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

@@ -18,6 +18,7 @@ from branches.permissions import Action, has_role, is_district
 from branches.selectors import get_org_for_user
 from review import dashboards, results
 from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
+from wujin_branch.pages import querystring
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -132,7 +133,7 @@ def committee_dashboard(request, pk):
         for a in page:
             a.waiting_label = dashboards.COMMITTEE_WAITING.get(a.status, "")
         query = {"period": period.pk, "status": status, "waiting": "1" if waiting else ""}
-        ctx.update(o, page=page, querystring=urlencode({k: v for k, v in query.items() if v}))
+        ctx.update(o, page=page, querystring=querystring(**query))
         summary = dashboards.district_overview(request.user, period, dashboards.Filters(committee=committee),
                                                committees=[committee])  # its pass rate, target and chart
         passing = sum(b.count for b in summary.bars if b.passing)

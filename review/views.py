@@ -2,7 +2,6 @@
 acceptance, publication, objections, confirmation, rectification, inspection, notices."""
 
 import datetime
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -26,7 +25,7 @@ from review import adopt, services
 from review.models import Objection, ObjectionStatus, Rectification, RectificationTask, normalize_reference
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
-from wujin_branch.pages import form_page
+from wujin_branch.pages import form_page, querystring
 
 
 def _fail(request, e):
@@ -243,9 +242,8 @@ def objection_list(request):
     if status in ObjectionStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    querystring = urlencode({k: v for k, v in (("q", q), ("status", status)) if v})
     return render(request, "review/objection_list.html", {"page": page, "status": status, "q": q,
-                                                          "querystring": querystring,
+                                                          "querystring": querystring(q=q, status=status),
                                                           "statuses": ObjectionStatus.choices})  # fmt: skip
 
 

@@ -149,14 +149,17 @@ def children(pid) -> list[int]:
 
 
 @contextlib.contextmanager
-def own_broker(tmp_path, settings):
-    """A Redis of the test's own as this process's broker (tasks are sent, not run eagerly)."""
+def own_broker(tmp_path, settings, *, results=False):
+    """A Redis of the test's own as this process's broker (tasks are sent, not run eagerly);
+    with ``results`` its result backend too."""
     from wujin_branch.celery import app
 
     server = RedisServer(tmp_path).start()
-    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.update(broker_url=server.url, task_always_eager=False)
+    if results:
+        app.conf.update(result_backend=server.url)
     reset_producers(app)
     try:
         yield server

@@ -4,6 +4,7 @@ again with what was typed and the refusal on it)."""
 
 import os
 import uuid
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -24,6 +25,11 @@ STALE_TOKEN = "该表单已失效，请核对内容后重新提交。"
 def fail(form, err: DomainError):
     """Put a service's refusal on the field it names, or on the whole form."""
     form.add_error(err.field if err.field and err.field in form.fields else None, err.message)
+
+
+def querystring(**params) -> str:
+    """The filters a list page carries into its pagination links: the ones that are set."""
+    return urlencode({k: v for k, v in params.items() if v})
 
 
 def year_param(request, *, allow_next=False, first=MIN_YEAR, post=False, clamp=True) -> int:

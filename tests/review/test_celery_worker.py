@@ -24,7 +24,7 @@ from ledgers.books import life, pdfs
 from ledgers.models import ActivityType
 from review import exports
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
-from tests.workers import RedisServer, reset_producers, skip_or_fail, start_worker, stop_worker
+from tests.workers import own_broker, skip_or_fail, start_worker, stop_worker
 from wujin_branch.models import Job, JobStatus
 
 TIMEOUT = 60  # seconds for the worker to start and make the PDF
@@ -33,24 +33,11 @@ TIMEOUT = 60  # seconds for the worker to start and make the PDF
 @pytest.fixture
 def broker(settings, tmp_path):
     """The test process sends to the worker's Redis, really (not eagerly): a redis-server of the
-    test's own on a free port, stopped by its PID afterwards (the machine's Redis is never used,
-    let alone flushed)."""
+    test's own (``tests.workers.own_broker``), stopped by its PID afterwards."""
     if connection.vendor != "postgresql":
         skip_or_fail("the worker must share the test database: run with DATABASE_URL=postgres://…")
-    from wujin_branch.celery import app
-
-    server = RedisServer(tmp_path).start()
-    url = server.url
-    old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
-    reset_producers(app)
-    try:
-        yield url
-    finally:
-        server.stop()
-        app.conf.update(**old)
-        reset_producers(app)
+    with own_broker(tmp_path, settings, results=True) as server:
+        yield server.url
 
 
 @pytest.fixture
