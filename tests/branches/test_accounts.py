@@ -387,3 +387,22 @@ def test_a_reviewer_cannot_take_over_an_admin_site_login(reviewer, branch):
 def test_a_bad_org_in_the_create_link_is_ignored(client, reviewer):
     client.force_login(reviewer)
     assert client.get(reverse("account_create") + "?org=abc").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["account_log", "account_detail"])
+def test_the_log_and_account_pages_run_a_fixed_number_of_queries(client, district_user, in_mine, page):
+    from branches import accounts
+
+    client.force_login(district_user)
+    url = reverse(page, args=[in_mine.pk]) if page == "account_detail" else reverse(page)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    accounts.reset_password(actor=district_user, user=in_mine)
+    few = count()
+    for _ in range(12):
+        accounts.reset_password(actor=district_user, user=in_mine)
+    assert count() == few
