@@ -1,22 +1,18 @@
-"""Attendance, deliberate anomalies, and the small demo written through the real services."""
+"""Attendance, entry times and deliberate anomalies of planned records (both scales)."""
 
 import datetime
 import time
 from collections import defaultdict
 from contextlib import contextmanager
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from ledgers.activities import services, textsim
+from ledgers.activities import textsim
 from ledgers.demo.common import AT, T, days
-from ledgers.demo.minutes import Writer
-from ledgers.demo.pictures import draw_photo, resized_copy
-from ledgers.demo.planning import Plan, Planner, branch_infos
+from ledgers.demo.planning import Plan
 from ledgers.demo.words import FLOW_LEAVE, LEAVE_REASONS, OLD_LEAVE, cn_date
-from ledgers.models import Activity, Attendance, AttendanceStatus, FlagKind, IntegrityFlag, Photo
+from ledgers.models import AttendanceStatus, FlagKind, IntegrityFlag
 from wujin_branch import images
 
 # ---------------------------------------------------------------- attendance
@@ -90,7 +86,7 @@ def entered_at(rng, p: Plan, today):
     return timezone.make_aware(datetime.datetime.combine(day, T(hour, rng.randrange(60))))
 
 
-def _pick_anomalies(rng, plans, today, *, late=4, photo_time=2, reused=2, similar=2):
+def pick_anomalies(rng, plans, today, *, late=4, photo_time=2, reused=2, similar=2):
     """Mark records for each kind of flag, outside the demo branch (which gets one late entry)."""
     pool = [p for p in plans if not p.info.demo]
     old = [p for p in pool if p.held_on <= today - days(45)]
@@ -139,73 +135,6 @@ def phase_of(log, label):
     log(f"  {label}：{time.perf_counter() - t:.2f} 秒")
 
 
-# ---------------------------------------------------------------- small demo
-
-
-def seed_small(builder, rng, today, window_start, log) -> dict:
-    actor = builder.actor
-    infos = branch_infos(builder, window_start, today)
-    planner, writer = Planner(rng, today, window_start), Writer(rng)
-    plans = []
-    for info in infos:
-        skip = None
-        if info.demo:
-            skip = (today.year, max(1, today.month - 3))  # the demo branch's one missed 支委会
-        else:
-            info.diligence = rng.choice([0.98, 0.97, 0.95, 0.95, 0.92, 0.9, 0.85, 0.8, 0.7])
-        plans += planner.branch(info, skip_month=skip)
-    plans.sort(key=lambda p: p.sort_key)
-    _pick_anomalies(rng, plans, today)
-    photos = attendance = 0
-    # The service queues each record's integrity check for after the commit (a Celery task,
-    # eager without Redis). The entry times are moved back below, inside this transaction,
-    # so the checks see them: only the deliberate late entries are flagged.
-    with transaction.atomic():
-        with phase_of(log, f"组织生活记录 {len(plans):,} 条（逐条经 activity_create 写入，含照片检查）"):
-            for p in plans:
-                # The same list as services.expected_attendees, from the members in memory.
-                marks = mark_attendance(rng, p.info.expected(p.type, p.held_on, p.group), short=p.short)
-                data = writer.record(p, marks)
-                if p.copy_text_of is not None:
-                    data["content"] = nearly_the_same(p.copy_text_of.content, p.copy_text_of.held_on, p.held_on)
-                    data["topic"] = p.copy_text_of.topic
-                p.content, p.topic = data["content"], data["topic"]
-                uploads = [upload_of(rng, p, i) for i in range(p.photos)]
-                a = services.activity_create(
-                    actor=actor,
-                    branch=p.info.org,
-                    data=data,
-                    attendance={m.pk: (status, reason) for m, _, status, reason in marks},
-                    photos=uploads,
-                )
-                p.activity_id = a.pk
-                photos += len(uploads)
-                attendance += len(marks)
-        with phase_of(log, "录入时间回填到活动后不久（含历史记录）"):
-            entered = {p.activity_id: entered_at(rng, p, today) for p in plans}
-            objs = [Activity(pk=pk, created_at=at, updated_at=at) for pk, at in entered.items()]
-            Activity.objects.bulk_update(objs, ["created_at", "updated_at"], batch_size=500)
-            _backdate_history(list(entered))
-    log_flags_after_commit(log)
-    return {"activities": len(plans), "attendance": attendance, "photos": photos}
-
-
-def upload_of(rng, p: Plan, i: int) -> SimpleUploadedFile:
-    """Photo ``i`` of record ``p`` as a phone would upload it: a new picture, or a reused one."""
-    shot = timezone.make_aware(datetime.datetime.combine(p.held_on, p.start_time)) + days(minutes=rng.randint(5, 80))
-    if i == 0 and p.photo_shift:
-        shot -= days(p.photo_shift)
-    with_exif = rng.random() < 0.85 or (i == 0 and p.photo_shift)
-    photo_seed = rng.getrandbits(64)
-    if i == 0 and p.reuse_photo_of is not None and p.reuse_photo_of.photo_data:
-        original = p.reuse_photo_of.photo_data[0]
-        blob = resized_copy(original) if p.reuse_resized else original
-    else:
-        blob = draw_photo(photo_seed, taken=timezone.localtime(shot) if with_exif else None)
-    p.photo_data.append(blob)
-    return SimpleUploadedFile(f"IMG_{timezone.localtime(shot):%Y%m%d_%H%M%S}_{i + 1}.jpg", blob, "image/jpeg")
-
-
 def log_flags_after_commit(log):
     def report():
         counts = defaultdict(int)
@@ -215,21 +144,3 @@ def log_flags_after_commit(log):
         log(f"  异常提示 {sum(counts.values())} 条：{detail or '无'}")
 
     transaction.on_commit(report)
-
-
-def _backdate_history(ids):
-    """The history rows and photo upload times of seeded records carry their entry time."""
-    entered = Activity.objects.filter(pk=OuterRef("activity_id")).values("created_at")[:1]
-    HActivity = Activity.history.model
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        HActivity.objects.filter(id__in=chunk).update(
-            history_date=Subquery(Activity.objects.filter(pk=OuterRef("id")).values("created_at")[:1])
-        )
-        Attendance.history.model.objects.filter(activity_id__in=chunk).update(history_date=Subquery(entered))
-        Photo.objects.filter(activity_id__in=chunk).update(uploaded_at=Subquery(entered))
-        Photo.history.model.objects.filter(activity_id__in=chunk).update(
-            history_date=Subquery(entered), uploaded_at=Subquery(entered)
-        )
-
-

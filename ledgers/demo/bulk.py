@@ -1,0 +1,280 @@
+"""The bulk writer of planned activity records, shared by the small demo and district scale.
+
+Records are built in memory from the plans (attendance from who is expected, counts and
+quorum in Python, minutes from the templates, text hashes) and written with PostgreSQL
+``COPY`` (``bulk_create`` on SQLite), history rows included. Photo rows share a pool of
+generated image files stored once through the upload path (three variants); each row
+carries its own random hashes, as distinct photos would, so only the rows deliberately
+given another record's photo are reported as reused. Writing through ``activity_create``
+one record at a time cost the small demo ~30 s of its ~70 s; the services themselves are
+tested on their own.
+"""
+
+import datetime
+import time
+from collections import defaultdict
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
+
+from ledgers.activities import textsim
+from ledgers.demo.common import CHANGE_REASON, days
+from ledgers.demo.minutes import Writer
+from ledgers.demo.pictures import PieceSimhash, draw_photo
+from ledgers.demo.records import counts_of, entered_at, mark_attendance, nearly_the_same
+from ledgers.models import Activity, Attendance, Photo
+from wujin_branch import images
+from wujin_branch.storage import private_storage
+
+ATT_COLS = ("id", "activity_id", "member_id", "status", "leave_reason", "counts_for_quorum")
+HATT_COLS = ATT_COLS + ("history_date", "history_change_reason", "history_type", "history_user_id")
+PHOTO_FILES = ("original", "display", "thumb", "width", "height")
+PHOTO_HASHES = ("phash", "band0", "band1", "band2", "band3", "sha256")
+
+
+class Tables:
+    """Row writer: PostgreSQL COPY, or bulk_create elsewhere. Rows are dicts by attname."""
+
+    def __init__(self):
+        self.pg = connection.vendor == "postgresql"
+        self._next = {}
+        self._columns = {}
+
+    def columns(self, model):
+        cols = self._columns.get(model)
+        if cols is None:
+            cols = []
+            for f in model._meta.concrete_fields:
+                if f.primary_key and f.attname != "id":
+                    continue  # history_id: the database numbers history rows
+                cols.append((f.column, f.attname, f.get_default()))
+            self._columns[model] = cols
+        return cols
+
+    def reserve(self, model, n) -> int:
+        """The first of ``n`` consecutive free ids of ``model``'s table."""
+        table = model._meta.db_table
+        if n == 0:
+            return 0
+        if self.pg:
+            # The seed holds the only writer (organizations were empty), so a block of ids is safe.
+            with connection.cursor() as c:
+                c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                seq = c.fetchone()[0]
+                c.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [seq, seq, n])
+                last = c.fetchone()[0]
+            return last - n + 1
+        if model not in self._next:
+            top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            self._next[model] = top + 1
+        first = self._next[model]
+        self._next[model] += n
+        return first
+
+    def write(self, model, rows):
+        if not rows:
+            return
+        cols = self.columns(model)
+        if self.pg:
+            qn = connection.ops.quote_name
+            sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c, _, _ in cols)}) FROM STDIN"
+            with connection.cursor() as c, c.cursor.copy(sql) as copy:
+                for r in rows:
+                    copy.write_row([r.get(a, d) for _, a, d in cols])
+        else:
+            model.objects.bulk_create([model(**{a: r.get(a, d) for _, a, d in cols}) for r in rows], batch_size=500)
+
+    def write_tuples(self, model, attnames, rows):
+        """Fast path for narrow tables: ``rows`` are tuples in ``attnames`` order."""
+        if not rows:
+            return
+        if self.pg:
+            qn = connection.ops.quote_name
+            fields = {f.attname: f.column for f in model._meta.concrete_fields}
+            sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(fields[a]) for a in attnames)}) FROM STDIN"
+            with connection.cursor() as c, c.cursor.copy(sql) as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            model.objects.bulk_create([model(**dict(zip(attnames, r, strict=True))) for r in rows], batch_size=500)
+
+    def analyze(self, *tables):
+        """Fresh statistics before the integrity checks query what was just loaded."""
+        if self.pg:
+            with connection.cursor() as c:
+                for t in tables:
+                    c.execute(f"ANALYZE {t}")
+
+
+def pool_photos(rng, n, *, folder="demo-pool"):
+    """``n`` generated pictures stored once (original, display, thumbnail), shared by the rows."""
+    pool = []
+    for i in range(n):
+        blob = draw_photo(rng.getrandbits(64))
+        p = images.check_and_process(SimpleUploadedFile(f"pool-{i:03d}.jpg", blob, "image/jpeg"))
+        names = {}
+        for variant, content in (("original", p.original), ("display", p.display), ("thumb", p.thumb)):
+            name = f"photos/{variant}/{folder}/{i:03d}.jpg"
+            if private_storage.exists(name):
+                private_storage.delete(name)
+            names[variant] = private_storage.save(name, content)
+        pool.append((names, p.width, p.height))
+    return pool
+
+
+def text_hash(h):
+    b = textsim.bands(h) if h is not None else [None] * 4
+    return {"text_hash": h, "tband0": b[0], "tband1": b[1], "tband2": b[2], "tband3": b[3]}
+
+
+class RecordWriter:
+    """Turns plans into activity, attendance and photo rows (with history) and writes them.
+
+    A plan's deliberate anomalies are honoured: ``late_days`` and ``photo_shift`` through the
+    entry and capture times, ``copy_text_of`` by copying that record's minutes with the date
+    changed, ``reuse_photo_of`` by giving the first photo that record's first photo (its files
+    and hashes; ``reuse_resized`` moves the picture hash by two bits and changes the checksum,
+    as a resized copy would). ``special`` collects the ids whose integrity is to be checked.
+    """
+
+    def __init__(self, rng, *, actor, today, pool, tables=None):
+        self.rng, self.actor, self.today, self.pool = rng, actor, today, pool
+        self.tables = tables or Tables()
+        self.writer, self.simhash = Writer(rng), PieceSimhash()
+        self.history = {"history_change_reason": CHANGE_REASON, "history_type": "+", "history_user_id": actor.pk}
+        self.timing = defaultdict(float)
+        self.totals = defaultdict(int)
+        self.special = []
+        self._rows = {}  # id(plan) -> (activity row, first photo row): sources of anomalies only
+
+    def build(self, plans):
+        """(activity_rows, attendance tuples, photo_rows) for ``plans`` (in writing order)."""
+        t0 = time.perf_counter()
+        rng, tables = self.rng, self.tables
+        first_activity = tables.reserve(Activity, len(plans))
+        activity_rows, att_rows, photo_rows = [], [], []
+        wanted = {id(q.copy_text_of) for q in plans} | {id(q.reuse_photo_of) for q in plans}
+        for i, p in enumerate(plans):
+            pk = p.activity_id = first_activity + i
+            marks = mark_attendance(rng, p.info.expected(p.type, p.held_on, p.group), short=p.short)
+            data = self.writer.record(p, marks)
+            if p.copy_text_of is not None:
+                source = self._rows[id(p.copy_text_of)][0]
+                data["content"] = nearly_the_same(source["content"], source["held_on"], p.held_on)
+                data["topic"] = source["topic"]
+                h = textsim.simhash(data["content"])
+                self.special += [source["id"], pk]
+            else:
+                h = self.simhash(p.pieces)
+            p.content, p.topic = data["content"], data["topic"]
+            at = entered_at(rng, p, self.today)
+            row = {
+                **data,
+                "id": pk,
+                "type": str(p.type),
+                "branch_id": p.info.org.pk,
+                "party_group_id": p.group.pk if p.group else None,
+                "created_by_id": self.actor.pk,
+                "created_at": at,
+                "updated_at": at,
+                "version": 1,
+                "photo_count": p.photos,
+                **text_hash(h),
+                **counts_of(marks),
+            }
+            del row["party_group"]
+            activity_rows.append(row)
+            for m, counts, status, reason in marks:
+                att_rows.append((pk, m.pk, str(status), reason, counts))
+            first_photo = None
+            offset = rng.randrange(len(self.pool))
+            for j in range(p.photos):
+                photo = self._photo_row(p, j, pk, at, offset)
+                if j == 0:
+                    first_photo = photo
+                    if p.reuse_photo_of is not None and self._rows[id(p.reuse_photo_of)][1] is not None:
+                        self._reuse(photo, self._rows[id(p.reuse_photo_of)][1], resized=p.reuse_resized)
+                        self.special += [self._rows[id(p.reuse_photo_of)][0]["id"], pk]
+                photo_rows.append(photo)
+            if id(p) in wanted:
+                self._rows[id(p)] = (row, first_photo)
+            if p.late_days or p.photo_shift:
+                self.special.append(pk)
+        first_photo_id = tables.reserve(Photo, len(photo_rows))
+        for k, r in enumerate(photo_rows):
+            r["id"] = first_photo_id + k
+        first_att = tables.reserve(Attendance, len(att_rows))
+        att_rows = [(first_att + k, *r) for k, r in enumerate(att_rows)]
+        self.timing["生成"] += time.perf_counter() - t0
+        return activity_rows, att_rows, photo_rows
+
+    def _photo_row(self, p, j, pk, at, offset):
+        rng = self.rng
+        names, w, hgt = self.pool[(offset + 7 * j) % len(self.pool)]
+        shot = timezone.make_aware(datetime.datetime.combine(p.held_on, p.start_time)) + days(
+            minutes=rng.randint(5, 80)
+        )
+        if j == 0 and p.photo_shift:
+            shot -= days(p.photo_shift)
+        phash = images.to_signed64(rng.getrandbits(64))
+        b = images.hash_bands(phash)
+        return {
+            "branch_id": p.info.org.pk,
+            "activity_id": pk,
+            "original": names["original"],
+            "display": names["display"],
+            "thumb": names["thumb"],
+            "width": w,
+            "height": hgt,
+            "taken_at": shot if (j == 0 and p.photo_shift) or rng.random() < 0.85 else None,
+            "phash": phash,
+            "band0": b[0],
+            "band1": b[1],
+            "band2": b[2],
+            "band3": b[3],
+            "sha256": f"{rng.getrandbits(256):064x}",
+            "original_name": f"IMG_{timezone.localtime(shot):%Y%m%d_%H%M%S}_{j + 1}.jpg",
+            "uploaded_by_id": self.actor.pk,
+            "uploaded_at": at,
+            "owner_type_id": None,
+            "owner_id": None,
+        }
+
+    def _reuse(self, photo, source, *, resized):
+        for k in PHOTO_FILES + PHOTO_HASHES:
+            photo[k] = source[k]
+        if resized:
+            # A resized copy: a new checksum, the picture hash a couple of bits away.
+            phash = images.to_signed64((source["phash"] & 0xFFFFFFFFFFFFFFFF) ^ 0b101)
+            b = images.hash_bands(phash)
+            photo.update(phash=phash, band0=b[0], band1=b[1], band2=b[2], band3=b[3])
+            photo["sha256"] = f"{self.rng.getrandbits(256):064x}"
+
+    def write(self, activity_rows, att_rows, photo_rows):
+        tables, actor = self.tables, self.actor
+        HActivity, HAttendance, HPhoto = Activity.history.model, Attendance.history.model, Photo.history.model
+        t0 = time.perf_counter()
+        tables.write(Activity, activity_rows)
+        tables.write(HActivity, [{**r, "history_date": r["created_at"], **self.history} for r in activity_rows])
+        self.timing["写入记录及历史"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        tables.write_tuples(Attendance, ATT_COLS, att_rows)
+        self.timing["写入出勤"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        entered = {r["id"]: r["created_at"] for r in activity_rows}
+        tables.write_tuples(
+            HAttendance, HATT_COLS, [(*r, entered[r[1]], CHANGE_REASON, "+", actor.pk) for r in att_rows]
+        )
+        self.timing["写入出勤历史"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        tables.write(Photo, photo_rows)
+        tables.write(HPhoto, [{**r, "history_date": r["uploaded_at"], **self.history} for r in photo_rows])
+        self.timing["写入照片及历史"] += time.perf_counter() - t0
+        self.totals["activities"] += len(activity_rows)
+        self.totals["attendance"] += len(att_rows)
+        self.totals["photos"] += len(photo_rows)
+
+    def report(self, log):
+        for label, seconds in self.timing.items():
+            log(f"  组织生活记录·{label}：{seconds:.2f} 秒")
