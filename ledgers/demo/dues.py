@@ -5,7 +5,6 @@ from collections import defaultdict
 
 from django.db.models import DateTimeField, F
 from django.db.models.functions import Cast
-from simple_history.utils import bulk_create_with_history
 
 from branches.demo.common import dues_start
 from branches.models import (
@@ -21,6 +20,7 @@ from branches.services import member_update
 from ledgers import (
     dues,
 )
+from ledgers.demo.bulk import Tables
 from ledgers.demo.common import YUAN, D, days
 from ledgers.demo.people import World, aware
 from ledgers.models import DuesBase, DuesGroup, DuesPayment, PaymentMethod
@@ -178,6 +178,7 @@ class DuesSeeder:
                 w.counts["dues_payments"] += r.created
         else:
             w.counts["dues_payments"] += _bulk_payments(b, per_month)
+            return
         # Typed in on the day of payment, not today.
         recorded = Cast(F("paid_on"), DateTimeField()) + datetime.timedelta(hours=9)
         # By member id, not a join: PostgreSQL planned the joined UPDATE of the history table
@@ -234,22 +235,29 @@ class DuesSeeder:
 
 
 def _bulk_payments(b, per_month) -> int:
-    """The other branches' payments in one insert per branch (the month-by-month service took
-    a third of the demo's ledger time): the amounts are the verified bases', as the grid's."""
-    objs, by_year = [], {}
+    """The other branches' payments written as rows (COPY on PostgreSQL), history included: the
+    month-by-month service took a third of the demo's ledger time. The amounts are the verified
+    bases', as the grid's; typed in on the day of payment."""
+    rows, by_year = [], {}
+    ids = {r.member_id for month_rows in per_month.values() for r in month_rows}
     for month in sorted(per_month):
         if month.year not in by_year:
-            ids = {r.member_id for rows in per_month.values() for r in rows}
             by_year[month.year] = dues.members_with_dues(b.org, month.year).in_bulk(ids)
         members = by_year[month.year]
         for r in per_month[month]:
             amount = dues.expected_amount(members[r.member_id], month.year)[0]
             if amount is None or amount <= 0:
                 continue  # not owed: the service would refuse it
-            objs.append(
-                DuesPayment(member_id=r.member_id, month=month, amount_fen=amount, paid_on=r.paid_on,
-                            method=r.method, paid_by=r.paid_by, recorded_by=b.user, recorded_at=aware(r.paid_on))
+            rows.append(
+                {"member_id": r.member_id, "month": month, "amount_fen": amount, "paid_on": r.paid_on,
+                 "method": str(r.method), "paid_by": r.paid_by, "recorded_by_id": b.user.pk,
+                 "recorded_at": aware(r.paid_on, 9)}
             )  # fmt: skip
-    bulk_create_with_history(objs, DuesPayment, batch_size=500, default_user=b.user)
-    return len(objs)
-
+    tables = Tables()
+    first = tables.reserve(DuesPayment, len(rows))
+    for k, r in enumerate(rows):
+        r["id"] = first + k
+    tables.write(DuesPayment, rows)
+    history = {"history_change_reason": None, "history_type": "+", "history_user_id": b.user.pk}
+    tables.write(DuesPayment.history.model, [{**r, "history_date": r["recorded_at"], **history} for r in rows])
+    return len(rows)
