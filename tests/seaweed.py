@@ -41,6 +41,20 @@ def weed_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("weed")
 
 
+def bucket_client():
+    """A boto3 client on the bucket the Django settings name (to look at it without our code)."""
+    import boto3
+    from django.conf import settings
+
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.AWS_S3_ENDPOINT_URL,
+        aws_access_key_id=settings.AWS_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY,
+        region_name=settings.AWS_S3_REGION_NAME,
+    )
+
+
 class SeaweedServer:
     """``weed server`` with an S3 gateway on 127.0.0.1 and one bucket, ``BUCKET``, reachable
     only with the generated key (``s3.json``): anonymous requests are refused, as a private
