@@ -209,16 +209,6 @@ def test_backup_then_restore_into_a_fresh_database_gives_the_same_rows_and_files
     assert restored_counts() == source_counts and _hashes(media) == source_files
 
 
-@pytest.mark.s3
-def test_the_same_round_trip_with_the_media_in_a_bucket(source, fresh_database, tmp_path, settings):
-    """The backup reads the bucket (photos, the public part) and the restore writes into an
-    empty prefix of it: the same rows and the same bytes, checked object by object."""
-    assert settings.USE_S3 and not Path(settings.MEDIA_ROOT).exists()  # nothing of the source on disk
-    test_backup_then_restore_into_a_fresh_database_gives_the_same_rows_and_files(
-        source, fresh_database, tmp_path, settings
-    )
-
-
 def test_a_tampered_backup_is_refused_before_anything_is_touched(source, fresh_database, tmp_path):
     database_url, restored_counts = fresh_database
     call_command("backup", str(tmp_path / "backups"), stdout=io.StringIO())

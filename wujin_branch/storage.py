@@ -30,11 +30,11 @@ private_storage = PrivateStorage()
 
 # Settings that decide where files go; tests change them per test (a temporary MEDIA_ROOT, a
 # bucket prefix of the test's own) and the lazy storages must follow.
-_STORAGE_SETTINGS = {"MEDIA_ROOT", "STORAGES", "USE_S3", "AWS_LOCATION", "AWS_S3_PUBLIC_ENDPOINT_URL"}
+_STORAGE_SETTINGS = {"MEDIA_ROOT", "STORAGES", "USE_S3"}
 
 
 def _reset_storages(*, setting, **kwargs):
-    if setting in _STORAGE_SETTINGS:
+    if setting in _STORAGE_SETTINGS or setting.startswith("AWS_"):
         from django.core.files.storage import default_storage, storages
 
         private_storage._wrapped = empty

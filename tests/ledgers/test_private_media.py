@@ -49,8 +49,9 @@ def test_debug_route_serves_nothing_private(client, settings, debug_urls, record
     for url in (f"/media/private/{name}", f"/media//private/{name}", f"/media/x/../private/{name}",
                 f"/media/private/{name.rsplit('/', 1)[0]}/", "/media/private/"):  # fmt: skip
         assert client.get(url).status_code == 404, url
-    (settings.MEDIA_ROOT / "public.txt").write_text("ok")  # the route itself still works
-    assert client.get("/media/public.txt").status_code == 200
+    if not settings.USE_S3:  # with a bucket nothing is in MEDIA_ROOT for the route to serve
+        (settings.MEDIA_ROOT / "public.txt").write_text("ok")  # the route itself still works
+        assert client.get("/media/public.txt").status_code == 200
 
 
 def test_stored_files_have_random_names(record):

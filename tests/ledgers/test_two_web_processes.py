@@ -123,7 +123,9 @@ def test_a_photo_uploaded_through_one_web_process_is_shown_and_printed_by_the_ot
     data = base_data()
     data["held_on"] = data["held_on"].isoformat()
     body = encode_multipart(BOUNDARY, {**data, **fields, "photos": [jpeg(pattern=3)]})
-    saved = a.request(new, data=body, headers={"Content-Type": MULTIPART_CONTENT, "Referer": f"http://127.0.0.1:{a.port}/"})
+    saved = a.request(
+        new, data=body, headers={"Content-Type": MULTIPART_CONTENT, "Referer": f"http://127.0.0.1:{a.port}/"}
+    )
     assert saved.status == 302, saved.body.decode()[:2000]
     activity = Activity.objects.get(branch=branch)
     photo = activity.photos.get()
