@@ -21,7 +21,7 @@ from django.urls import reverse
 from ledgers.models import Activity
 from tests.factories import MemberFactory
 from tests.ledgers.test_activities import base_data, jpeg
-from tests.workers import ROOT, free_port, skip_or_fail, storage_env, test_database_url, wait_for
+from tests.workers import ROOT, free_port, skip_or_fail, stop_process, storage_env, test_database_url, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.s3]
 
@@ -76,13 +76,7 @@ class Web:
         return response
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
