@@ -177,6 +177,7 @@ def main(argv=None) -> int:
     server = SeaweedServer(folder).start()
     print(f"SeaweedFS S3 ready on {server.endpoint} in {time.monotonic() - started:.1f} s", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in the background
     try:
         if command:
             return subprocess.call(command, env={**os.environ, **server.env})
