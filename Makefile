@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := wujin_branch.settings
 
-.PHONY: run test install install-serve system-deps migrate demo lint bench worker backup restore clean
+.PHONY: run test test-s3 s3 install install-serve system-deps migrate demo lint bench worker backup restore clean
 
 # Serving needs the project and its runtime packages; the tests add the dev extras
 # (pytest, Playwright, ruff …) and Chromium. `make run` installs only the first.
@@ -68,6 +68,26 @@ PYTEST_JOBS ?= 2
 
 test: install
 	TESTING=1 $(BIN)/pytest -q -n $(PYTEST_JOBS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+
+# The tests of stored files (uploads, photos, ledger PDFs, exports, backups, private media) once
+# more with the media in a bucket: a SeaweedFS started for the run on free 127.0.0.1 ports
+# (tests/seaweed.py) and stopped after it. The tests marked `s3` (photos in the bucket, presigned
+# links, two web processes) already ran in `make test` against a SeaweedFS of their own.
+S3_TESTS ?= tests/ledgers/test_private_media.py tests/ledgers/test_record_forms.py tests/review/test_exports.py \
+	tests/review/test_export_resume.py tests/test_backup.py tests/test_health.py \
+	"tests/ledgers/test_ledger.py::test_download_is_stored_and_served_again_until_a_record_changes" \
+	"tests/ledgers/test_ledger.py::test_pdf_fetcher_reads_only_the_font_and_photos" \
+	"tests/ledgers/test_ledger.py::test_pdf_download" \
+	"tests/review/test_celery_worker.py::test_saving_a_record_has_the_worker_build_the_ledger_pdf"
+
+test-s3: install
+	TESTING=1 $(BIN)/python -m tests.seaweed -- $(BIN)/pytest -q -n $(PYTEST_JOBS) --dist loadfile -m "not s3" \
+	  $(S3_TESTS) $(PYTEST_ARGS)
+
+# A SeaweedFS for trying the bucket locally (data in var/seaweed): prints the AWS_* to export
+# in another shell before `make run`; Ctrl-C stops it.
+s3: $(STAMP)
+	$(BIN)/python -m tests.seaweed --dir var/seaweed
 
 lint: install
 	$(BIN)/ruff check .

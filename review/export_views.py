@@ -3,7 +3,7 @@ every sheet of a period (a background job the page polls with htmx)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +16,7 @@ from review import exports, pdf
 from review.models import Declaration
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
+from wujin_branch.storage import stored_response
 
 DECLARATION_ROLES = {Role.REVIEWER, Role.DISTRICT}
 
@@ -111,7 +112,5 @@ def bulk_export_download(request, pk):
         raise Http404("文件尚未生成")
     period = Period.objects.filter(pk=job.params.get("period")).first()
     filename = exports.export_filename(period) if period else f"评分表汇总-{job.pk}.pdf"
-    response = FileResponse(job.result.open("rb"), as_attachment=True, filename=filename,
-                            content_type="application/pdf")  # fmt: skip
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_response(job.result, as_attachment=True, filename=filename, content_type="application/pdf",
+                           cache_control="private, no-store")  # fmt: skip

@@ -17,10 +17,10 @@ carried its own font subset). Pausing the cyclic GC during a chunk saves about a
 import contextlib
 import gc
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from wujin_branch.storage import private_storage
 KIND = "bulk_export"
 CHUNK = 50  # sheets laid out before their pages are written to disk (settings.BULK_EXPORT_CHUNK)
 PROGRESS_EVERY = 10  # sheets between two updates of Job.done
+MERGE_IN_MEMORY = 32 * 1024 * 1024  # the merged PDF spills to a temporary file past this
 
 
 
@@ -91,14 +92,14 @@ def _gc_paused():
 
 
 def merge_pdfs(parts, target) -> int:
-    """Append the PDFs ``parts`` into ``target``; returns the number of pages."""
+    """Append the PDFs ``parts`` (open binary files) into the file ``target``; returns the
+    number of pages."""
     import pypdf
 
     writer = pypdf.PdfWriter()
     for part in parts:
-        writer.append(str(part))
-    with open(target, "wb") as f:
-        writer.write(f)
+        writer.append(part)
+    writer.write(target)
     return len(writer.pages)
 
 
@@ -140,33 +141,27 @@ def bulk_export_run(*, job_id: int) -> int:
         return 0
     renderer = sheet_renderer()
     rubric_cache: dict = {}
-    with tempfile.TemporaryDirectory(prefix="bulk-export-") as tmp:
-        for start in range(len(parts) * chunk, len(ids), chunk):
-            sheets = score_sheets(ids[start : start + chunk], sections_by_rubric=rubric_cache)
-            part = Path(tmp) / f"{start:06d}.pdf"
-            with _gc_paused():
-                documents = []
-                for sheet in sheets:
-                    documents.append(renderer.render(sheet_html(sheet)))
-                    done += 1
-                    if done % PROGRESS_EVERY == 0:
-                        jobs.beat(job_id, runner, done=done)
-                PdfRenderer.combine(documents, part)
-                del documents, sheets
-            with part.open("rb") as f:
-                parts.append(private_storage.save(_part_name(job_id, start), File(f)))
-            jobs.beat(job_id, runner, done=done, checkpoint={**point, "parts": parts})
-        jobs.beat(job_id, runner, done=done, message="正在合并为一个 PDF 文件")
-        local = []
-        for n, name in enumerate(parts):
-            target = Path(tmp) / f"in-{n:06d}.pdf"
-            with private_storage.open(name, "rb") as src, target.open("wb") as dst:
-                dst.write(src.read())
-            local.append(target)
-        merged = Path(tmp) / "all.pdf"
-        pages = merge_pdfs(local, merged)
-        with merged.open("rb") as f:
-            job.result.save(f"sheets-period{period.pk}-job{job.pk}.pdf", File(f), save=False)
+    for start in range(len(parts) * chunk, len(ids), chunk):
+        sheets = score_sheets(ids[start : start + chunk], sections_by_rubric=rubric_cache)
+        with _gc_paused():
+            documents = []
+            for sheet in sheets:
+                documents.append(renderer.render(sheet_html(sheet)))
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    jobs.beat(job_id, runner, done=done)
+            part = PdfRenderer.combine(documents)
+            del documents, sheets
+        parts.append(private_storage.save(_part_name(job_id, start), ContentFile(part)))
+        jobs.beat(job_id, runner, done=done, checkpoint={**point, "parts": parts})
+    jobs.beat(job_id, runner, done=done, message="正在合并为一个 PDF 文件")
+    # The parts are read from the store and the result written back to it: any worker can
+    # resume or finish a job. The merged file is spooled (memory, then a temporary file).
+    with contextlib.ExitStack() as stack, tempfile.SpooledTemporaryFile(max_size=MERGE_IN_MEMORY) as merged:
+        opened = [stack.enter_context(private_storage.open(name, "rb")) for name in parts]
+        pages = merge_pdfs(opened, merged)
+        merged.seek(0)
+        job.result.save(f"sheets-period{period.pk}-job{job.pk}.pdf", File(merged), save=False)
     again = f"（中断后从第 {resumed + 1} 份继续）" if resumed else ""
     jobs.finish(job_id, runner, result=job.result.name, done=done, total=len(ids), checkpoint={},
                 message=f"已生成 {done} 个支部的评分表，共 {pages} 页{again}")  # fmt: skip

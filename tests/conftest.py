@@ -1,4 +1,5 @@
 import contextlib
+import uuid
 
 import pytest
 from django.db import transaction
@@ -6,11 +7,41 @@ from django.db import transaction
 from branches.models import Role
 
 from .factories import MemberFactory, UserFactory, grant, make_branch, make_committee, org_tree
+from .seaweed import SeaweedServer
+from .workers import skip_or_fail
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    """A SeaweedFS of this session's own (``tests/seaweed.py``), for the tests marked ``s3``
+    when the run has no bucket configured."""
+    try:
+        server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
+    except RuntimeError as e:
+        skip_or_fail(str(e))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _bucket(request, settings):
+    """The media in a bucket: when the run has one (AWS_* set, the S3 pass of ``.ci/run``), or
+    for a test marked ``s3`` (then this session's own SeaweedFS). Each test gets a prefix of its
+    own in the bucket, as it gets a MEDIA_ROOT of its own."""
+    if not settings.USE_S3:
+        if request.node.get_closest_marker("s3") is None:
+            return
+        server = request.getfixturevalue("seaweed")
+        settings.USE_S3 = True
+        for name, value in server.env.items():
+            setattr(settings, name, value)
+        settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "wujin_branch.s3.BucketStorage"}}
+    settings.AWS_LOCATION = f"tests/{uuid.uuid4().hex}"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 imports another module's ``_private`` name; production modules stay near 500 lines."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,29 @@ def test_production_modules_stay_small():
         if n > MAX_LINES:
             big[str(path.relative_to(ROOT))] = n
     assert big == {}, "split by subject (STYLE.md: ~500 lines a module)"
+
+
+# Stored files are reached through the Storage API only (STYLE.md, README「对象存储」): a path
+# of a stored file exists on one machine and not in a bucket. The storage backends themselves
+# (wujin_branch/media.py) are the one place that may know about folders.
+LOCAL_PATH_OF_STORED_FILE = re.compile(
+    r"(storage|\.file|\.display|\.original|\.thumb|\.result|\.receipt|\.material)\.path\("
+    r"|private_storage\.location|os\.replace\(|file://"
+)
+MAY_USE_LOCAL_PATHS = {"wujin_branch/media.py", "wujin_branch/fonts.py"}  # the backend; the built font
+
+
+def test_stored_files_are_reached_through_the_storage_only():
+    assert LOCAL_PATH_OF_STORED_FILE.search("Path(private_storage.path(name))")
+    assert LOCAL_PATH_OF_STORED_FILE.search("photo.display.path(")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in production_modules()
+        if str(path.relative_to(ROOT)) not in MAY_USE_LOCAL_PATHS
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if LOCAL_PATH_OF_STORED_FILE.search(line)
+    ]
+    assert found == []
 
 
 def test_models_and_migrations_agree(db):

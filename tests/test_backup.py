@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
@@ -31,6 +32,8 @@ from ledgers.activities.services import activity_create
 from ledgers.models import ActivityType, Photo
 from tests.factories import MemberFactory
 from tests.ledgers.test_activities import jpeg
+from tests.seaweed import bucket_client
+from tests.workers import storage_env
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump and the subprocess see committed rows only
@@ -98,23 +101,53 @@ def _source_counts() -> dict:
     return counts
 
 
-def _hashes(root: Path) -> dict:
+def _hashes(where) -> dict:
+    """(size, sha256) of every media file by its path under the media root, read here without
+    the backup code: the files of the folder ``where``, or, with the media in a bucket, the
+    objects under the prefix ``where`` (a str)."""
+    if isinstance(where, str):
+        return _bucket_hashes(where)
     return {
-        p.relative_to(root).as_posix(): (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in sorted(root.rglob("*"))
+        p.relative_to(where).as_posix(): (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(where.rglob("*"))
         if p.is_file()
     }
 
 
-def _restore(folder: Path, database_url: str, media_root: Path, *extra) -> subprocess.CompletedProcess:
+def _bucket_hashes(prefix: str) -> dict:
+    client = bucket_client()
+    out = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=settings.AWS_STORAGE_BUCKET_NAME,
+                                                                 Prefix=f"{prefix}/"):  # fmt: skip
+        for obj in page.get("Contents", ()):
+            body = client.get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=obj["Key"])["Body"].read()
+            out[obj["Key"].removeprefix(f"{prefix}/")] = (len(body), hashlib.sha256(body).hexdigest())
+    return out
+
+
+def _media_here():
+    """Where this test's media are: its MEDIA_ROOT, or its prefix in the bucket."""
+    return settings.AWS_LOCATION if settings.USE_S3 else Path(settings.MEDIA_ROOT)
+
+
+def _empty_target(tmp_path):
+    """Where a restore goes: an empty folder, or an empty prefix beside the test's own."""
+    return f"{settings.AWS_LOCATION}-restored" if settings.USE_S3 else tmp_path / "restored-media"
+
+
+def _restore(folder: Path, database_url: str, media, *extra) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
+        **storage_env(),
         "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(media_root),
         "TESTING": "1",
         "CONN_MAX_AGE": "0",
         "DJANGO_SETTINGS_MODULE": "wujin_branch.settings",
     }
+    if isinstance(media, str):
+        env["AWS_LOCATION"] = media
+    else:
+        env["MEDIA_ROOT"] = str(media)
     command = [sys.executable, "manage.py", "restore", str(folder), *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -150,7 +183,7 @@ def test_backup_then_restore_into_a_fresh_database_gives_the_same_rows_and_files
     applied = set(MigrationRecorder(connection).applied_migrations())
     assert {"kernel", "branches", "ledgers", "assessment", "review"} <= manifest["migrations"].keys()
     assert all((app, name) in applied for app, name in manifest["migrations"].items())
-    source_files = _hashes(Path(settings.MEDIA_ROOT))
+    source_files = _hashes(_media_here())
     assert {e["path"]: (e["size"], e["sha256"]) for e in manifest["media"]} == source_files
     for photo in Photo.objects.all():
         for field in (photo.original, photo.display, photo.thumb):
@@ -160,8 +193,8 @@ def test_backup_then_restore_into_a_fresh_database_gives_the_same_rows_and_files
     dump = folder / "database.dump"
     assert hashlib.sha256(dump.read_bytes()).hexdigest() == manifest["database"]["sha256"]
 
-    # Restore into the fresh database and an empty media folder.
-    media = tmp_path / "restored-media"
+    # Restore into the fresh database and an empty media folder (or bucket prefix).
+    media = _empty_target(tmp_path)
     done = _restore(folder, database_url, media)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "与清单一致" in done.stdout
@@ -181,7 +214,7 @@ def test_a_tampered_backup_is_refused_before_anything_is_touched(source, fresh_d
     call_command("backup", str(tmp_path / "backups"), stdout=io.StringIO())
     (folder,) = (tmp_path / "backups").iterdir()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    media = tmp_path / "restored-media"
+    media = _empty_target(tmp_path)
 
     photo = tmp_path / "photo-changed"
     shutil.copytree(folder, photo)
@@ -201,7 +234,7 @@ def test_a_tampered_backup_is_refused_before_anything_is_touched(source, fresh_d
     assert done.returncode != 0
     assert "拒绝恢复" in done.stderr and "database.dump" in done.stderr
 
-    assert restored_counts() == {} and not media.exists()  # refused before touching either
+    assert restored_counts() == {} and _hashes(media) == {}  # refused before touching either
 
 
 def test_rows_written_while_pg_dump_runs_are_neither_dumped_nor_counted(source, fresh_database, tmp_path, monkeypatch):
@@ -227,7 +260,7 @@ def test_rows_written_while_pg_dump_runs_are_neither_dumped_nor_counted(source, 
     assert manifest["tables"]["branches_member"] == before
 
     database_url, restored_counts = fresh_database
-    done = _restore(folder, database_url, tmp_path / "restored-media")
+    done = _restore(folder, database_url, _empty_target(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert restored_counts() == manifest["tables"]
 

@@ -84,8 +84,11 @@ def test_readyz_fails_fast_naming_the_broker_when_it_is_down(client, broker_down
 
 @pytest.mark.django_db
 def test_readyz_names_the_storage_when_files_cannot_be_written(client, settings, tmp_path):
-    (tmp_path / "a-file").write_text("not a directory")
-    settings.MEDIA_ROOT = tmp_path / "a-file" / "media"  # cannot be created, even by root
+    if settings.USE_S3:
+        settings.AWS_SECRET_ACCESS_KEY = "not-the-key"  # the bucket refuses every request
+    else:
+        (tmp_path / "a-file").write_text("not a directory")
+        settings.MEDIA_ROOT = tmp_path / "a-file" / "media"  # cannot be created, even by root
     response = client.get("/readyz/")
     assert response.status_code == 503
     checks = response.json()["checks"]

@@ -88,3 +88,28 @@ def test_database_pool_serves_queries_from_psycopgs_pool(tmp_path):
     r = _run(["-c", code], env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["ConnectionPool", "3", "0"]
+
+
+def test_half_an_object_storage_configuration_stops_start_up(tmp_path):
+    env = _production_env(tmp_path, AWS_S3_ENDPOINT_URL="http://127.0.0.1:9", AWS_STORAGE_BUCKET_NAME="media")
+    result = _run(["-c", "import django; django.setup()"], env)
+    assert result.returncode != 0, "settings loaded with half an object-storage configuration"
+    assert "对象存储配置不完整" in result.stderr and "AWS_SECRET_ACCESS_KEY" in result.stderr
+
+
+def test_with_object_storage_the_media_go_to_the_bucket_backends(tmp_path):
+    """All four AWS_* set: both stores are the bucket's (no request is made to build them)."""
+    env = _production_env(tmp_path, AWS_S3_ENDPOINT_URL="http://127.0.0.1:9", AWS_STORAGE_BUCKET_NAME="media",
+                          AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_LOCATION="/site-a/")  # fmt: skip
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.files.storage import default_storage\n"
+        "from wujin_branch.storage import private_storage\n"
+        "print(default_storage.__class__.__name__, default_storage.location,"
+        " private_storage.__class__.__name__, private_storage.location)"
+    )
+    result = _run(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["BucketStorage", "site-a", "PrivateBucketStorage", "site-a/private"]
+    check = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert check.returncode == 0, f"check --deploy failed:\n{check.stdout}\n{check.stderr}"

@@ -74,14 +74,20 @@ class RedisServer:
             return False
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self.proc = None
+
+
+def stop_process(proc, timeout=10):
+    """SIGTERM to a process this test started (by its PID), SIGKILL if it has not gone after
+    ``timeout`` seconds."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
 
 
 def test_database_url() -> str:
@@ -100,6 +106,17 @@ def reset_producers(app):
     app.amqp._producer_pool = None
 
 
+def storage_env() -> dict[str, str]:
+    """Environment variables that give a subprocess the test's media: its MEDIA_ROOT and, when
+    the media are in a bucket, that bucket and the test's own prefix in it."""
+    env = {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    if settings.USE_S3:
+        names = ("AWS_S3_ENDPOINT_URL", "AWS_STORAGE_BUCKET_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                 "AWS_S3_REGION_NAME", "AWS_LOCATION", "AWS_S3_PUBLIC_ENDPOINT_URL")  # fmt: skip
+        env.update({name: str(getattr(settings, name)) for name in names})
+    return env
+
+
 def start_worker(broker_url, log, *, pool="solo", name="w", env=None):
     """A Celery worker subprocess on the test database and the test's MEDIA_ROOT."""
     if connection.vendor != "postgresql":
@@ -113,7 +130,7 @@ def start_worker(broker_url, log, *, pool="solo", name="w", env=None):
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": broker_url,
         "CELERY_BROKER_URL": broker_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **storage_env(),
         "TESTING": "1",
         "CONN_MAX_AGE": "0",
         "DJANGO_SETTINGS_MODULE": "wujin_branch.settings",

@@ -7,8 +7,10 @@ of MEDIA_ROOT to anyone — originals with their GPS data among them — and upl
 ``photos/original/2025/05/o.jpg`` (the first photo of a month) are easy to guess.
 """
 
+import os
 import posixpath
 import re
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -21,15 +23,48 @@ PRIVATE_DIR = "private"  # under MEDIA_ROOT
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,8}")
 
 
-class RandomNameStorage(FileSystemStorage):
+class RandomNames:
     """Every file saved through a model field gets a random name (uuid4 hex) in its
     ``upload_to`` folder, keeping the extension. Names given to ``save()`` directly (the demo's
-    shared pictures, the PDF caches) are kept; stored names are read as they are."""
+    shared pictures, the PDF caches) are kept; stored names are read as they are. Mixed into
+    the filesystem storage below and the bucket storage (``wujin_branch.s3``)."""
 
     def generate_filename(self, filename):
         dirname, name = posixpath.split(super().generate_filename(filename).replace("\\", "/"))
         ext = posixpath.splitext(name)[1].lower()
         return posixpath.join(dirname, uuid.uuid4().hex + (ext if _EXTENSION.fullmatch(ext) else ""))
+
+
+class RandomNameStorage(RandomNames, FileSystemStorage):
+    """The private store on the local filesystem. A file appears under its name only once it
+    is complete, as an object in a bucket does: it is written to a temporary file in the same
+    folder and then linked into place (``os.link`` fails if the name is taken, like Django's
+    ``O_EXCL``, and the storage then picks another name). Django's own ``_save`` writes into the
+    final name, so a reader at that moment (a stored ledger PDF being downloaded while a worker
+    writes it) could get half a file."""
+
+    def _save(self, name, content):
+        if hasattr(content, "temporary_file_path"):  # a large upload on disk: Django moves it whole
+            return super()._save(name, content)
+        full_path = self.path(name)
+        directory = os.path.dirname(full_path)
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in content.chunks():
+                    out.write(chunk)
+            os.chmod(tmp, self.file_permissions_mode or 0o644)
+            while True:
+                try:
+                    os.link(tmp, full_path)
+                    break
+                except FileExistsError:  # taken meanwhile: another name, as Django does
+                    name = self.get_available_name(name)
+                    full_path = self.path(name)
+        finally:
+            os.unlink(tmp)
+        return str(name).replace("\\", "/")
 
 
 def debug_media(request, path, document_root=None, show_indexes=False):

@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from wujin_branch import uploads as kept_uploads
 from wujin_branch.errors import DomainError
 from wujin_branch.models import FormSubmission
 from wujin_branch.services import MIN_YEAR, today
+from wujin_branch.storage import stored_response
 
 TOKEN = "form_token"
 ALREADY_SAVED = "该表单已经提交并保存过，没有重复保存。"
@@ -65,7 +66,7 @@ def download(fieldfile, stem=None):
     if not fieldfile:
         raise Http404("未上传文件")
     name = f"{stem}{os.path.splitext(fieldfile.name)[1].lower()}" if stem else os.path.basename(fieldfile.name)
-    return FileResponse(fieldfile.open("rb"), as_attachment=True, filename=name)
+    return stored_response(fieldfile, as_attachment=True, filename=name)
 
 
 def form_page(request, form, act, *, done, template, context, back, to=None, level=messages.SUCCESS, uploads=()):

@@ -1,32 +1,53 @@
-"""The one WeasyPrint renderer: PDFs read only the built CJK font and the folders a caller
-names (the ledgers' photo store), never anything over the network.
+"""The one WeasyPrint renderer: PDFs read only the built CJK font and the stored files a caller
+allows (the ledgers' photos), never anything over the network.
 
 Record text is escaped by the templates, so it cannot add an <img>; the fetcher is the
 second fence, should a template ever print something unescaped. One ``PdfRenderer`` keeps
 one font configuration and one parsed @font-face stylesheet for many documents: WeasyPrint
 registers a stylesheet's fonts with fontconfig when it is parsed, and doing that once per
 run instead of once per document is most of the saving in a bulk export.
+
+Stored files are named in the HTML as ``stored:<name in the storage>`` and read through the
+Storage API, so a PDF laid out by any web process or worker finds the photos wherever they
+are kept (a local folder or a bucket), and the HTML, which keys the stored ledger PDFs, does
+not depend on a machine's folders.
 """
 
+import mimetypes
 from pathlib import Path
 
+STORED = "stored:"  # the scheme of a stored file in a PDF's HTML
 
-def file_fetcher(roots, label="PDF"):
-    """A URL fetcher for ``file:`` addresses under ``roots`` only; anything else is refused."""
+
+def stored_url(name: str) -> str:
+    return STORED + name
+
+
+def file_fetcher(storage=None, label="PDF", *, prefixes=()):
+    """A URL fetcher for the built font (``file:`` under its folder) and, when ``storage`` is
+    given, ``stored:`` names in it that start with one of ``prefixes``; anything else is refused."""
     from urllib.request import url2pathname
 
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     from wujin_branch.fonts import font_dir
 
-    allowed = [font_dir().resolve(), *(Path(r).resolve() for r in roots)]
+    allowed = font_dir().resolve()
 
     class LocalFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith(STORED) and storage is not None:
+                name = url.removeprefix(STORED)
+                if ".." in name.split("/") or not name.startswith(tuple(prefixes)):
+                    raise ValueError(f"{label} 不读取该文件：{name[:80]}")
+                with storage.open(name, "rb") as f:
+                    body = f.read()
+                kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
             if not url.startswith("file:"):
                 raise ValueError(f"{label} 不读取外部资源：{url[:80]}")
             path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not any(path.is_relative_to(root) for root in allowed):
+            if not path.is_relative_to(allowed):
                 raise ValueError(f"{label} 不读取该文件：{path}")
             return super().fetch(path.as_uri(), headers)
 
@@ -35,15 +56,16 @@ def file_fetcher(roots, label="PDF"):
 
 class PdfRenderer:
     """Lay out HTML as PDF. ``font_stylesheet=False`` for templates that carry the @font-face
-    rules themselves (the ledgers); ``roots`` are the folders their images may come from."""
+    rules themselves (the ledgers); their images may be ``stored:`` files of ``storage`` under
+    ``prefixes``."""
 
-    def __init__(self, *, roots=(), label="PDF", font_stylesheet=True):
+    def __init__(self, *, storage=None, prefixes=(), label="PDF", font_stylesheet=True):
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
         from wujin_branch.fonts import pdf_font_css
 
-        self.fetcher = file_fetcher(roots, label)
+        self.fetcher = file_fetcher(storage, label, prefixes=prefixes)
         self.font_config = FontConfiguration()
         self.stylesheets = (
             [CSS(string=pdf_font_css(), font_config=self.font_config, url_fetcher=self.fetcher)]

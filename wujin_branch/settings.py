@@ -169,6 +169,33 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Object storage: the media in an S3-compatible bucket (SeaweedFS, Ceph RGW, a cloud's) when
+# the four AWS_* below are set, through django-storages (wujin_branch.s3); otherwise MEDIA_ROOT.
+# Half a configuration is refused: media written to the wrong place would be lost to the rest.
+_S3_REQUIRED = ("AWS_S3_ENDPOINT_URL", "AWS_STORAGE_BUCKET_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+_s3_missing = [name for name in _S3_REQUIRED if not env.str(name, default="")]
+USE_S3 = not _s3_missing
+if _s3_missing and len(_s3_missing) < len(_S3_REQUIRED):
+    raise ImproperlyConfigured(f"对象存储配置不完整，缺少：{'、'.join(_s3_missing)}（四项须同时设置，或都不设置）。")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+if USE_S3 and urlsplit(AWS_S3_ENDPOINT_URL).scheme not in ("http", "https"):
+    raise ImproperlyConfigured("AWS_S3_ENDPOINT_URL 应为 http:// 或 https:// 开头的地址。")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+AWS_LOCATION = env.str("AWS_LOCATION", default="").strip("/")  # a key prefix, to share a bucket
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="path")  # what self-hosted stores speak
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_DEFAULT_ACL = None  # never public-read: the bucket's policy (private) applies
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=300)  # seconds a presigned link is valid
+AWS_S3_FILE_OVERWRITE = False  # as on the filesystem: a taken name gets another
+# Where browsers reach the bucket; when set, photos and downloads are presigned redirects
+# there, otherwise the web process streams them (wujin_branch.storage.stored_response).
+AWS_S3_PUBLIC_ENDPOINT_URL = env.str("AWS_S3_PUBLIC_ENDPOINT_URL", default="")
+if USE_S3:
+    STORAGES["default"] = {"BACKEND": "wujin_branch.s3.BucketStorage"}
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

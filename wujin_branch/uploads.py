@@ -100,14 +100,13 @@ def tidy(now=None) -> int:
 def thumb_view(request, pk):
     """The thumbnail of a kept photo, to the user who chose it only."""
     from django.contrib.auth.views import redirect_to_login
-    from django.http import FileResponse, Http404
+    from django.http import Http404
+
+    from wujin_branch.storage import stored_response
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     row = PendingUpload.objects.filter(pk=pk, user=request.user).first()
     if row is None or not row.thumb:
         raise Http404("找不到该照片")
-    response = FileResponse(row.thumb.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_response(row.thumb, content_type="image/jpeg")

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from ledgers.models import ActivityType, Attachment, AttendanceStatus, LifeMeeti
 from ledgers.pages import removed_photo_ids
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page
+from wujin_branch.storage import stored_response
 
 
 def _year(request):
@@ -373,11 +374,7 @@ def photo_file(request, pk, variant):
     photo = selectors.get_photo_for_user(request.user, pk)
     if variant not in ("thumb", "display"):
         raise Http404
-    f = getattr(photo, variant)
-    response = FileResponse(f.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_response(getattr(photo, variant), content_type="image/jpeg", cache_control="private, max-age=86400")
 
 
 @login_required
@@ -385,7 +382,7 @@ def attachment_file(request, pk):
     att = Attachment.objects.select_related("activity__branch").filter(pk=pk).first()
     if att is None or not can(request.user, Action.VIEW, att.activity.branch):
         raise Http404
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    return stored_response(att.file, as_attachment=True, filename=att.name)
 
 
 @login_required

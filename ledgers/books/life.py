@@ -34,7 +34,7 @@ class LedgerEntry:
     leave: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
     absent: list[str] = field(default_factory=list)
     photos: list[Photo] = field(default_factory=list)
-    photo_uris: list[str] = field(default_factory=list)  # file:// URLs of the display copies, for the PDF
+    photo_uris: list[str] = field(default_factory=list)  # stored: addresses of the display copies, for the PDF
 
     @property
     def type_label(self) -> str:

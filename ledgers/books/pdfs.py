@@ -1,45 +1,49 @@
-"""The three ledger PDFs: one renderer, and the finished files kept on disk.
+"""The three ledger PDFs: one renderer, and the finished files kept in the private store.
 
 A year's 党组织生活台账 of a busy branch is a book of 100-odd pages that WeasyPrint lays
 out in several seconds, while the HTML it is made from takes a fifth of a second. So the
 hash of that HTML tells exactly whether a stored PDF is still right (same HTML, same PDF),
 with no list of what could change it: records, attendance, photos, a member's name, the
 branch's name. The moment of generation printed on the cover is left out of the hash
-(templates wrap it in ``<time class="generated">``), so a stored PDF shows when it was made.
+(templates wrap it in ``<time class="generated">``), so a stored PDF shows when it was made,
+and so is the folder of the built font (machines may keep it in different places).
 
-Files live in the private store under ``ledger-pdf/<kind>/<branch>/<year>/<hash>.pdf``; a
-new one replaces the branch's older ones for that year. When a record is saved, a Celery
-task builds the new life ledger a little later (``schedule_life_ledger``), so a download
-is usually a file read; a miss is rendered in the request and kept.
+Files live in the private store under ``ledger-pdf/<kind>/<branch>/<year>/<hash>.pdf``, read
+and written through the Storage API only, so a PDF built by one web process or worker is
+found by every other (a bucket, or one shared MEDIA_ROOT). A file appears whole (a bucket's
+PUT; the local store links a finished temporary file into place), and a new one replaces the
+branch's older ones for that year, found by listing the folder. When a record is saved, a
+Celery task builds the new life ledger a little later (``schedule_life_ledger``), so a
+download is usually a file read; a miss is rendered in the request and kept.
 """
 
 import hashlib
-import os
+import posixpath
 import re
-import tempfile
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 
 from wujin_branch import outbox
-from wujin_branch.pdf import PdfRenderer, file_fetcher
+from wujin_branch.pdf import PdfRenderer, file_fetcher, stored_url
 from wujin_branch.storage import private_storage
 
 CACHE_DIR = "ledger-pdf"
+PHOTO_DIR = "photos/display/"  # what a ledger PDF may read from the store: EXIF-free copies only
 GENERATED_RE = re.compile(r'<time class="generated">[^<]*</time>')
 
 
 def local_fetcher():
-    """The ledgers' PDFs may read the built font and the private photo store, nothing else."""
-    return file_fetcher([private_storage.location], "台账 PDF")
+    """The ledgers' PDFs may read the built font and the photos' display copies, nothing else."""
+    return file_fetcher(private_storage, "台账 PDF", prefixes=(PHOTO_DIR,))
 
 
 def photo_uri(photo) -> str | None:
-    """file:// URL of a photo's display copy (EXIF-free), for an <img> in a ledger PDF."""
+    """The ``stored:`` address of a photo's display copy (EXIF-free), for an <img> in a ledger PDF."""
     name = photo.display.name
     if not name:
         return None
-    return Path(private_storage.path(name)).resolve().as_uri()
+    return stored_url(name)
 
 
 class LedgerNames:
@@ -57,7 +61,7 @@ class LedgerNames:
 
 def ledger_html(template: str, ledger, **context) -> str:
     """The HTML of a ledger PDF: ``template`` with the built font, the ledger's kind for the
-    page header, and the file:// address of each entry's photos."""
+    page header, and the ``stored:`` address of each entry's photos."""
     from django.template.loader import render_to_string
 
     from wujin_branch.fonts import font_family_css, pdf_font_css
@@ -71,44 +75,56 @@ def ledger_html(template: str, ledger, **context) -> str:
 
 def render_pdf(html: str) -> bytes:
     """A ledger's HTML (it carries its own @font-face rules) as PDF, photos read from the store."""
-    return PdfRenderer(roots=[private_storage.location], label="台账 PDF", font_stylesheet=False).pdf(html)
+    renderer = PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF", font_stylesheet=False)
+    return renderer.pdf(html)
 
 
 def html_key(html: str) -> str:
-    """What a stored PDF is keyed by: the HTML without the moment it was generated."""
-    return hashlib.sha256(GENERATED_RE.sub("", html).encode()).hexdigest()[:32]
+    """What a stored PDF is keyed by: the HTML without the moment it was generated and without
+    the folder this machine keeps the built font in."""
+    from wujin_branch.fonts import font_dir
+
+    html = GENERATED_RE.sub("", html).replace(font_dir().resolve().as_uri(), "")
+    return hashlib.sha256(html.encode()).hexdigest()[:32]
 
 
-def _folder(kind: str, branch_id: int, year: int) -> Path:
-    return Path(private_storage.path(f"{CACHE_DIR}/{kind}/{int(branch_id)}/{int(year)}"))
+def _folder(kind: str, branch_id: int, year: int) -> str:
+    return f"{CACHE_DIR}/{kind}/{int(branch_id)}/{int(year)}"
+
+
+def stored_name(kind: str, branch_id: int, year: int, html: str) -> str:
+    """The name in the private store of the PDF made from this HTML."""
+    return posixpath.join(_folder(kind, branch_id, year), f"{html_key(html)}.pdf")
 
 
 def stored_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes | None:
     """The stored PDF made from exactly this HTML, or None."""
     try:
-        return (_folder(kind, branch_id, year) / f"{html_key(html)}.pdf").read_bytes()
+        with private_storage.open(stored_name(kind, branch_id, year, html), "rb") as f:
+            return f.read()
     except FileNotFoundError:  # never built, or replaced by a newer one a moment ago
         return None
 
 
-def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -> Path:
-    """Keep ``content`` as the PDF of this HTML (written whole, then renamed into place) and
-    remove the older PDFs of that ledger, branch and year."""
+def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -> str:
+    """Keep ``content`` as the PDF of this HTML and remove the older PDFs of that ledger, branch
+    and year; returns its name in the private store. Two processes storing the same HTML at
+    once keep one file (same name, equivalent content)."""
     folder = _folder(kind, branch_id, year)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{html_key(html)}.pdf"
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
+    name = stored_name(kind, branch_id, year, html)
+    if not private_storage.exists(name):
+        saved = private_storage.save(name, ContentFile(content))
+        if saved != name:  # the same PDF was stored meanwhile under the name: keep that one
+            private_storage.delete(saved)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    for old in folder.glob("*.pdf"):
-        if old != target:
-            old.unlink(missing_ok=True)
-    return target
+        _, files = private_storage.listdir(folder)
+    except FileNotFoundError:
+        files = []
+    for old in files:
+        path = posixpath.join(folder, old)
+        if old.endswith(".pdf") and path != name:
+            private_storage.delete(path)
+    return name
 
 
 def cached_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes:

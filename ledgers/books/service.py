@@ -47,7 +47,7 @@ class ServiceEntry:
     activity: Activity
     number: int
     photos: list[Photo] = field(default_factory=list)
-    photo_uris: list[str] = field(default_factory=list)  # file:// URLs of the display copies, for the PDF
+    photo_uris: list[str] = field(default_factory=list)  # stored: addresses of the display copies, for the PDF
 
     @property
     def when(self) -> str:

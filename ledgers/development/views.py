@@ -9,7 +9,7 @@ rule breaks shown in red, and approve plans (Action.APPROVE). Foreign or missing
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from ledgers.models import ActivistExamination, DevelopmentPlan, DevStage
 from ledgers.pages import at_year
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page
+from wujin_branch.storage import stored_response
 
 # ---------------------------------------------------------------- forms (parse input only)
 
@@ -448,12 +449,8 @@ def dev_material(request, pk):
     ext = step.material.name.rsplit(".", 1)[-1].lower()
     filename = f"{step.applicant.name}-第{step.code}步-{dev.STEP[step.code].name}.{ext}"
     if ext == "jpg":
-        response = FileResponse(step.material.open("rb"), content_type="image/jpeg", filename=filename)
-    else:
-        response = FileResponse(step.material.open("rb"), as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+        return stored_response(step.material, content_type="image/jpeg", filename=filename)
+    return stored_response(step.material, as_attachment=True, filename=filename)
 
 
 @login_required

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from ledgers.models import INCOME_CATEGORIES, FundingCategory, FundingYear
 from ledgers.pages import at_year, can_edit, writable_branch
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page, year_param, years_choice
+from wujin_branch.storage import stored_response
 
 
 class RawFileField(forms.FileField):
@@ -239,12 +240,9 @@ def funding_receipt(request, pk):
     if not entry.receipt:
         raise Http404
     is_pdf = entry.receipt.name.lower().endswith(".pdf")
-    response = FileResponse(
-        entry.receipt.open("rb"),
+    return stored_response(
+        entry.receipt,
         content_type="application/pdf" if is_pdf else "image/jpeg",
         as_attachment=is_pdf,
         filename=f"票据{entry.pk}.pdf" if is_pdf else None,
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -3,12 +3,11 @@
 import datetime
 import io
 import random
-from pathlib import Path
 from urllib.parse import quote
 
 import pypdf
 import pytest
-from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +22,7 @@ from ledgers.books import pdfs
 from ledgers.models import ActivityType, AttendanceStatus, LecturerRole, LifeMeetingLevel
 from tests.factories import MemberFactory, make_term
 from wujin_branch import fonts
+from wujin_branch.storage import private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -316,6 +316,13 @@ def test_pdf_fetcher_reads_only_the_font_and_photos(pdf_font):
     response = fetcher.fetch(path.resolve().as_uri())
     assert response.read(4) == b"OTTO"
     response.close()
+    # stored files: the photos' display copies only, read through the storage
+    display = private_storage.save("photos/display/2025/05/x.jpg", ContentFile(b"\xff\xd8display"))
+    original = private_storage.save("photos/original/2025/05/x.jpg", ContentFile(b"\xff\xd8original"))
+    assert fetcher.fetch(f"stored:{display}").read() == b"\xff\xd8display"
+    for refused in (f"stored:{original}", "stored:photos/display/../original/2025/05/x.jpg"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(refused)
 
 
 def test_pdf_of_a_full_year(secretary, branch, pdf_font):
@@ -341,8 +348,18 @@ def test_pdf_of_a_full_year(secretary, branch, pdf_font):
 
 
 def _stored(branch, kind="life"):
-    folder = Path(settings.MEDIA_ROOT) / "private" / pdfs.CACHE_DIR / kind / str(branch.pk) / str(YEAR)
-    return sorted(folder.glob("*")) if folder.exists() else []
+    """Names of what the private store holds in the ledger's folder (listed through the storage,
+    so the same test runs against the filesystem and a bucket)."""
+    folder = f"{pdfs.CACHE_DIR}/{kind}/{branch.pk}/{YEAR}"
+    try:
+        return sorted(f"{folder}/{name}" for name in private_storage.listdir(folder)[1])
+    except FileNotFoundError:
+        return []
+
+
+def _read(name):
+    with private_storage.open(name, "rb") as f:
+        return f.read()
 
 
 def test_download_is_stored_and_served_again_until_a_record_changes(client, secretary, branch, year_of_records,
@@ -352,9 +369,10 @@ def test_download_is_stored_and_served_again_until_a_record_changes(client, secr
     assert _stored(branch) == []
     first = client.get(url).content
     files = _stored(branch)
-    assert len(files) == 1 and files[0].read_bytes() == first  # kept whole, no .part left
+    assert len(files) == 1 and _read(files[0]) == first  # kept whole, no .part left
     # The file itself is served: prove it by changing its bytes (a PDF re-rendered would not match).
-    files[0].write_bytes(first + b"%stored")
+    private_storage.delete(files[0])
+    assert private_storage.save(files[0], ContentFile(first + b"%stored")) == files[0]
     assert client.get(url).content == first + b"%stored"
 
     a = year_of_records[0]

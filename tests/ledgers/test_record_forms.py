@@ -184,7 +184,8 @@ def test_the_daily_tidy_forgets_old_tokens_and_kept_photos(client, branch, secre
     client.force_login(secretary)
     client.post(_new_url(branch), _post(branch, _token(client, branch), topic="", photos=[jpeg()]))
     [old] = PendingUpload.objects.all()
-    path = old.file.path
+    storage, name = old.file.storage, old.file.name
+    assert storage.exists(name)
     PendingUpload.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
     client.post(_new_url(branch), _post(branch, _token(client, branch), topic="", photos=[jpeg(pattern=2)]))
     client.post(_new_url(branch), _post(branch, _token(client, branch)))
@@ -192,6 +193,4 @@ def test_the_daily_tidy_forgets_old_tokens_and_kept_photos(client, branch, secre
     FormSubmission.objects.create(token="0" * 32, user=secretary, created_at=three_days_ago)
     assert tasks.tidy() == {"tokens": 1, "uploads": 1, "outbox": 0}
     assert PendingUpload.objects.count() == 1 and FormSubmission.objects.count() == 1
-    import os
-
-    assert not os.path.exists(path)
+    assert not storage.exists(name)  # the file went with its row (folder or bucket)

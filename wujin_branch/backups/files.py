@@ -44,28 +44,32 @@ def locate(path: str):
     return default_storage, str(pure)
 
 
-def _walk(storage, folder="", skip=()):
+def walk(storage, folder="", skip=()):
+    """Every file name in ``storage`` under ``folder``, by listing (folders named in ``skip`` at
+    the top are left out)."""
     try:
         dirs, files = storage.listdir(folder)
     except FileNotFoundError:  # MEDIA_ROOT (or its private part) not created yet
         return
     for name in sorted(files):
+        if name.startswith("."):  # a file being written (wujin_branch.media), not yet stored
+            continue
         yield posixpath.join(folder, name) if folder else name
     for name in sorted(dirs):
         if not folder and name in skip:
             continue
-        yield from _walk(storage, posixpath.join(folder, name) if folder else name)
+        yield from walk(storage, posixpath.join(folder, name) if folder else name)
 
 
 def stored_files():
     """(manifest path, storage, name) of every stored file."""
     for prefix, storage in parts():
         skip = () if prefix else (PRIVATE_DIR,)
-        for name in _walk(storage, skip=skip):
+        for name in walk(storage, skip=skip):
             yield (f"{prefix}/{name}" if prefix else name), storage, name
 
 
-def _hash_stream(stream, out=None) -> tuple[int, str]:
+def hash_stream(stream, out=None) -> tuple[int, str]:
     digest, size = hashlib.sha256(), 0
     while chunk := stream.read(CHUNK):
         digest.update(chunk)
@@ -77,7 +81,7 @@ def _hash_stream(stream, out=None) -> tuple[int, str]:
 
 def hash_local(path: Path) -> tuple[int, str]:
     with path.open("rb") as stream:
-        return _hash_stream(stream)
+        return hash_stream(stream)
 
 
 def copy_out(folder: Path) -> list[dict]:
@@ -88,7 +92,7 @@ def copy_out(folder: Path) -> list[dict]:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with storage.open(name, "rb") as stream, target.open("wb") as out:
-                size, sha = _hash_stream(stream, out)
+                size, sha = hash_stream(stream, out)
         except FileNotFoundError:  # deleted since it was listed: no row refers to it any more
             target.unlink(missing_ok=True)
             continue
@@ -134,7 +138,7 @@ def verify_stored(entries: list[dict]) -> list[str]:
         storage, name = locate(entry["path"])
         try:
             with storage.open(name, "rb") as stream:
-                size, sha = _hash_stream(stream)
+                size, sha = hash_stream(stream)
         except FileNotFoundError:
             problems.append(f"恢复后缺少文件 / missing after restore: {entry['path']}")
             continue
