@@ -19,6 +19,7 @@ from branches.selectors import get_org_for_user
 from review import dashboards, results
 from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
 from wujin_branch.pages import querystring
+from wujin_branch.replica import use_replica
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -70,6 +71,11 @@ def _require_district(user):
 @require_GET
 def district_dashboard(request):
     _require_district(request.user)
+    with use_replica():  # the access check above read the primary
+        return _district_dashboard(request)
+
+
+def _district_dashboard(request):
     periods = dashboards.dashboard_periods()
     committees = dashboards.committees_list()
     form, period, filters = _parse(request, periods, committees)
@@ -89,12 +95,13 @@ def district_dashboard(request):
 @require_GET
 def results_xlsx(request):
     _require_district(request.user)
-    periods = dashboards.dashboard_periods()
-    committees = dashboards.committees_list()
-    _, period, filters = _parse(request, periods, committees)
-    if period is None:
-        raise Http404("尚无考核周期")
-    content = results.results_workbook(request.user, period, filters, committees=committees)
+    with use_replica():
+        periods = dashboards.dashboard_periods()
+        committees = dashboards.committees_list()
+        _, period, filters = _parse(request, periods, committees)
+        if period is None:
+            raise Http404("尚无考核周期")
+        content = results.results_workbook(request.user, period, filters, committees=committees)
     response = HttpResponse(content, content_type=XLSX)
     name = f"{period.name}-考核结果-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, name)
@@ -110,6 +117,11 @@ def committee_dashboard(request, pk):
         request.user, COMMITTEE_ROLES | DISTRICT_ROLES, committee
     ):
         raise Http404("未找到该党(工)委")
+    with use_replica():  # the access checks above read the primary
+        return _committee_dashboard(request, committee)
+
+
+def _committee_dashboard(request, committee):
     periods = dashboards.dashboard_periods()
     period = dashboards.pick_period(periods, request.GET.get("period"))
     status = request.GET.get("status", "")

@@ -32,6 +32,7 @@ from wujin_branch import jobs, outbox
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.pdf import PdfRenderer
+from wujin_branch.replica import use_replica
 from wujin_branch.storage import private_storage
 
 KIND = "bulk_export"
@@ -142,7 +143,8 @@ def bulk_export_run(*, job_id: int) -> int:
     renderer = sheet_renderer()
     rubric_cache: dict = {}
     for start in range(len(parts) * chunk, len(ids), chunk):
-        sheets = score_sheets(ids[start : start + chunk], sections_by_rubric=rubric_cache)
+        with use_replica():
+            sheets = score_sheets(ids[start : start + chunk], sections_by_rubric=rubric_cache)
         with _gc_paused():
             documents = []
             for sheet in sheets:

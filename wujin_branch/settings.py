@@ -5,6 +5,7 @@ One module for every environment; production differs only by environment variabl
 without REDIS_URL Celery runs tasks eagerly, so a local demo needs nothing installed.
 """
 
+import copy
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -119,6 +120,18 @@ if TESTING and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite (demo only) cannot enforce NULLS NOT DISTINCT; PostgreSQL does.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# A read replica for dashboards, exports and the benchmark (wujin_branch/replica.py). In the
+# tests it is a mirror of default, used only where a test turns DATABASE_REPLICA_READS on.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][_key] = DATABASES["default"][_key]
+elif TESTING:
+    DATABASES["replica"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["wujin_branch.replica.ReplicaRouter"]
 
 AUTH_USER_MODEL = "branches.User"
 # AxesStandaloneBackend only refuses locked-out users (its authenticate() returns None
