@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("review.urls.dashboards")),
     path("", include("review.urls.exports")),
     path("", include("review.urls.public")),
+    path("", include("review.urls.register")),
 ]
