@@ -249,3 +249,4 @@ class ScoreAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.item_id}: {self.old_score}→{self.new_score}"
+from review.model_branch_models import ModelBranchNomination, NominationStatus  # noqa: E402,F401

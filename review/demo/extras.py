@@ -1,11 +1,12 @@
 """The review demo's extra situations: thin records returned, a branch without a special
 fund, on-site inspections."""
 
+from datetime import timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessment.models import ItemScore
+from assessment.models import Assessment, ItemScore
 from ledgers.demo.people import person_name, picture
 from review.demo.flow import HALF, Clock, at_time
 from review.inspections import inspection_record
@@ -114,3 +115,31 @@ def two_names(rng):
     return f"{person_name(rng)}、{person_name(rng)}"
 
 
+
+
+def nominate_model_branches(actor, staff, assessments, today) -> int:
+    """示范支部: two committees each nominate one confirmed branch; the district commends the
+    first (dated, with a document number) and leaves the second waiting for its decision."""
+    from review.model_branches import model_branch_commend, model_branch_nominate
+
+    picked, seen = [], set()
+    confirmed = Assessment.objects.filter(pk__in=[a.pk for a in assessments], status="confirmed")
+    for a in confirmed.select_related("branch").order_by("branch__path"):
+        c = staff.committee_of.get(a.branch_id)
+        if c is not None and c.pk not in seen and c.pk in staff.reviewer:
+            picked.append((a.branch, staff.reviewer[c.pk]))
+            seen.add(c.pk)
+        if len(picked) == 2:
+            break
+    made = []
+    for branch, reviewer in picked:
+        made.append(model_branch_nominate(
+            actor=reviewer, branch=branch, year=today.year,
+            reason="党员管理严格，花名册、党费台账按月更新；三会一课和主题党日从不缺项，会议记录图文齐全；"
+                   "党员在防汛抗台、环境整治中带头示范，群众认可度高。",
+            evidence="见本年度组织生活台账、联系服务群众记录及照片。",
+        ))  # fmt: skip
+    if made:
+        model_branch_commend(actor=actor, nomination=made[0], commended_on=today - timedelta(days=10),
+                             document_number=f"武组发〔{today.year}〕36号", note="同意表彰。")  # fmt: skip
+    return len(made)

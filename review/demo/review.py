@@ -34,7 +34,13 @@ from assessment.services import self_scores_save
 from branches.demo import DEMO_BRANCH
 from ledgers.demo.people import demo_staff
 from review import services
-from review.demo.extras import inspect_on_site, no_fund_branch, return_thin_records, void_a_double_entry
+from review.demo.extras import (
+    inspect_on_site,
+    no_fund_branch,
+    nominate_model_branches,
+    return_thin_records,
+    void_a_double_entry,
+)
 from review.demo.flow import (
     HALF,
     RETURN_ITEMS,
@@ -261,6 +267,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
             self_scores_save(actor=staff.submitter[a.branch_id], assessment=a, version=a.version, rows=rows)
     counts["records_returned"] = return_thin_records(staff, this)
     counts["records_voided"] = void_a_double_entry(staff, this)
+    counts["model_branches"] = nominate_model_branches(actor, staff, assessments, today)
     states = Assessment.objects.filter(period=period).values_list("status", flat=True)
     counts["states"] = {st: n for st in S.values if (n := sum(1 for x in states if x == st))}
     log(
