@@ -6,12 +6,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from assessment.rules.base import RULES, Rule, Suggestion, link, periods_in_window, rule
-from assessment.rules.helpers import D0, final_score, points_text
-from assessment.rules.reads import service_with_photo
+from assessment.rules.helpers import D0, final_score, join_names, points_text
+from assessment.rules.reads import service_with_photo, year_plans
 from assessment.scoring import floor_half, proportional
 from branches.models import PartyGroup
 from ledgers.activities.selectors import REQUIREMENTS, period_index
-from ledgers.models import Activity, ActivityType, ServiceSystem
+from ledgers.models import Activity, ActivityType, LecturerRole, PlanKind, ServiceSystem
 
 
 def _complete_records(ctx):
@@ -88,8 +88,8 @@ def _frequency(ctx, item, type_, kind):
 
 
 for _type, _kind, _label in REQUIREMENTS:
-    if _type in (ActivityType.APPRAISAL, ActivityType.THEME_DAY):
-        continue
+    if _type in (ActivityType.APPRAISAL, ActivityType.THEME_DAY, ActivityType.LECTURE):
+        continue  # 党课 has its own rule (assessment.rules.lectures)
 
     def _make(type_=_type, kind=_kind):
         def fn(ctx, item):
@@ -104,6 +104,74 @@ for _type, _kind, _label in REQUIREMENTS:
         + ("按全部党小组的“组·月”计算；未划分党小组的需人工评分。" if _type == ActivityType.GROUP else ""),
         _make(),
     )
+
+
+# ---------------------------------------------------------------- 党课
+
+LECTURE_PLAN_PENALTY = Decimal("0.5")  # 本年度没有党课计划（每年初由党支部制定党课计划）
+LECTURE_LEADER_PENALTY = Decimal("0.5")  # 考核期内党组织主要负责同志未讲党课（每年至少1次）
+
+
+def _lectures(ctx):
+    """Every counting 党课 of the window with its lecturer: one query."""
+    out = defaultdict(list)
+    rows = (
+        Activity.objects.counting()
+        .filter(branch_id__in=ctx.branch_ids, type=ActivityType.LECTURE, held_on__gte=ctx.start, held_on__lte=ctx.end)
+        .order_by("held_on", "id")
+        .values_list("branch_id", "id", "held_on", "lecturer", "lecturer_role")
+    )
+    for bid, pk, held_on, lecturer, role in rows:
+        out[bid].append((pk, held_on, lecturer, role))
+    return out
+
+
+@rule(
+    "freq_lecture",
+    "党课：考核期内每个季度有一次到会人数符合要求、附照片、主题和会议记录达到要求的党课记录即为达标，"
+    "按 2 × 达标季度数 ÷ 应达标季度数 向下取 0.5 分；本年度没有党课计划（每年初由党支部制定）扣 0.5 分；"
+    "考核期已结束而党组织主要负责同志（授课人身份为“党组织主要负责同志”）在考核期内没有讲过党课的扣 0.5 分"
+    "（考核期未结束时只提示）。上级党组织负责人讲党课的次数在理由中列出，供审核参考。",
+)
+def freq_lecture(ctx, item):
+    base = _frequency(ctx, item, ActivityType.LECTURE, "quarter")
+    lectures = ctx.once("rec:lectures", lambda: _lectures(ctx))
+    plans = year_plans(ctx)
+    window_over = ctx.today > ctx.end
+    out = {}
+    for bid in ctx.branch_ids:
+        s = base[bid]
+        rows = lectures.get(bid, [])
+        plan_id = plans.get(bid, {}).get(PlanKind.LECTURE)
+        leader = [r for r in rows if r[3] == LecturerRole.BRANCH_LEADER]
+        upper = [r for r in rows if r[3] == LecturerRole.UPPER_LEADER]
+        notes, penalty = [], D0
+        if plan_id:
+            s.evidence.insert(1, link(f"{ctx.year}年党课计划", "plans_page", bid, query=f"year={ctx.year}"))
+        else:
+            notes.append(f"{ctx.year}年度没有党课计划")
+            penalty += LECTURE_PLAN_PENALTY
+        if leader:
+            notes.append(f"党组织主要负责同志讲党课{len(leader)}次（{join_names([r[2] or '—' for r in leader])}）")
+        elif window_over:
+            notes.append("党组织主要负责同志在考核期内没有讲党课")
+            penalty += LECTURE_LEADER_PENALTY
+        else:
+            notes.append("党组织主要负责同志尚未讲党课（每年至少1次）")
+        if upper:
+            notes.append(f"上级党组织负责人讲党课{len(upper)}次（{join_names([r[2] or '—' for r in upper])}）")
+        s.evidence += [
+            link(f"{held_on:%Y-%m-%d} 党课（{LecturerRole(role).label}）", "activity_detail", pk)
+            for pk, held_on, _, role in leader + upper
+        ]
+        head = s.reason.removesuffix("。")
+        if s.score is None:
+            out[bid] = Suggestion(None, f"{head}（{'；'.join(notes)}）。", s.evidence)
+            continue
+        score = final_score(item, item.points, s.score - penalty)
+        extra = f"，扣{points_text(penalty)}分，得{points_text(score)}分" if penalty else ""
+        out[bid] = Suggestion(score, f"{head}；{'；'.join(notes)}{extra}。", s.evidence)
+    return out
 
 
 # ---------------------------------------------------------------- 联系服务群众
