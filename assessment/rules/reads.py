@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 from django.db.models.functions import Trim
 
 from assessment.rules.thresholds import CULTIVATION_STEPS, STOP_CODE
@@ -31,7 +31,7 @@ from branches.models import (
     Standing,
 )
 from branches.selectors import branch_on
-from ledgers.models import Activity, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
+from ledgers.models import Activity, ActivityQuerySet, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +190,8 @@ class _Act(NamedTuple):
     photo_count: int
     texts: bool  # place, topic and content all filled
     returned: bool  # returned by a reviewer for completion, not amended yet
-    counts: bool  # ActivityQuerySet.COUNTS
+    counts: bool  # ActivityQuerySet.counts_q
+    substantive: bool  # ActivityQuerySet.substance_q: a topic and minutes long enough
 
     @property
     def complete(self):
@@ -205,11 +206,13 @@ def window_activities(ctx):
         rows = (
             Activity.objects.filter(branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.end)
             .with_counts()
+            .annotate(substantive=ExpressionWrapper(ActivityQuerySet.substance_q(), output_field=BooleanField()))
             .annotate(_place=Trim("place"), _topic=Trim("topic"), _content=Trim("content"))
             .annotate(texts=Case(When(filled, then=Value(True)), default=Value(False), output_field=BooleanField()))
             .order_by("held_on", "id")
             .values_list(
-                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned", "counts"
+                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned",
+                "counts", "substantive",
             )
         )
         out = defaultdict(list)

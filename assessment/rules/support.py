@@ -326,7 +326,8 @@ def member_ledger(ctx, item):
 
 @rule(
     "life_ledger",
-    "考核期内的组织生活记录中完整记录（到会人数符合要求、附照片、地点/主题/内容齐全）所占比例 × 5，向下取0.5分；"
+    "考核期内的组织生活记录中完整记录（到会人数符合要求、附照片、地点/主题/内容齐全，主题和会议记录达到规定字数）"
+    "所占比例 × 5，向下取0.5分；"
     "没有记录得0分。",
 )
 def life_ledger(ctx, item):
@@ -344,6 +345,7 @@ def life_ledger(ctx, item):
         incomplete = [a for a in acts if not a.complete]
         no_photo = sum(1 for a in acts if not a.photo_count)
         no_quorum = sum(1 for a in acts if not a.quorum_met)
+        thin = sum(1 for a in acts if not a.substantive)
         score = final_score(item, 5, Decimal(5) * len(complete) / len(acts))
         evidence += [
             link(f"{a.held_on:%Y-%m-%d} {ActivityType(a.type).label}（不完整）", "activity_detail", a.id)
@@ -351,7 +353,8 @@ def life_ledger(ctx, item):
         ]
         out[bid] = Suggestion(
             score,
-            f"考核期内组织生活记录{len(acts)}条，完整的{len(complete)}条（缺照片{no_photo}条、到会人数不符合要求{no_quorum}条），"
+            f"考核期内组织生活记录{len(acts)}条，完整的{len(complete)}条（缺照片{no_photo}条、到会人数不符合要求{no_quorum}条、"
+            f"主题或会议记录过短{thin}条），"
             f"按5×{len(complete)}/{len(acts)}向下取0.5分得{points_text(score)}分。",
             evidence,
         )

@@ -1,7 +1,7 @@
 from django import forms
 
 from branches.forms import DATE, VersionedForm
-from ledgers.models import ActivityForm, ActivityType, LecturerRole, LifeMeetingLevel
+from ledgers.models import ActivityForm, ActivityType, LecturerRole, LifeMeetingLevel, minutes_min_chars
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -67,6 +67,7 @@ class ActivityEditForm(VersionedForm):
             del self.fields[name]
         if activity_type == ActivityType.LECTURE:
             self.fields["lecturer"].required = True
+        self.fields["content"].help_text = f"会议记录不少于{minutes_min_chars()}字才计入完成情况和建议分"
 
     def service_data(self):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "photos", "attachments")}

@@ -75,7 +75,7 @@ def activity(branch, held_on=datetime.date(2025, 5, 10), **kw):
         "type": ActivityType.COMMITTEE,
         "place": "党员活动室",
         "topic": "学习",
-        "content": "会议内容",
+        "content": "会议传达学习上级文件精神，讨论本月支部工作安排并形成决议。",
         "quorum_met": True,
         "photo_count": 1,
     }
@@ -655,6 +655,9 @@ def test_life_ledger(branch, other_branch):
     activity(branch, held_on=datetime.date(2025, 7, 1))
     assert one("life_ledger", branch).score == D("3")  # 5 × 4/6 = 3.33
     Activity.objects.filter(branch=branch).update(photo_count=1, content="内容")
+    got = one("life_ledger", branch)
+    assert got.score == D("0") and "主题或会议记录过短6条" in got.reason  # minutes of no substance (issue #17)
+    Activity.objects.filter(branch=branch).update(content="会议传达学习上级文件精神，讨论本月支部工作安排并形成决议。")
     assert one("life_ledger", branch).score == D("5")
 
 
@@ -774,7 +777,7 @@ def _full_branch(parent, i):
                 held_on=datetime.date(2025, m, 10),
                 place="活动室",
                 topic="主题",
-                content="内容",
+                content="会议传达学习上级文件精神，讨论本月支部工作安排并形成决议。",
                 form="online" if m == 3 else "offline",
                 quorum_met=True,
                 photo_count=1,
