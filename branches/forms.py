@@ -102,6 +102,8 @@ class MemberForm(MaskedIdForm, VersionedForm):
     phone = forms.CharField(
         label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
+    work_unit = forms.CharField(label="工作单位及职务", max_length=100, required=False)
+    address = forms.CharField(label="家庭住址", max_length=200, required=False)
     joined_on = forms.DateField(label="入党日期", widget=DATE)
     status = forms.ChoiceField(label="党员类别", choices=MemberStatus.choices)
     full_member_on = forms.DateField(label="转正日期", widget=DATE, required=False, help_text="预备党员不填")

@@ -39,6 +39,13 @@ class _M:
     id: int
     branch_id: int
     name: str
+    gender: str
+    ethnicity: str
+    birth_date: datetime.date
+    education: str
+    occupation: str
+    work_unit: str
+    address: str
     joined_on: datetime.date
     full_member_on: datetime.date | None
     status: str
@@ -72,6 +79,18 @@ class _M:
     @property
     def pre_1949(self):
         return self.joined_on < PRE_1949_CUTOFF
+
+    def register_gaps(self, fields) -> list[str]:
+        """The 《党员基本情况登记表》 fields left empty: ``fields`` is (attribute, label) pairs;
+        the 转正日期 is asked of full members only."""
+        out = []
+        for attr, label in fields:
+            if attr == "full_member_on":
+                if self.status == MemberStatus.FULL and self.full_member_on is None:
+                    out.append(label)
+            elif not str(getattr(self, attr) or "").strip():
+                out.append(label)
+        return out
 
 
 def window_members(ctx):

@@ -27,3 +27,19 @@ SERVICE_LEDGER_STEPS = ((6, Decimal("4")), (3, Decimal("2")), (1, Decimal("1")))
 CARE_KINDS = (RecordKind.HELP, RecordKind.VISIT)
 NO_ROSTER = "平台上没有本支部考核期末的在册党员记录，本项需人工评分。"
 STOP_CODE = 0  # 终止培养 is kept as a DevStep row with code 0 (ledgers.development)
+
+# 《党员基本情况登记表》: the fields item 26 checks for every member on the roster (转正日期 for
+# full members only).
+MEMBER_REGISTER_FIELDS = (
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("ethnicity", "民族"),
+    ("birth_date", "出生日期"),
+    ("education", "学历"),
+    ("joined_on", "入党日期"),
+    ("full_member_on", "转正日期"),
+    ("occupation", "职业"),
+    ("work_unit", "工作单位及职务"),
+    ("address", "家庭住址"),
+    ("phone", "联系电话"),
+)

@@ -618,8 +618,9 @@ def test_funding_account(branch, other_branch):
 
 
 def test_member_ledger(branch):
-    people = members(branch, 4, phone="13800000000")
-    old = members(branch, 1, phone="13800000001", joined_on=datetime.date(1948, 5, 1))[0]
+    filled = {"work_unit": "东街村村委会 会计", "address": "湖塘镇东街村12号"}
+    people = members(branch, 4, phone="13800000000", **filled)
+    old = members(branch, 1, phone="13800000001", joined_on=datetime.date(1948, 5, 1), **filled)[0]
     people.append(old)
     MemberRecord.objects.bulk_create(
         [
