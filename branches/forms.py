@@ -12,6 +12,7 @@ from branches.models import (
     CommitteeKind,
     Education,
     FlowDirection,
+    InterventionKind,
     Member,
     MemberStatus,
     Occupation,
@@ -325,6 +326,13 @@ class VacateForm(forms.Form):
 class PostponeForm(forms.Form):
     until = forms.DateField(label="延期换届至", widget=DATE, help_text="延期一般不超过一年")
     reason = forms.CharField(label="延期原因", max_length=200)
+
+
+class InterventionForm(forms.Form):
+    kind = forms.ChoiceField(label="措施", choices=InterventionKind.choices)
+    person = forms.CharField(label="选派或兼任人员", max_length=50, required=False, help_text="整顿可不填")
+    decided_on = forms.DateField(label="决定日期", widget=DATE)
+    note = forms.CharField(label="情况说明", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class OrgForm(VersionedForm):

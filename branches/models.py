@@ -502,3 +502,4 @@ def add_years(day, years):
 
 
 from branches.account_models import AccountAction, AccountEvent  # noqa: E402,F401  (models of this app)
+from branches.term_models import InterventionKind, TermIntervention, TermRule, TermRuleSet  # noqa: E402,F401

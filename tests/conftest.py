@@ -77,6 +77,10 @@ def ensure_reference_data():
         importlib.import_module("assessment.migrations.0002_rubric_2016").install(apps, None)
     if not DuesRateRule.objects.exists() and not DevRule.objects.exists():
         importlib.import_module("ledgers.migrations.0004_rate_table_and_dev_rules").install(apps, None)
+    from branches.models import TermRuleSet
+
+    if not TermRuleSet.objects.exists():
+        importlib.import_module("branches.migrations.0007_term_rules").install(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ one query and the number of queries does not grow with the number of branches.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
@@ -24,11 +24,14 @@ from branches.models import (
     PRE_1949_CUTOFF,
     CommitteeSeat,
     CommitteeTerm,
+    InterventionKind,
     Member,
     MemberStatus,
     MemberTransfer,
     Organization,
     Standing,
+    TermIntervention,
+    TermRuleSet,
 )
 from branches.selectors import branch_on
 from ledgers.models import Activity, ActivityQuerySet, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
@@ -164,10 +167,31 @@ class _Term:
     postponed_until: datetime.date | None
     ended_on: datetime.date | None
     seats: list
+    term_years: int = 0
+    interventions: list = field(default_factory=list)  # (decided_on, kind label, person) of 整顿/选派/兼任
 
     @property
     def effective_due_on(self):
         return self.postponed_until or self.due_on
+
+
+def term_rule_sets(ctx):
+    """Every rule set of allowed term lengths with its rows (a small table): two queries."""
+
+    def load():
+        return list(TermRuleSet.objects.prefetch_related("rules").order_by("effective_from"))
+
+    return ctx.once("rec:term_rule_sets", load)
+
+
+def allowed_term_years(ctx, term, branch_type):
+    """(rule set, allowed years) judging ``term``: the period's chosen set, else the one in force at its election."""
+    sets = term_rule_sets(ctx)
+    if ctx.term_rule_set_id:
+        rs = next((r for r in sets if r.pk == ctx.term_rule_set_id), None)
+    else:
+        rs = next((r for r in reversed(sets) if r.effective_from <= term.elected_on), None)
+    return (rs, rs.allowed_years(branch_type)) if rs else (None, ())
 
 
 def committee_terms(ctx):
@@ -178,11 +202,11 @@ def committee_terms(ctx):
             CommitteeTerm.objects.filter(branch_id__in=ctx.branch_ids, elected_on__lte=ctx.end)
             .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=ctx.start))
             .order_by("elected_on", "id")
-            .values_list("id", "branch_id", "elected_on", "due_on", "postponed_until", "ended_on")
+            .values_list("id", "branch_id", "elected_on", "due_on", "postponed_until", "ended_on", "term_years")
         )
         current, ended = {}, defaultdict(list)
-        for pk, bid, elected_on, due_on, postponed_until, ended_on in terms:
-            t = _Term(pk, elected_on, due_on, postponed_until, ended_on, [])
+        for pk, bid, elected_on, due_on, postponed_until, ended_on, years in terms:
+            t = _Term(pk, elected_on, due_on, postponed_until, ended_on, [], years)
             if ended_on is None or ended_on > ctx.end:
                 current[bid] = t  # the latest elected one wins
             else:
@@ -195,6 +219,12 @@ def committee_terms(ctx):
                 .values_list("term_id", "id", "position", "holder_id", "holder__name", "since", "vacated_on", "duties")
             ):
                 by_id[row[0]].seats.append(_Seat(*row[1:]))
+            for term_id, decided_on, kind, person in (
+                TermIntervention.objects.filter(term_id__in=list(by_id), decided_on__lte=ctx.end)
+                .order_by("decided_on", "id")
+                .values_list("term_id", "decided_on", "kind", "person")
+            ):
+                by_id[term_id].interventions.append((decided_on, InterventionKind(kind).label, person))
         return {bid: (current.get(bid), ended.get(bid, [])) for bid in ctx.branch_ids}
 
     return ctx.once("rec:terms", load)
