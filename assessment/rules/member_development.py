@@ -13,11 +13,13 @@ from assessment.rules.thresholds import (
     MATERIAL_PENALTY,
     MATERIAL_STEPS,
     ONLINE_FULL,
+    STUDY_NOTES_FULL,
+    STUDY_NOTES_HALF,
     STUDY_PLAN_SHARE,
     YOUNG_AGE,
 )
 from assessment.scoring import floor_half
-from ledgers.models import ActivityForm, ActivityType, DevStage, PlanKind, StudyPlan
+from ledgers.models import ActivityForm, ActivityType, DevStage, PlanKind, StudyNote, StudyPlan
 
 # ---------------------------------------------------------------- 发展党员
 
@@ -134,7 +136,9 @@ def development_procedure(ctx, item):
 
 @rule(
     "study_plans",
-    f"有本年度支部学习教育计划得1.5分；考核期末在册党员中已制定本年度个人学习计划的达到{STUDY_PLAN_SHARE}%得1.5分。",
+    f"有本年度支部学习教育计划得1分；考核期末在册党员中已制定本年度个人学习计划的达到{STUDY_PLAN_SHARE}%得1分；"
+    f"督促党员记好学习笔记：考核期内有学习笔记记录（文字或笔记照片，按党员逐篇记录）的在册党员达到{STUDY_NOTES_FULL}%得1分、"
+    f"达到{STUDY_NOTES_HALF}%得0.5分（不设篇数要求，不排名）。",
 )
 def study_plans(ctx, item):
     def load():
@@ -143,22 +147,33 @@ def study_plans(ctx, item):
             member__branch_id__in=ctx.branch_ids, year=ctx.year, has_plan=True
         ).values_list("member__branch_id", "member_id"):
             out[bid].add(member_id)
-        return out
+        noted = set(
+            StudyNote.objects.filter(
+                member__branch_id__in=ctx.branch_ids, noted_on__gte=ctx.start, noted_on__lte=ctx.end
+            ).values_list("member_id", flat=True)
+        )
+        return out, noted
 
-    planned = ctx.once("rec:study_plans", load)
+    planned, noted = ctx.once("rec:study_plans", load)
     out = {}
     for bid in ctx.branch_ids:
-        evidence = [link("年度计划", "plans_page", bid)]
+        evidence = [link("年度计划", "plans_page", bid), link("个人学习计划与学习笔记", "study_plans", bid)]
         has_plan = PlanKind.EDUCATION in year_plans(ctx).get(bid, {})
         roster = roster_of(ctx, bid)
         n = sum(1 for m in roster if m.id in planned.get(bid, ()))
+        with_notes = [m for m in roster if m.id in noted]
+        k = len(with_notes)
         ok = share_at_least(n, len(roster), STUDY_PLAN_SHARE)
-        score = final_score(item, 3, (HALF * 3 if has_plan else 0) + (HALF * 3 if ok else 0))
+        notes_points = 1 if share_at_least(k, len(roster), STUDY_NOTES_FULL) else (
+            HALF if share_at_least(k, len(roster), STUDY_NOTES_HALF) else 0
+        )
+        score = final_score(item, 3, (1 if has_plan else 0) + (1 if ok else 0) + notes_points)
         if roster:
             personal = (
                 f"考核期末在册党员{len(roster)}名中{n}名（{pct(n, len(roster))}）已制定个人学习计划"
-                f"（要求{STUDY_PLAN_SHARE}%）"
+                f"（要求{STUDY_PLAN_SHARE}%），{k}名（{pct(k, len(roster))}）考核期内有学习笔记记录"
             )
+            evidence += [link(f"{m.name}的学习笔记", "study_notes", m.id) for m in with_notes[:3]]
         else:
             personal = "平台上没有本支部考核期末的在册党员记录"
         out[bid] = Suggestion(
