@@ -10,6 +10,8 @@ from assessment.rules.thresholds import (
     COLLEGE_OR_ABOVE,
     CULTIVATION_STEPS,
     FRONTLINE,
+    IDEALS_MAIN_SHARE,
+    IDEALS_SOME_SHARE,
     MATERIAL_PENALTY,
     MATERIAL_STEPS,
     ONLINE_FULL,
@@ -19,7 +21,7 @@ from assessment.rules.thresholds import (
     YOUNG_AGE,
 )
 from assessment.scoring import floor_half
-from ledgers.models import ActivityForm, ActivityType, DevStage, PlanKind, StudyNote, StudyPlan
+from ledgers.models import Activity, ActivityForm, ActivityType, DevStage, PlanKind, StudyNote, StudyPlan
 
 # ---------------------------------------------------------------- 发展党员
 
@@ -179,6 +181,55 @@ def study_plans(ctx, item):
         out[bid] = Suggestion(
             score,
             f"{ctx.year}年度支部学习教育计划{'已' if has_plan else '未'}制定，{personal}，得{points_text(score)}分。",
+            evidence,
+        )
+    return out
+
+
+def _categorized(ctx):
+    """Counting records of the window with an education content category: one query."""
+    out = defaultdict(list)
+    rows = (
+        Activity.objects.counting()
+        .filter(branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.end,
+                content_category__isnull=False)  # fmt: skip
+        .order_by("held_on", "id")
+        .values_list("branch_id", "id", "held_on", "type", "content_category__is_ideals", "content_category__is_skills")
+    )
+    for bid, *rest in rows:
+        out[bid].append(rest)
+    return out
+
+
+@rule(
+    "education_content",
+    "只读支部为党课、主题党日等学习记录选择的教育内容类别（可不选，不按关键词推断）：考核期内计入完成情况且选了类别的记录中，"
+    f"“理想信念”类占{IDEALS_MAIN_SHARE}%以上得2分、占{IDEALS_SOME_SHARE}%以上得1分；另有“业务知识”或“科学文化”类记录得1分。"
+    "没有选类别的记录时需人工评分。",
+)
+def education_content(ctx, item):
+    records = ctx.once("rec:categorized", lambda: _categorized(ctx))
+    out = {}
+    for bid in ctx.branch_ids:
+        rows = records.get(bid, [])
+        if not rows:
+            continue  # no basis: manual
+        ideals = [r for r in rows if r[3]]
+        skills = [r for r in rows if r[4]]
+        n = len(rows)
+        main = 2 if share_at_least(len(ideals), n, IDEALS_MAIN_SHARE) else (
+            1 if share_at_least(len(ideals), n, IDEALS_SOME_SHARE) else 0
+        )
+        score = final_score(item, 3, main + (1 if skills else 0))
+        evidence = [link("活动记录", "activity_list", bid)]
+        evidence += [link(f"{d:%Y-%m-%d} {ActivityType(t).label}（理想信念）", "activity_detail", pk)
+                     for pk, d, t, _, _ in ideals[:6]]  # fmt: skip
+        evidence += [link(f"{d:%Y-%m-%d} {ActivityType(t).label}（业务、文化）", "activity_detail", pk)
+                     for pk, d, t, _, _ in skills[:3]]  # fmt: skip
+        out[bid] = Suggestion(
+            score,
+            f"考核期内选了教育内容类别的记录{n}条，其中理想信念类{len(ideals)}条（{pct(len(ideals), n)}），"
+            f"业务知识、科学文化类{len(skills)}条，得{points_text(score)}分。",
             evidence,
         )
     return out

@@ -57,6 +57,27 @@ def topic_min_chars() -> int:
     return settings.RECORD_MIN_TOPIC_CHARS
 
 
+class ContentCategory(models.Model):
+    """What a 党课 or study record was about, chosen in one tap (optional); a list kept as data.
+    ``is_ideals`` marks 理想信念教育 (the seed: 把坚定理想信念作为首要任务), ``is_skills`` the
+    业务/科学文化 side (结合实际提升党员业务、文化等综合素质)."""
+
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=30)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    is_ideals = models.BooleanField("属理想信念教育", default=False)
+    is_skills = models.BooleanField("属业务、科学文化教育", default=False)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "教育内容类别"
+        verbose_name_plural = "教育内容类别"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class ActivityQuerySet(models.QuerySet):
     """Where "a record counts" is written, once: the calendar, ``compliance_counts``, the
     suggested scores and the 台账 summaries all read it from here."""
@@ -114,6 +135,9 @@ class Activity(models.Model):
     topic = models.CharField("主题", max_length=200)
     content = models.TextField("内容/会议记录")
     decisions = models.TextField("决议事项", blank=True)
+    content_category = models.ForeignKey(
+        ContentCategory, verbose_name="教育内容类别", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # 党课
     lecturer = models.CharField("授课人", max_length=50, blank=True)

@@ -829,4 +829,4 @@ def test_all_items_for_40_branches_in_bounded_queries(django_assert_max_num_quer
     assert scored["screening"] == D("3") and scored["dues"] == D("3") and scored["appraisal"] == D("3")
     assert scored["service_system"] == D("8") and scored["life_ledger"] == D("5") and scored["service_ledger"] == D("5")
     assert scored["development_structure"] == D("3") and scored["funding_account"] == D("3")
-    assert scored[""] is None  # the manual item
+    assert scored["education_content"] is None  # no content category chosen: manual
