@@ -140,6 +140,12 @@ class Period(models.Model):
                                       validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))])
     target_on = models.DateField("达标期限", null=True, blank=True, help_text="不填则为区委组织部验收截止日期")
     rubric = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="periods")
+    # Which term lengths are allowed (按期换届): chosen per period; empty = each term is judged
+    # by the rule set in force on the day it was elected.
+    term_rules = models.ForeignKey(
+        "branches.TermRuleSet", verbose_name="换届任期规定", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="不选则每届支委会按其选举时施行的规定判断任期",
+    )
     status = models.CharField("状态", max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

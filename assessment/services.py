@@ -148,7 +148,8 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
         if not assessments:
             continue
         ctx = rules.Context(period.window_start, period.window_end, list(assessments),
-                            vacancy_grace_days=period.rubric.vacancy_grace_days)  # fmt: skip
+                            vacancy_grace_days=period.rubric.vacancy_grace_days,
+                            term_rule_set_id=period.term_rules_id)  # fmt: skip
         suggestions, vetoes = rules.compute(ctx, items)
         now = timezone.now()
         with transaction.atomic():
@@ -224,7 +225,8 @@ def vetoes_redetect(*, actor, assessment: Assessment, on=None) -> list[Veto]:
     period = a.period
     kinds = {k.detection: k for k in VetoKind.objects.filter(active=True).exclude(detection="")}
     ctx = rules.Context(period.window_start, period.window_end, [a.branch_id], today=on or timezone.localdate(),
-                        vacancy_grace_days=period.rubric.vacancy_grace_days)  # fmt: skip
+                        vacancy_grace_days=period.rubric.vacancy_grace_days,
+                            term_rule_set_id=period.term_rules_id)  # fmt: skip
     found = rules.detect_vetoes(ctx).get(a.branch_id, {})
     existing = list(Veto.objects.filter(assessment=a, source=VetoSource.DETECTED))
     gone, fresh = detected_changes(a, existing, found, kinds)

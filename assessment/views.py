@@ -112,7 +112,8 @@ class PeriodForm(forms.ModelForm):
     class Meta:
         model = Period
         fields = ["name", "year", "stage", "window_start", "window_end", "self_deadline", "committee_deadline",
-                  "district_deadline", "pass_line", "notice_days", "target_rate", "target_on", "rubric"]  # fmt: skip
+                  "district_deadline", "pass_line", "notice_days", "target_rate", "target_on", "rubric",
+                  "term_rules"]  # fmt: skip
         widgets = {f: DATE for f in ["window_start", "window_end", "self_deadline", "committee_deadline",
                                      "district_deadline", "target_on"]}  # fmt: skip
 

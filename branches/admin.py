@@ -15,6 +15,9 @@ from branches.models import (
     PartyGroup,
     RoleAssignment,
     Sanction,
+    TermIntervention,
+    TermRule,
+    TermRuleSet,
     User,
 )
 from branches.permissions import is_district
@@ -93,6 +96,25 @@ class CommitteeTermAdmin(SimpleHistoryAdmin):
     raw_id_fields = ("branch",)
     inlines = [SeatInline]
     list_select_related = ("branch",)
+
+
+class TermRuleInline(admin.TabularInline):
+    model = TermRule
+    extra = 1
+
+
+@admin.register(TermRuleSet)
+class TermRuleSetAdmin(admin.ModelAdmin):
+    """The allowed term lengths by branch type: maintained as data when regulations change."""
+
+    list_display = ("code", "name", "effective_from")
+    inlines = [TermRuleInline]
+
+
+@admin.register(TermIntervention)
+class TermInterventionAdmin(SimpleHistoryAdmin):
+    list_display = ("term", "kind", "person", "decided_on")
+    raw_id_fields = ("term",)
 
 
 @admin.register(Sanction)

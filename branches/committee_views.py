@@ -13,6 +13,7 @@ from branches import committees, selectors
 from branches.forms import (
     ElectionForm,
     GroupForm,
+    InterventionForm,
     PostponeForm,
     SeatAddForm,
     SeatFillForm,
@@ -146,3 +147,14 @@ def term_postpone(request, pk):
     call = partial(committees.term_postpone, actor=request.user, term=term)
     title = f"批准延期换届：{term.branch.name}（本届 {term.due_on:%Y年%m月%d日} 届满）"
     return _branch_form_action(request, form, call, branch_id=term.branch_id, title=title, done="已批准延期换届。")
+
+
+@login_required
+def term_intervention(request, pk):
+    """整顿、选派、兼任 recorded by the upper committee on a term not renewed on time."""
+    term = selectors.get_term_for_user(request.user, pk, Action.APPROVE)
+    form = InterventionForm(request.POST or None)
+    call = partial(committees.term_intervention_record, actor=request.user, term=term)
+    title = f"督促换届：{term.branch.name}（本届 {term.effective_due_on:%Y年%m月%d日} 届满）"
+    return _branch_form_action(request, form, call, branch_id=term.branch_id, title=title,
+                               done="已记录督促换届措施。")  # fmt: skip

@@ -10,6 +10,7 @@ from branches.derived import group_number
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
+    InterventionKind,
     Member,
     MemberStatus,
     Organization,
@@ -17,6 +18,8 @@ from branches.models import (
     PartyGroup,
     Position,
     Standing,
+    TermIntervention,
+    TermRuleSet,
     add_years,
 )
 from branches.permissions import Action, require
@@ -27,6 +30,7 @@ from branches.services import (
     SMALL_BRANCH_POSITIONS,
     locked,
 )
+from branches.term_models import years_text
 from wujin_branch.errors import DomainError
 
 # ---------------------------------------------------------------- party groups
@@ -117,6 +121,42 @@ def _check_size(branch, positions):
         raise DomainError("每届只能有一名书记。")
 
 
+def check_term_years(branch, elected_on, term_years):
+    """The term lengths allowed for this branch type by the rule set in force on the election day."""
+    rule_set = TermRuleSet.in_force_on(elected_on)
+    allowed = rule_set.allowed_years(branch.branch_type) if rule_set else (2, 3, 5)
+    if term_years not in allowed:
+        kind = f"{branch.get_branch_type_display()}党支部" if branch.branch_type else "党支部"
+        basis = f"按{rule_set.name}，" if rule_set else ""
+        raise DomainError(f"{basis}{kind}每届任期为{years_text(allowed)}。", field="term_years")
+
+
+@transaction.atomic
+def term_intervention_record(
+    *, actor, term: CommitteeTerm, kind: str, person: str, decided_on, note: str
+) -> TermIntervention:
+    """The upper committee records 整顿、选派 or 兼任 on a term not renewed on time."""
+    branch = term.branch
+    require(actor, Action.APPROVE, branch)
+    term = locked(CommitteeTerm, term.pk)
+    if term.ended_on is not None:
+        raise DomainError("该届支委会已换届，无需督促。")
+    if decided_on > timezone.localdate():
+        raise DomainError("决定日期不能晚于今天。", field="decided_on")
+    if decided_on <= term.effective_due_on:
+        raise DomainError(f"本届{term.effective_due_on:%Y年%m月%d日}届满，届满后才需督促换届。", field="decided_on")
+    person, note = (person or "").strip(), (note or "").strip()
+    if kind != InterventionKind.RECTIFY and not person:
+        raise DomainError("选派或兼任请填写人员姓名。", field="person")
+    if not note:
+        raise DomainError("请填写情况说明。", field="note")
+    row = TermIntervention(term=term, kind=kind, person=person, decided_on=decided_on, note=note, recorded_by=actor)
+    row.full_clean()
+    row._history_user = actor
+    row.save()
+    return row
+
+
 @transaction.atomic
 def term_elect(
     *, actor, branch: Organization, elected_on, term_years: int, seats: list[tuple[str, Member, str]]
@@ -128,8 +168,7 @@ def term_elect(
         raise DomainError("只能为正常的党支部录入换届。")
     if elected_on > timezone.localdate():
         raise DomainError("选举日期不能晚于今天。", field="elected_on")
-    if term_years not in (2, 3, 5):
-        raise DomainError("任期只能是2年、3年或5年。", field="term_years")
+    check_term_years(branch, elected_on, term_years)
     positions = [p for p, _, _ in seats]
     if Position.SECRETARY not in positions:
         raise DomainError("换届选举须产生书记。")

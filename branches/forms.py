@@ -12,6 +12,7 @@ from branches.models import (
     CommitteeKind,
     Education,
     FlowDirection,
+    InterventionKind,
     Member,
     MemberStatus,
     Occupation,
@@ -102,6 +103,8 @@ class MemberForm(MaskedIdForm, VersionedForm):
     phone = forms.CharField(
         label="手机号", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )
+    work_unit = forms.CharField(label="工作单位及职务", max_length=100, required=False)
+    address = forms.CharField(label="家庭住址", max_length=200, required=False)
     joined_on = forms.DateField(label="入党日期", widget=DATE)
     status = forms.ChoiceField(label="党员类别", choices=MemberStatus.choices)
     full_member_on = forms.DateField(label="转正日期", widget=DATE, required=False, help_text="预备党员不填")
@@ -323,6 +326,13 @@ class VacateForm(forms.Form):
 class PostponeForm(forms.Form):
     until = forms.DateField(label="延期换届至", widget=DATE, help_text="延期一般不超过一年")
     reason = forms.CharField(label="延期原因", max_length=200)
+
+
+class InterventionForm(forms.Form):
+    kind = forms.ChoiceField(label="措施", choices=InterventionKind.choices)
+    person = forms.CharField(label="选派或兼任人员", max_length=50, required=False, help_text="整顿可不填")
+    decided_on = forms.DateField(label="决定日期", widget=DATE)
+    note = forms.CharField(label="情况说明", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class OrgForm(VersionedForm):

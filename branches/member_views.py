@@ -80,6 +80,8 @@ def _member_data(d):
         "lost_handling",
         "hardship_note",
         "phone",
+        "work_unit",
+        "address",
     ):
         data[k] = data.get(k) or ""
     return data

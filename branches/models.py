@@ -231,6 +231,9 @@ class Member(models.Model):
     occupation = models.CharField("职业类别", max_length=16, choices=Occupation.choices)
     id_number = models.CharField("身份证号", max_length=18, unique=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # 《党员基本情况登记表》 also asks for these two (item 26 checks every field of it).
+    work_unit = models.CharField("工作单位及职务", max_length=100, blank=True)
+    address = models.CharField("家庭住址", max_length=200, blank=True)
     joined_on = models.DateField("入党日期")
     full_member_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党员类别", max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
@@ -499,3 +502,4 @@ def add_years(day, years):
 
 
 from branches.account_models import AccountAction, AccountEvent  # noqa: E402,F401  (models of this app)
+from branches.term_models import InterventionKind, TermIntervention, TermRule, TermRuleSet  # noqa: E402,F401

@@ -47,11 +47,14 @@ COLUMNS = [
     ("status", "党员类别", 10),
     ("party_group", "党小组", 14),
     ("dues_from", "党费起算月", 12),
+    ("work_unit", "工作单位及职务", 24),
+    ("address", "家庭住址", 30),
 ]
 HEADERS = [header for _, header, _ in COLUMNS]
 REQUIRED = {"name", "gender", "birth_date", "education", "occupation", "id_number", "joined_on", "status"}
-OPTIONAL_COLUMNS = {"dues_from"}  # files made with an older template do not have it
-DEFAULTS = {"ethnicity": "汉族", "phone": "", "full_member_on": None, "party_group": None, "dues_from": None}
+OPTIONAL_COLUMNS = {"dues_from", "work_unit", "address"}  # files made with an older template do not have them
+DEFAULTS = {"ethnicity": "汉族", "phone": "", "full_member_on": None, "party_group": None, "dues_from": None,
+            "work_unit": "", "address": ""}  # fmt: skip
 DATE_FIELDS = {"birth_date", "joined_on", "full_member_on"}
 CHOICES = {"gender": Gender, "education": Education, "occupation": Occupation, "status": MemberStatus}
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")

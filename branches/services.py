@@ -269,6 +269,8 @@ MEMBER_FIELDS = [
     "occupation",
     "id_number",
     "phone",
+    "work_unit",
+    "address",
     "joined_on",
     "full_member_on",
     "status",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("group/<int:pk>/dissolve/", committee_views.group_dissolve, name="group_dissolve"),
     path("term/<int:pk>/seats/new/", committee_views.seat_add, name="seat_add"),
     path("term/<int:pk>/postpone/", committee_views.term_postpone, name="term_postpone"),
+    path("term/<int:pk>/intervention/", committee_views.term_intervention, name="term_intervention"),
     path("seat/<int:pk>/vacate/", committee_views.seat_vacate, name="seat_vacate"),
     path("seat/<int:pk>/fill/", committee_views.seat_fill, name="seat_fill"),
     path("members/", member_views.member_list, name="member_list"),

@@ -106,8 +106,16 @@ def ensure_reference_data():
 
     if not RubricVersion.objects.filter(code="2016").exists():
         importlib.import_module("assessment.migrations.0002_rubric_2016").install(apps, None)
+        importlib.import_module("assessment.migrations.0008_rubric_education_content").install(apps, None)
     if not DuesRateRule.objects.exists() and not DevRule.objects.exists():
         importlib.import_module("ledgers.migrations.0004_rate_table_and_dev_rules").install(apps, None)
+    from branches.models import TermRuleSet
+    from ledgers.models import ContentCategory
+
+    if not TermRuleSet.objects.exists():
+        importlib.import_module("branches.migrations.0007_term_rules").install(apps, None)
+    if not ContentCategory.objects.exists():
+        importlib.import_module("ledgers.migrations.0011_content_category").install(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -273,6 +273,10 @@ CELERY_IMPORTS = ("ledgers.activities.tasks", "ledgers.books.tasks", "ledgers.du
 # (ledgers.books.pdfs): a burst of edits costs one build, and the download is a file read.
 LEDGER_PDF_PREBUILD = env.bool("LEDGER_PDF_PREBUILD", default=True)
 LEDGER_PDF_DELAY = env.int("LEDGER_PDF_DELAY", default=60)
+# A record counts (calendar, counts, suggested scores) only with a topic and minutes of at
+# least this many characters (内容形式符合要求, issue #17).
+RECORD_MIN_MINUTES_CHARS = env.int("RECORD_MIN_MINUTES_CHARS", default=20)
+RECORD_MIN_TOPIC_CHARS = env.int("RECORD_MIN_TOPIC_CHARS", default=2)
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "review.tasks.daily_reminders",

@@ -34,6 +34,7 @@ class Context:
     # (the day of a committee or district decision, or of computing a draft).
     today: datetime.date = field(default_factory=timezone.localdate)
     vacancy_grace_days: int = 90  # the rubric version's 书记出缺补选期限
+    term_rule_set_id: int | None = None  # the period's 换届任期规定; None: the one in force at each election
     cache: dict = field(default_factory=dict)
 
     @property

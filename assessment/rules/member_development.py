@@ -10,14 +10,18 @@ from assessment.rules.thresholds import (
     COLLEGE_OR_ABOVE,
     CULTIVATION_STEPS,
     FRONTLINE,
+    IDEALS_MAIN_SHARE,
+    IDEALS_SOME_SHARE,
     MATERIAL_PENALTY,
     MATERIAL_STEPS,
     ONLINE_FULL,
+    STUDY_NOTES_FULL,
+    STUDY_NOTES_HALF,
     STUDY_PLAN_SHARE,
     YOUNG_AGE,
 )
 from assessment.scoring import floor_half
-from ledgers.models import ActivityForm, ActivityType, DevStage, PlanKind, StudyPlan
+from ledgers.models import Activity, ActivityForm, ActivityType, DevStage, PlanKind, StudyNote, StudyPlan
 
 # ---------------------------------------------------------------- 发展党员
 
@@ -134,7 +138,9 @@ def development_procedure(ctx, item):
 
 @rule(
     "study_plans",
-    f"有本年度支部学习教育计划得1.5分；考核期末在册党员中已制定本年度个人学习计划的达到{STUDY_PLAN_SHARE}%得1.5分。",
+    f"有本年度支部学习教育计划得1分；考核期末在册党员中已制定本年度个人学习计划的达到{STUDY_PLAN_SHARE}%得1分；"
+    f"督促党员记好学习笔记：考核期内有学习笔记记录（文字或笔记照片，按党员逐篇记录）的在册党员达到{STUDY_NOTES_FULL}%得1分、"
+    f"达到{STUDY_NOTES_HALF}%得0.5分（不设篇数要求，不排名）。",
 )
 def study_plans(ctx, item):
     def load():
@@ -143,27 +149,87 @@ def study_plans(ctx, item):
             member__branch_id__in=ctx.branch_ids, year=ctx.year, has_plan=True
         ).values_list("member__branch_id", "member_id"):
             out[bid].add(member_id)
-        return out
+        noted = set(
+            StudyNote.objects.filter(
+                member__branch_id__in=ctx.branch_ids, noted_on__gte=ctx.start, noted_on__lte=ctx.end
+            ).values_list("member_id", flat=True)
+        )
+        return out, noted
 
-    planned = ctx.once("rec:study_plans", load)
+    planned, noted = ctx.once("rec:study_plans", load)
     out = {}
     for bid in ctx.branch_ids:
-        evidence = [link("年度计划", "plans_page", bid)]
+        evidence = [link("年度计划", "plans_page", bid), link("个人学习计划与学习笔记", "study_plans", bid)]
         has_plan = PlanKind.EDUCATION in year_plans(ctx).get(bid, {})
         roster = roster_of(ctx, bid)
         n = sum(1 for m in roster if m.id in planned.get(bid, ()))
+        with_notes = [m for m in roster if m.id in noted]
+        k = len(with_notes)
         ok = share_at_least(n, len(roster), STUDY_PLAN_SHARE)
-        score = final_score(item, 3, (HALF * 3 if has_plan else 0) + (HALF * 3 if ok else 0))
+        notes_points = 1 if share_at_least(k, len(roster), STUDY_NOTES_FULL) else (
+            HALF if share_at_least(k, len(roster), STUDY_NOTES_HALF) else 0
+        )
+        score = final_score(item, 3, (1 if has_plan else 0) + (1 if ok else 0) + notes_points)
         if roster:
             personal = (
                 f"考核期末在册党员{len(roster)}名中{n}名（{pct(n, len(roster))}）已制定个人学习计划"
-                f"（要求{STUDY_PLAN_SHARE}%）"
+                f"（要求{STUDY_PLAN_SHARE}%），{k}名（{pct(k, len(roster))}）考核期内有学习笔记记录"
             )
+            evidence += [link(f"{m.name}的学习笔记", "study_notes", m.id) for m in with_notes[:3]]
         else:
             personal = "平台上没有本支部考核期末的在册党员记录"
         out[bid] = Suggestion(
             score,
             f"{ctx.year}年度支部学习教育计划{'已' if has_plan else '未'}制定，{personal}，得{points_text(score)}分。",
+            evidence,
+        )
+    return out
+
+
+def _categorized(ctx):
+    """Counting records of the window with an education content category: one query."""
+    out = defaultdict(list)
+    rows = (
+        Activity.objects.counting()
+        .filter(branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.end,
+                content_category__isnull=False)  # fmt: skip
+        .order_by("held_on", "id")
+        .values_list("branch_id", "id", "held_on", "type", "content_category__is_ideals", "content_category__is_skills")
+    )
+    for bid, *rest in rows:
+        out[bid].append(rest)
+    return out
+
+
+@rule(
+    "education_content",
+    "只读支部为党课、主题党日等学习记录选择的教育内容类别（可不选，不按关键词推断）：考核期内计入完成情况且选了类别的记录中，"
+    f"“理想信念”类占{IDEALS_MAIN_SHARE}%以上得2分、占{IDEALS_SOME_SHARE}%以上得1分；另有“业务知识”或“科学文化”类记录得1分。"
+    "没有选类别的记录时需人工评分。",
+)
+def education_content(ctx, item):
+    records = ctx.once("rec:categorized", lambda: _categorized(ctx))
+    out = {}
+    for bid in ctx.branch_ids:
+        rows = records.get(bid, [])
+        if not rows:
+            continue  # no basis: manual
+        ideals = [r for r in rows if r[3]]
+        skills = [r for r in rows if r[4]]
+        n = len(rows)
+        main = 2 if share_at_least(len(ideals), n, IDEALS_MAIN_SHARE) else (
+            1 if share_at_least(len(ideals), n, IDEALS_SOME_SHARE) else 0
+        )
+        score = final_score(item, 3, main + (1 if skills else 0))
+        evidence = [link("活动记录", "activity_list", bid)]
+        evidence += [link(f"{d:%Y-%m-%d} {ActivityType(t).label}（理想信念）", "activity_detail", pk)
+                     for pk, d, t, _, _ in ideals[:6]]  # fmt: skip
+        evidence += [link(f"{d:%Y-%m-%d} {ActivityType(t).label}（业务、文化）", "activity_detail", pk)
+                     for pk, d, t, _, _ in skills[:3]]  # fmt: skip
+        out[bid] = Suggestion(
+            score,
+            f"考核期内选了教育内容类别的记录{n}条，其中理想信念类{len(ideals)}条（{pct(len(ideals), n)}），"
+            f"业务知识、科学文化类{len(skills)}条，得{points_text(score)}分。",
             evidence,
         )
     return out

@@ -4,10 +4,11 @@ from collections import defaultdict
 
 from assessment.rules.base import Suggestion, link, rule
 from assessment.rules.helpers import HALF, final_score, join_names, points_text
-from assessment.rules.reads import committee_terms, roster_of
+from assessment.rules.reads import allowed_term_years, branch_rows, committee_terms, roster_of
 from assessment.rules.thresholds import COMMITTEE_MIN_SIZE, GROUP_NEEDED_MEMBERS, NO_ROSTER, VACANCY_MAX_DAYS
 from branches.models import PartyGroup, Position
 from branches.services import MAX_COMMITTEE_SIZE, SMALL_BRANCH_FULL_MEMBERS, SMALL_BRANCH_POSITIONS
+from branches.term_models import years_text
 
 
 @rule(
@@ -131,8 +132,11 @@ def committee_duties(ctx, item):
 
 @rule(
     "elections",
-    "按期换届1.5分：考核期截止时本届未逾期（届满日期，经批准延期的按延期日期，不早于考核期截止日），且考核期内完成的换届"
-    f"不晚于上一届的届满（延期）日期；及时补选1.5分：考核期截止时没有出缺超过{VACANCY_MAX_DAYS}天的职务。"
+    "按期换届1.5分：考核期截止时本届未逾期（届满日期，经批准延期的按延期日期，不早于考核期截止日），考核期内完成的换届"
+    "不晚于上一届的届满（延期）日期，且本届任期年限符合换届任期规定（考核周期选定的规定；未选定的按本届选举时施行的规定："
+    "《基层组织选举工作暂行条例》2年或3年，《支部工作条例（试行）》3年、村和社区3年或5年；按支部类型，规定是可维护的数据）；"
+    "逾期后上级党组织采取的整顿、选派、兼任措施在理由中列出；"
+    f"及时补选1.5分：考核期截止时没有出缺超过{VACANCY_MAX_DAYS}天的职务。"
     "没有在任支委会得0分。",
 )
 def elections(ctx, item):
@@ -157,6 +161,13 @@ def elections(ctx, item):
             parts.append(f"考核期内换届时已逾期{(t.ended_on - t.effective_due_on).days}天")
         else:
             parts.append(f"本届{due_label}{term.effective_due_on}，按期换届")
+        rule_set, allowed = allowed_term_years(ctx, term, branch_rows(ctx)[bid]["branch_type"])
+        if allowed and term.term_years not in allowed:
+            on_time = False
+            parts.append(f"本届任期{term.term_years}年，不符合{rule_set.name}（本类支部{years_text(allowed)}）")
+        if term.interventions and overdue_days > 0:
+            steps = "、".join(f"{d.month}月{d.day}日{kind}{person}" for d, kind, person in term.interventions[-2:])
+            parts.append(f"上级党组织已采取措施（{steps}）")
         vacancies = []
         for s in term.seats:
             if s.state_on(ctx.end) == "vacant":

@@ -13,10 +13,10 @@ one query and the number of queries does not grow with the number of branches.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 from django.db.models.functions import Trim
 
 from assessment.rules.thresholds import CULTIVATION_STEPS, STOP_CODE
@@ -24,14 +24,17 @@ from branches.models import (
     PRE_1949_CUTOFF,
     CommitteeSeat,
     CommitteeTerm,
+    InterventionKind,
     Member,
     MemberStatus,
     MemberTransfer,
     Organization,
     Standing,
+    TermIntervention,
+    TermRuleSet,
 )
 from branches.selectors import branch_on
-from ledgers.models import Activity, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
+from ledgers.models import Activity, ActivityQuerySet, ActivityType, Applicant, DevelopmentPlan, DevStage, DevStep, Plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,13 @@ class _M:
     id: int
     branch_id: int
     name: str
+    gender: str
+    ethnicity: str
+    birth_date: datetime.date
+    education: str
+    occupation: str
+    work_unit: str
+    address: str
     joined_on: datetime.date
     full_member_on: datetime.date | None
     status: str
@@ -72,6 +82,18 @@ class _M:
     @property
     def pre_1949(self):
         return self.joined_on < PRE_1949_CUTOFF
+
+    def register_gaps(self, fields) -> list[str]:
+        """The 《党员基本情况登记表》 fields left empty: ``fields`` is (attribute, label) pairs;
+        the 转正日期 is asked of full members only."""
+        out = []
+        for attr, label in fields:
+            if attr == "full_member_on":
+                if self.status == MemberStatus.FULL and self.full_member_on is None:
+                    out.append(label)
+            elif not str(getattr(self, attr) or "").strip():
+                out.append(label)
+        return out
 
 
 def window_members(ctx):
@@ -145,10 +167,31 @@ class _Term:
     postponed_until: datetime.date | None
     ended_on: datetime.date | None
     seats: list
+    term_years: int = 0
+    interventions: list = field(default_factory=list)  # (decided_on, kind label, person) of 整顿/选派/兼任
 
     @property
     def effective_due_on(self):
         return self.postponed_until or self.due_on
+
+
+def term_rule_sets(ctx):
+    """Every rule set of allowed term lengths with its rows (a small table): two queries."""
+
+    def load():
+        return list(TermRuleSet.objects.prefetch_related("rules").order_by("effective_from"))
+
+    return ctx.once("rec:term_rule_sets", load)
+
+
+def allowed_term_years(ctx, term, branch_type):
+    """(rule set, allowed years) judging ``term``: the period's chosen set, else the one in force at its election."""
+    sets = term_rule_sets(ctx)
+    if ctx.term_rule_set_id:
+        rs = next((r for r in sets if r.pk == ctx.term_rule_set_id), None)
+    else:
+        rs = next((r for r in reversed(sets) if r.effective_from <= term.elected_on), None)
+    return (rs, rs.allowed_years(branch_type)) if rs else (None, ())
 
 
 def committee_terms(ctx):
@@ -159,11 +202,11 @@ def committee_terms(ctx):
             CommitteeTerm.objects.filter(branch_id__in=ctx.branch_ids, elected_on__lte=ctx.end)
             .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=ctx.start))
             .order_by("elected_on", "id")
-            .values_list("id", "branch_id", "elected_on", "due_on", "postponed_until", "ended_on")
+            .values_list("id", "branch_id", "elected_on", "due_on", "postponed_until", "ended_on", "term_years")
         )
         current, ended = {}, defaultdict(list)
-        for pk, bid, elected_on, due_on, postponed_until, ended_on in terms:
-            t = _Term(pk, elected_on, due_on, postponed_until, ended_on, [])
+        for pk, bid, elected_on, due_on, postponed_until, ended_on, years in terms:
+            t = _Term(pk, elected_on, due_on, postponed_until, ended_on, [], years)
             if ended_on is None or ended_on > ctx.end:
                 current[bid] = t  # the latest elected one wins
             else:
@@ -176,6 +219,12 @@ def committee_terms(ctx):
                 .values_list("term_id", "id", "position", "holder_id", "holder__name", "since", "vacated_on", "duties")
             ):
                 by_id[row[0]].seats.append(_Seat(*row[1:]))
+            for term_id, decided_on, kind, person in (
+                TermIntervention.objects.filter(term_id__in=list(by_id), decided_on__lte=ctx.end)
+                .order_by("decided_on", "id")
+                .values_list("term_id", "decided_on", "kind", "person")
+            ):
+                by_id[term_id].interventions.append((decided_on, InterventionKind(kind).label, person))
         return {bid: (current.get(bid), ended.get(bid, [])) for bid in ctx.branch_ids}
 
     return ctx.once("rec:terms", load)
@@ -190,7 +239,8 @@ class _Act(NamedTuple):
     photo_count: int
     texts: bool  # place, topic and content all filled
     returned: bool  # returned by a reviewer for completion, not amended yet
-    counts: bool  # ActivityQuerySet.COUNTS
+    counts: bool  # ActivityQuerySet.counts_q
+    substantive: bool  # ActivityQuerySet.substance_q: a topic and minutes long enough
 
     @property
     def complete(self):
@@ -205,11 +255,13 @@ def window_activities(ctx):
         rows = (
             Activity.objects.filter(branch_id__in=ctx.branch_ids, held_on__gte=ctx.start, held_on__lte=ctx.end)
             .with_counts()
+            .annotate(substantive=ExpressionWrapper(ActivityQuerySet.substance_q(), output_field=BooleanField()))
             .annotate(_place=Trim("place"), _topic=Trim("topic"), _content=Trim("content"))
             .annotate(texts=Case(When(filled, then=Value(True)), default=Value(False), output_field=BooleanField()))
             .order_by("held_on", "id")
             .values_list(
-                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned", "counts"
+                "branch_id", "id", "type", "form", "held_on", "quorum_met", "photo_count", "texts", "returned",
+                "counts", "substantive",
             )
         )
         out = defaultdict(list)

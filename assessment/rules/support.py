@@ -1,6 +1,6 @@
 """Rules of section 保障措施到位: 阵地, 经费 and 台账."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -17,7 +17,13 @@ from assessment.rules.reads import (
     window_steps,
     year_plans,
 )
-from assessment.rules.thresholds import CARE_KINDS, OTHER_EXPENSE_MAX_SHARE, SERVICE_LEDGER_STEPS, TRAINING_SHARE
+from assessment.rules.thresholds import (
+    CARE_KINDS,
+    MEMBER_REGISTER_FIELDS,
+    OTHER_EXPENSE_MAX_SHARE,
+    SERVICE_LEDGER_STEPS,
+    TRAINING_SHARE,
+)
 from branches.models import Member, Standing
 from ledgers.funding.rules import (
     COMPUTED_STANDARD_TYPES,
@@ -253,7 +259,8 @@ def funding_account(ctx, item):
 
 @rule(
     "member_ledger",
-    "以下五项各1分：考核期末每名在册党员都登记了手机号（学历、职业、出生日期为必填项）；考核期内有教育培训记录的党员达到"
+    "以下五项各1分：考核期末每名在册党员的《党员基本情况登记表》各项齐全（姓名、性别、民族、出生日期、学历、入党日期、"
+    "转正日期（正式党员）、职业、工作单位及职务、家庭住址、联系电话），缺项的逐项列出；考核期内有教育培训记录的党员达到"
     f"在册党员的{TRAINING_SHARE}%；考核期内有党费交纳记录；有发展党员记录（考核期内的步骤记录），或本年度没有发展计划且"
     "没有在培养的人员；每名建国前老党员和困难党员考核期内都有受助帮扶或走访慰问记录（没有此类党员的得分）。",
 )
@@ -286,10 +293,16 @@ def member_ledger(ctx, item):
         parts, score = [], 0
         evidence = [link("支部页面（党员名册）", "branch_detail", bid)]
         if n:
-            no_phone = [m for m in roster if not m.phone.strip()]
-            score += 0 if no_phone else 1
-            parts.append(f"未登记手机号的党员{len(no_phone)}名")
-            evidence += [link(f"{m.name}（未登记手机号）", "member_records", m.id) for m in no_phone[:3]]
+            gaps = {m.id: m.register_gaps(MEMBER_REGISTER_FIELDS) for m in roster}
+            short = [m for m in roster if gaps[m.id]]
+            score += 0 if short else 1
+            by_field = Counter(label for m in short for label in gaps[m.id])
+            missing = "、".join(f"{label}{n}名" for label, n in by_field.most_common(3))
+            more = "等" if len(by_field) > 3 else ""
+            parts.append(f"登记表缺项的党员{len(short)}名" + (f"（缺{missing}{more}）" if short else ""))
+            evidence += [
+                link(f"{m.name}（登记表缺{'、'.join(gaps[m.id][:3])}）", "member_detail", m.id) for m in short[:3]
+            ]
             trained = sum(1 for m in roster if RecordKind.TRAINING in records.get(m.id, ()))
             score += 1 if share_at_least(trained, n, TRAINING_SHARE) else 0
             parts.append(f"有教育培训记录的{trained}名（{pct(trained, n)}）")
@@ -326,7 +339,8 @@ def member_ledger(ctx, item):
 
 @rule(
     "life_ledger",
-    "考核期内的组织生活记录中完整记录（到会人数符合要求、附照片、地点/主题/内容齐全）所占比例 × 5，向下取0.5分；"
+    "考核期内的组织生活记录中完整记录（到会人数符合要求、附照片、地点/主题/内容齐全，主题和会议记录达到规定字数）"
+    "所占比例 × 5，向下取0.5分；"
     "没有记录得0分。",
 )
 def life_ledger(ctx, item):
@@ -344,6 +358,7 @@ def life_ledger(ctx, item):
         incomplete = [a for a in acts if not a.complete]
         no_photo = sum(1 for a in acts if not a.photo_count)
         no_quorum = sum(1 for a in acts if not a.quorum_met)
+        thin = sum(1 for a in acts if not a.substantive)
         score = final_score(item, 5, Decimal(5) * len(complete) / len(acts))
         evidence += [
             link(f"{a.held_on:%Y-%m-%d} {ActivityType(a.type).label}（不完整）", "activity_detail", a.id)
@@ -351,7 +366,8 @@ def life_ledger(ctx, item):
         ]
         out[bid] = Suggestion(
             score,
-            f"考核期内组织生活记录{len(acts)}条，完整的{len(complete)}条（缺照片{no_photo}条、到会人数不符合要求{no_quorum}条），"
+            f"考核期内组织生活记录{len(acts)}条，完整的{len(complete)}条（缺照片{no_photo}条、到会人数不符合要求{no_quorum}条、"
+            f"主题或会议记录过短{thin}条），"
             f"按5×{len(complete)}/{len(acts)}向下取0.5分得{points_text(score)}分。",
             evidence,
         )

@@ -121,6 +121,23 @@ class MembersMixin:
             return "320421" if r < 0.7 else "320483"
         return "320483" if birth.year < 2002 else "320412"
 
+    @staticmethod
+    def _register_fields(m, b):
+        """工作单位及职务 and 家庭住址 of the 《党员基本情况登记表》, derived without drawing random
+        numbers (the rest of the demo stays the same for a seed); about one member in twenty
+        has them missing, so the member-ledger item shows what is lacking."""
+        n = (m.birth_date.toordinal() * 7 + m.joined_on.toordinal()) % 160 + 1
+        if n % 20 == 0:
+            return
+        unit = b.org.name.removesuffix("党支部").removesuffix("党总支") or b.org.name
+        if m.occupation == Occupation.RETIRED:
+            m.work_unit = f"{unit}（退休）"
+        elif m.occupation == Occupation.FARMER:
+            m.work_unit = f"{unit} 村民"
+        else:
+            m.work_unit = unit
+        m.address = f"武进区{unit}{n}号"
+
     def _member(self, b, core, flag):
         rng, today = self.rng, self.today
         prof = PROFILES[b.profile]
@@ -198,6 +215,7 @@ class MembersMixin:
         if flag == "pre1949":
             m.occupation = Occupation.RETIRED
         m.name = self._name(female, birth.year)
+        self._register_fields(m, b)
         m.name_pinyin, m.name_initials = self.pinyin(m.name)
         m.id_number = self._id(birth, female, region)
         m._demo_flag = flag

@@ -99,7 +99,14 @@ class OrgTreeMixin:
     def _branch(self, spec, committee, parent, path, depth, code):
         rng = self.rng
         bt = spec.branch_type
-        term_years = 5 if bt in ("village", "community") else rng.choice([3, 3, 3, 2])
+        if bt in ("village", "community"):
+            term_years = 5
+        else:
+            # 3 years: the rules in force (支部工作条例, 2018) allow no other length for these
+            # branches. The draw that once picked a 2-year term is kept, so the rest of the
+            # demo stays the same for a seed.
+            rng.choice((0, 1, 2, 3))
+            term_years = 3
         lo, hi = FOUNDED_YEARS[bt]
         org = self._org(
             parent,

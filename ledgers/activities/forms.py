@@ -1,7 +1,14 @@
 from django import forms
 
 from branches.forms import DATE, VersionedForm
-from ledgers.models import ActivityForm, ActivityType, LecturerRole, LifeMeetingLevel
+from ledgers.models import (
+    ActivityForm,
+    ActivityType,
+    ContentCategory,
+    LecturerRole,
+    LifeMeetingLevel,
+    minutes_min_chars,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,6 +43,13 @@ class ActivityEditForm(VersionedForm):
     lecturer_role = forms.ChoiceField(label="授课人身份", choices=[("", "—")] + LecturerRole.choices, required=False)
     life_level = forms.ChoiceField(label="组织生活会层级", choices=LifeMeetingLevel.choices, required=False)
     content = forms.CharField(label="内容/会议记录", widget=forms.Textarea(attrs={"rows": 8}))
+    content_category = forms.ModelChoiceField(
+        label="教育内容类别（可不选）",
+        queryset=ContentCategory.objects.filter(active=True),
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label="不选",
+    )
     decisions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     team_check = forms.CharField(label="书记代表班子对照检查", widget=forms.Textarea(attrs={"rows": 4}), required=False)
     personal_check = forms.CharField(label="书记个人对照检查", widget=forms.Textarea(attrs={"rows": 4}), required=False)
@@ -54,11 +68,13 @@ class ActivityEditForm(VersionedForm):
     )
 
     TYPE_FIELDS = {
-        ActivityType.LECTURE: {"lecturer", "lecturer_role"},
+        ActivityType.LECTURE: {"lecturer", "lecturer_role", "content_category"},
+        ActivityType.THEME_DAY: {"content_category"},
+        ActivityType.OTHER: {"content_category"},
         ActivityType.LIFE: {"life_level", "team_check", "personal_check", "minutes_filed", "minutes_filed_on"},
     }
-    OPTIONAL = {"lecturer", "lecturer_role", "life_level", "team_check", "personal_check", "minutes_filed",
-                "minutes_filed_on"}  # fmt: skip
+    OPTIONAL = {"lecturer", "lecturer_role", "content_category", "life_level", "team_check", "personal_check",
+                "minutes_filed", "minutes_filed_on"}  # fmt: skip
 
     def __init__(self, *args, activity_type, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,6 +83,7 @@ class ActivityEditForm(VersionedForm):
             del self.fields[name]
         if activity_type == ActivityType.LECTURE:
             self.fields["lecturer"].required = True
+        self.fields["content"].help_text = f"会议记录不少于{minutes_min_chars()}字才计入完成情况和建议分"
 
     def service_data(self):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "photos", "attachments")}

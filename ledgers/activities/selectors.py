@@ -198,7 +198,8 @@ def due_now(branch, *, today=None) -> list[str]:
     for row in branch_calendar(branch, today.year, today=today):
         for cell in row.cells:
             if cell.start <= today <= cell.end and cell.state in ("current", "partial"):
-                extra = "（已有记录，但缺照片、到会人数不足或被退回补充）" if cell.state == "partial" else ""
+                short = "（已有记录，但缺照片、到会人数不足、会议记录过短或被退回补充）"
+                extra = short if cell.state == "partial" else ""
                 out.append(f"{row.label}：{cell.label}{extra}，截止 {cell.end:%m月%d日}")
     if n := overdue_examination_count(branch, on=today):
         out.append(f"入党积极分子考察：{n} 人逾期未考察，请及时考察并记录")

@@ -42,8 +42,11 @@ from wujin_branch.services import require_version
 ACTIVITY_FIELDS = [
     "type", "party_group", "held_on", "start_time", "place", "form", "host", "recorder", "topic", "content",
     "decisions", "lecturer", "lecturer_role", "life_level", "team_check", "personal_check", "minutes_filed",
-    "minutes_filed_on",
+    "minutes_filed_on", "content_category",
 ]  # fmt: skip
+NULLABLE_FIELDS = ("party_group", "start_time", "minutes_filed_on", "content_category")
+# Records that may carry an education content category (党课 and study records).
+CATEGORY_TYPES = (ActivityType.LECTURE, ActivityType.THEME_DAY, ActivityType.OTHER)
 
 ATTACHMENT_SIGNATURES = {
     ".pdf": (b"%PDF-",),
@@ -242,6 +245,10 @@ def _validate(activity: Activity):
         raise DomainError("党课请填写授课人。", field="lecturer")
     if activity.type == ActivityType.LIFE and not activity.life_level:
         raise DomainError("请选择组织生活会层级（党支部或党小组）。", field="life_level")
+    if activity.type not in CATEGORY_TYPES:
+        activity.content_category = None
+    elif activity.content_category is not None and not activity.content_category.active:
+        raise DomainError("该教育内容类别已停用，请重新选择。", field="content_category")
     if activity.minutes_filed and not activity.minutes_filed_on:
         raise DomainError("请填写会议记录报上级党组织备案的日期。", field="minutes_filed_on")
 
@@ -357,7 +364,7 @@ def activity_update(
         old_year = a.held_on.year
         for k, v in data.items():
             if k in ACTIVITY_FIELDS:
-                setattr(a, k, v if v is not None or k in ("party_group", "start_time", "minutes_filed_on") else "")
+                setattr(a, k, v if v is not None or k in NULLABLE_FIELDS else "")
         _validate(a)
         keep = a.photos.exclude(pk__in=list(remove_photos or [])).count()
         processed, checked = _prepare_uploads(photos, attachments, existing_photos=keep)

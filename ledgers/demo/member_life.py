@@ -9,6 +9,7 @@ from ledgers.appraisal import services as appraisal
 from ledgers.demo.common import D, days
 from ledgers.demo.people import World, aware, backdate
 from ledgers.models import Appraisal, Escalation, EscalationStatus, Plan, PlanKind, ServiceKind
+from ledgers.plans import notes
 from ledgers.plans import services as plans
 from ledgers.service import services as service
 
@@ -121,6 +122,32 @@ REPLIES = [
 ]
 
 
+NOTE_TEXTS = [
+    "学习党章第{n}章，体会：党员要把党的纪律和规矩挺在前面，在工作中发挥先锋模范作用。",
+    "学习《中国共产党支部工作条例（试行）》，重点学习党支部的组织生活制度，结合本职工作谈认识。",
+    "参加支部党课后整理笔记：坚定理想信念是党员的首要任务，要在学思践悟中筑牢信仰之基。",
+    "学习党史中“{n}”一节的内容，记录三点体会，下次党小组会上交流发言。",
+]
+
+
+def _study_notes(b, year, rows, today) -> int:
+    """The demo branch's notes: one to three a year for members who said they keep notes (no
+    random numbers drawn, so the rest of the demo stays the same for a seed)."""
+    members = {m.pk: m for m in b.members}
+    made = 0
+    for i, (member_id, (_, keeps)) in enumerate(sorted(rows.items())):
+        if not keeps:
+            continue
+        for k in range(1 + i % 3):
+            day = D(year, 2 + 3 * k + i % 3, 5 + i % 20)
+            if day > today:
+                break
+            text = NOTE_TEXTS[(i + k) % len(NOTE_TEXTS)].format(n=1 + (i + k) % 11)
+            notes.study_note_add(actor=b.user, member=members[member_id], noted_on=day, text=text)
+            made += 1
+    return made
+
+
 def seed_plans_and_study(w: World):
     rng = w.rng
     for b in w.branches:
@@ -143,6 +170,8 @@ def seed_plans_and_study(w: World):
             if rows:
                 plans.study_plans_save(actor=b.user, branch=b.org, year=year, rows=rows)
                 w.counts["study_plans"] += len(rows)
+            if b.demo:
+                w.counts["study_notes"] = w.counts.get("study_notes", 0) + _study_notes(b, year, rows, w.today)
     now = timezone.now()
     created = {
         pk: min(now, aware(D(year, 1, 1) + days(rng.randint(5, 60)), rng=rng))

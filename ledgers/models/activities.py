@@ -4,10 +4,13 @@ A branch records each activity once; the compliance calendar, the 党组织生�
 (later) the suggested scores are all derived from these rows, never typed again.
 """
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -45,21 +48,66 @@ class LifeMeetingLevel(models.TextChoices):
     GROUP = "group", "党小组"
 
 
+def minutes_min_chars() -> int:
+    """The shortest 会议记录 that counts (``RECORD_MIN_MINUTES_CHARS``, characters as typed)."""
+    return settings.RECORD_MIN_MINUTES_CHARS
+
+
+def topic_min_chars() -> int:
+    return settings.RECORD_MIN_TOPIC_CHARS
+
+
+class ContentCategory(models.Model):
+    """What a 党课 or study record was about, chosen in one tap (optional); a list kept as data.
+    ``is_ideals`` marks 理想信念教育 (the seed: 把坚定理想信念作为首要任务), ``is_skills`` the
+    业务/科学文化 side (结合实际提升党员业务、文化等综合素质)."""
+
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=30)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    is_ideals = models.BooleanField("属理想信念教育", default=False)
+    is_skills = models.BooleanField("属业务、科学文化教育", default=False)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "教育内容类别"
+        verbose_name_plural = "教育内容类别"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class ActivityQuerySet(models.QuerySet):
     """Where "a record counts" is written, once: the calendar, ``compliance_counts``, the
     suggested scores and the 台账 summaries all read it from here."""
 
-    #: Quorum met, at least one photo (图文结合), not returned by a reviewer for completion,
-    #: not voided. ``Activity.is_complete`` is the same test on a row already loaded (tested
-    #: to agree).
-    COUNTS = Q(quorum_met=True, photo_count__gt=0, returned=False, voided=False)
+    @staticmethod
+    def counts_q() -> Q:
+        """Quorum met, at least one photo (图文结合), a topic and minutes of substance (at
+        least ``topic_min_chars()`` / ``minutes_min_chars()`` characters — 内容形式符合要求),
+        not returned by a reviewer for completion, not voided. ``Activity.is_complete`` is the
+        same test on a row already loaded (tested to agree). The lengths are read when the
+        query is built, so a changed setting applies to every read at once."""
+        return Q(quorum_met=True, photo_count__gt=0, returned=False, voided=False) & ActivityQuerySet.substance_q()
+
+    @staticmethod
+    def substance_q() -> Q:
+        """A topic and minutes of substance (``Activity.has_substance``)."""
+        return Q(GreaterThanOrEqual(Length("topic"), topic_min_chars())) & Q(
+            GreaterThanOrEqual(Length("content"), minutes_min_chars())
+        )
+
+    def short_of_substance(self):
+        """Records whose topic or minutes are too short to count: named in the reasons of the scores."""
+        return self.exclude(self.substance_q())
 
     def counting(self):
-        return self.filter(self.COUNTS)
+        return self.filter(self.counts_q())
 
     def with_counts(self):
         """Each row annotated ``counts`` (bool): for pages that show every record and mark those that count."""
-        return self.annotate(counts=models.ExpressionWrapper(self.COUNTS, output_field=models.BooleanField()))
+        return self.annotate(counts=models.ExpressionWrapper(self.counts_q(), output_field=models.BooleanField()))
 
 
 class LiveManager(models.Manager.from_queryset(ActivityQuerySet)):
@@ -87,6 +135,9 @@ class Activity(models.Model):
     topic = models.CharField("主题", max_length=200)
     content = models.TextField("内容/会议记录")
     decisions = models.TextField("决议事项", blank=True)
+    content_category = models.ForeignKey(
+        ContentCategory, verbose_name="教育内容类别", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # 党课
     lecturer = models.CharField("授课人", max_length=50, blank=True)
@@ -147,8 +198,37 @@ class Activity(models.Model):
 
     @property
     def is_complete(self):
-        """This record counts: ``ActivityQuerySet.COUNTS`` read from the loaded fields."""
-        return self.quorum_met and self.photo_count > 0 and not self.returned and not self.voided
+        """This record counts: ``ActivityQuerySet.counts_q`` read from the loaded fields."""
+        return self.quorum_met and self.photo_count > 0 and not self.returned and not self.voided and self.has_substance
+
+    @property
+    def topic_too_short(self):
+        return len(self.topic or "") < topic_min_chars()
+
+    @property
+    def minutes_too_short(self):
+        return len(self.content or "") < minutes_min_chars()
+
+    @property
+    def has_substance(self):
+        """A topic and minutes of substance (内容形式): long enough to say what was done."""
+        return not (self.topic_too_short or self.minutes_too_short)
+
+    @property
+    def shortfalls(self) -> list[str]:
+        """Why this record does not count, in words for the branch and the reviewer."""
+        out = []
+        if not self.quorum_met:
+            out.append("到会人数不足")
+        if not self.photo_count:
+            out.append("无照片")
+        if self.topic_too_short:
+            out.append(f"主题少于{topic_min_chars()}字")
+        if self.minutes_too_short:
+            out.append(f"会议记录少于{minutes_min_chars()}字")
+        if self.returned:
+            out.append("退回补充中")
+        return out
 
     @property
     def entry_delay_days(self):

@@ -117,6 +117,29 @@ class StudyPlan(models.Model):
         return f"{self.member} {self.year}"
 
 
+class StudyNote(models.Model):
+    """学习笔记: one dated note of one member, as text or photos of the notebook (Photo rows
+    owned by it). Recorded, never counted against a quota or ranked."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="study_notes")
+    noted_on = models.DateField("日期")
+    text = models.TextField("笔记内容", blank=True)
+    photo_count = models.PositiveSmallIntegerField("照片数", default=0)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "学习笔记"
+        verbose_name_plural = "学习笔记"
+        ordering = ["-noted_on", "-id"]
+        indexes = [models.Index(fields=["member", "noted_on"])]
+
+    def __str__(self):
+        return f"{self.member} {self.noted_on}"
+
+
 # ---------------------------------------------------------------- funding
 
 

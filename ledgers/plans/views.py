@@ -12,6 +12,7 @@ from ledgers.models import PlanKind
 from ledgers.pages import at_year
 from ledgers.plans import selectors as plans_selectors
 from ledgers.plans import services as plans
+from ledgers.plans.notes import study_note_counts
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import download, form_page, url_year, year_param, years_choice
 
@@ -106,12 +107,14 @@ def study_plans_page(request, pk):
             messages.success(request, f"已保存（新增 {done['created']}，修改 {done['updated']}）。")
             return redirect(at_year("study_plans", branch, year))
     grid = []
+    note_counts = study_note_counts(branch, year)
     for member, sp in plans.study_plan_grid(branch, year):
         if typed is not None and member.pk in typed:
             has_plan, notes = typed[member.pk]
         else:
             has_plan, notes = (sp.has_plan, sp.keeps_notes) if sp else (False, False)
-        grid.append({"member": member, "plan": sp, "has_plan": has_plan, "keeps_notes": notes})
+        grid.append({"member": member, "plan": sp, "has_plan": has_plan, "keeps_notes": notes,
+                     "notes": note_counts.get(member.pk, 0)})  # fmt: skip
     return render(
         request,
         "ledgers/plans_study.html",

@@ -176,7 +176,7 @@ def test_suggestions_and_vetoes_detected(opened, branch, secretary, district_use
     assert opened.has_veto
     committee_item = ItemScore.objects.get(assessment=opened, item__rule="freq_committee")
     assert committee_item.suggested == D("0") and "12" in committee_item.suggestion_reason
-    manual = ItemScore.objects.get(assessment=opened, item__rule="")
+    manual = ItemScore.objects.get(assessment=opened, item__rule="education_content")
     assert manual.suggested is None and "人工评分" in manual.suggestion_reason
 
 

@@ -93,6 +93,12 @@ def test_support_and_review_demo_data():
     today = timezone.localdate()
     demo = next(b.org for b in builder.branches if b.spec.demo)
 
+    # 学习笔记 recorded per member in the demo branch (issue #17): the study-notes point has something to read.
+    from ledgers.models import StudyNote
+
+    assert support["study_notes"] > 0
+    assert set(StudyNote.objects.values_list("member__branch", flat=True)) == {demo.pk}
+
     # 党费: members in arrears, one with six or more consecutive unpaid months (the flag), a reduction.
     flagged, in_arrears = [], 0
     for b in builder.branches:

@@ -27,8 +27,8 @@ def record(branch, secretary):
     people = [MemberFactory(branch=branch) for _ in range(4)]
     make_term(branch, elected_on=datetime.date(2023, 1, 5),
               seats=[(Position.SECRETARY, people[0]), (Position.ORGANIZATION, people[1])])  # fmt: skip
-    a = services.activity_create(actor=secretary, branch=branch, data=base_data(content="学习。"), attendance={},
-                                 photos=[jpeg()])  # fmt: skip
+    data = base_data(content="学习上级文件精神，讨论本季度发展党员计划和党费收缴。")
+    a = services.activity_create(actor=secretary, branch=branch, data=data, attendance={}, photos=[jpeg()])
     assert a.is_complete
     return a
 
@@ -54,8 +54,8 @@ def test_a_returned_record_stops_counting_until_the_branch_amends_it(record, rev
     assert n.url == reverse("activity_detail", args=[record.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.activity_update(actor=secretary, activity=record, version=record.version,
-                                 data={"content": "学习上级文件，讨论发展党员计划。"}, attendance={})  # fmt: skip
+        amended = {"content": "学习上级文件，讨论发展党员计划，明确下一步培养考察工作。"}
+        services.activity_update(actor=secretary, activity=record, version=record.version, data=amended, attendance={})
     record.refresh_from_db()
     r.refresh_from_db()
     assert not record.returned and record.is_complete and _counted(record) == 1
@@ -144,10 +144,27 @@ def test_district_may_return_too(client, record, district_user):
 
 
 def test_one_rule_for_what_counts_in_sql_and_on_a_loaded_row(record):
-    """``ActivityQuerySet.COUNTS`` and ``Activity.is_complete`` say the same for every mix of
-    quorum, photos and a return, and the calendar, counts and rules read the former."""
-    for quorum_met, photo_count, returned in [(q, p, r) for q in (True, False) for p in (0, 2) for r in (True, False)]:
-        Activity.objects.filter(pk=record.pk).update(quorum_met=quorum_met, photo_count=photo_count, returned=returned)
+    """``ActivityQuerySet.counts_q`` and ``Activity.is_complete`` say the same for every mix of
+    quorum, photos, a return and minutes/topic of substance (19, 20 characters against the
+    minimum of 20), and the calendar, counts and rules read the former."""
+    long_enough, short = "会" * 20, "会" * 19
+    mixes = [(q, p, r, c, t) for q in (True, False) for p in (0, 2) for r in (True, False)
+             for c in (long_enough, short) for t in ("学习", "学")]  # fmt: skip
+    for quorum_met, photo_count, returned, content, topic in mixes:
+        Activity.objects.filter(pk=record.pk).update(
+            quorum_met=quorum_met, photo_count=photo_count, returned=returned, content=content, topic=topic
+        )
         row = Activity.objects.with_counts().get(pk=record.pk)
         assert row.counts == row.is_complete == Activity.objects.counting().filter(pk=record.pk).exists()
         assert (_counted(record) == 1) == row.is_complete
+        [act] = window_activities(Context(row.held_on, row.held_on, [row.branch_id]))[row.branch_id]
+        assert act.counts == row.counts
+
+
+def test_the_minimum_length_is_a_setting(record, settings):
+    Activity.objects.filter(pk=record.pk).update(content="会" * 30)
+    assert Activity.objects.counting().filter(pk=record.pk).exists()
+    settings.RECORD_MIN_MINUTES_CHARS = 31
+    assert not Activity.objects.counting().filter(pk=record.pk).exists()
+    row = Activity.objects.get(pk=record.pk)
+    assert not row.is_complete and row.shortfalls == ["会议记录少于31字"]
