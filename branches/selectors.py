@@ -106,6 +106,21 @@ def active_members(branch):
     return Member.objects.filter(branch=branch, standing=Standing.ACTIVE)
 
 
+ROSTER_PAGE = 200
+
+
+def roster_page(branch):
+    """The first members of the branch page's roster, with only what its rows show
+    (``roster_rows``): a member has some forty columns and the page lists up to 200."""
+    return list(
+        active_members(branch)
+        .select_related("party_group")
+        .only("id", "name", "status", "joined_on", "is_flowing", "flow_direction", "is_kongua", "is_lost",
+              "is_hardship", "party_group__name")  # fmt: skip
+        .order_by("name_pinyin", "id")[:ROSTER_PAGE]
+    )
+
+
 def current_term(branch):
     seats = CommitteeSeat.objects.select_related("holder").order_by("id")
     return (
