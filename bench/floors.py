@@ -123,8 +123,10 @@ def _stats(samples):
 
 
 def compare(floor, clients, objects, repeat, *, invalidate=None):
-    """(label, page median ms, page-without-cache median ms, floor median ms); ``invalidate``
-    forgets cached dashboard fragments before each uncached request."""
+    """The page's median time as served (its aggregates cached while the data is unchanged),
+    without the cache (``invalidate`` forgets the cached fragments before each such request,
+    as a change to the data would) and its floor's, alternating in one loop so that a busy
+    machine slows all three alike."""
     from django.urls import reverse
 
     url = reverse(floor.url, args=[objects[k].pk for k in floor.args])
