@@ -50,9 +50,10 @@ def build_users() -> list[LoadUser]:
     from branches.models import Member, Organization, OrgKind, Role, Standing
     from ledgers.models import Activity
 
-    # The server's hasher, named here: this process runs with the tests' fast one.
-    hasher = PBKDF2PasswordHasher()
-    encoded = hasher.encode(PASSWORD, hasher.salt())
+    # The server's hasher, named here: this process runs with the tests' fast one. A fixed salt
+    # gives the same hash every run, so the sessions kept from the last run stay valid (Django
+    # ends a user's sessions when the password hash changes).
+    encoded = PBKDF2PasswordHasher().encode(PASSWORD, "loadtestsalt")
     AccessAttempt.objects.filter(username__startswith="load_").delete()  # an earlier failed run's lockouts
     root = Organization.objects.get(kind=OrgKind.DISTRICT, depth=1)
     prefix_len = Organization.steplen * 2
