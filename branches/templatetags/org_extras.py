@@ -55,10 +55,10 @@ ROSTER_ROW = (
 def roster_rows(members):
     """The branch page's roster (up to 200 rows, the secretary's home) as table rows in one
     call: the member URL reversed once, dates formatted without the template engine, each
-    value escaped by ``format_html``. The members need ``party_group`` selected."""
+    value escaped by ``format_html``. The rows are ``branches.selectors.RosterRow``."""
     url, day = pk_url("member_detail"), date_text_for_rows()
     return mark_safe("".join(
-        format_html(ROSTER_ROW, url(m.pk), m.name, m.get_status_display(),
-                    m.party_group.name if m.party_group_id else "", day(m.joined_on), member_flags(m))
+        format_html(ROSTER_ROW, url(m.pk), m.name, m.get_status_display(), m.group_name or "", day(m.joined_on),
+                    member_flags(m))
         for m in members
     ))  # fmt: skip
