@@ -72,9 +72,6 @@ VOLUME ["/data/media", "/data/backups"]
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # Worker count comes from WEB_CONCURRENCY (gunicorn reads it; default 1).
-CMD ["gunicorn", "wujin_branch.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--timeout", "60", "--graceful-timeout", "30", \
-     "--max-requests", "1000", "--max-requests-jitter", "100", \
-     "--access-logfile", "-"]
+# The rest (timeouts, recycling after ~1,000 requests) is docker/gunicorn.conf.py, which the
+# load test (make loadtest) uses too.
+CMD ["gunicorn", "-c", "docker/gunicorn.conf.py", "wujin_branch.wsgi:application"]

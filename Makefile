@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := wujin_branch.settings
 
-.PHONY: run test test-s3 s3 install install-serve system-deps migrate demo lint bench worker backup restore clean
+.PHONY: run test test-s3 s3 install install-serve system-deps migrate demo lint bench loadtest worker backup restore clean
 
 # Serving needs the project and its runtime packages; the tests add the dev extras
 # (pytest, Playwright, ruff …) and Chromium. `make run` installs only the first.
@@ -98,6 +98,11 @@ worker: install
 # Benchmark, not a test: seeds district scale into PostgreSQL and times the pages.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Load test, not a test: 100 logged-in users on gunicorn (3 sync workers, DEBUG off) against
+# the bench database, a realistic mix then a trivial view, for LOADTEST_ARGS="--duration 60".
+loadtest: install
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 # Operations, not set-up (README "备份与恢复"): `make backup` writes $(BACKUP_DIR)/<time>/;
 # `make restore BACKUP_DIR=var/backups/<time>` restores one such folder (RESTORE_ARGS=--force

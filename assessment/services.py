@@ -25,7 +25,7 @@ from assessment.models import (
 )
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, require, require_district
-from wujin_branch import outbox
+from wujin_branch import outbox, versions
 from wujin_branch.errors import DomainError, lock_conflicts
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.services import require_version
@@ -55,6 +55,7 @@ def period_create(*, actor, **data) -> Period:
     p.full_clean()
     p._history_user = actor
     p.save()
+    versions.bump(versions.ASSESSMENTS)
     return p
 
 
@@ -67,6 +68,7 @@ def period_open(*, actor, period: Period) -> Job:
             raise DomainError("该考核周期已经开始。")
         p.status = PeriodStatus.OPENING
         p.save(update_fields=["status"])
+        versions.bump(versions.ASSESSMENTS)
         job = Job.objects.create(kind="period_open", params={"period_id": p.pk}, created_by=actor)
         from assessment.tasks import period_open_task
 
@@ -109,6 +111,7 @@ def period_open_run(*, job_id: int) -> int:
             )
             new = [Assessment(period=period, branch_id=b) for b in chunk if b not in have]
             bulk_create_with_history(new, Assessment, batch_size=BATCH)
+            versions.bump(versions.ASSESSMENTS)
             fresh = Assessment.objects.filter(period=period, branch_id__in=[a.branch_id for a in new])
             ItemScore.objects.bulk_create(
                 [ItemScore(assessment=a, item=it) for a in fresh for it in items], batch_size=2000
@@ -121,6 +124,7 @@ def period_open_run(*, job_id: int) -> int:
         p.status = PeriodStatus.OPEN
         p._history_user = job.created_by
         p.save(update_fields=["status"])
+        versions.bump(versions.ASSESSMENTS)
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE, done=len(branch_ids) * 2, finished_at=timezone.now(),
         message=f"已生成 {created} 个支部的考核表并计算建议分",
@@ -188,6 +192,7 @@ def suggestions_run(*, period: Period, branch_ids, job=None, offset=0) -> int:
                 a.suggestions_at, a.has_veto = now, a.pk in with_veto
             bulk_update_with_history(list(assessments.values()), Assessment, ["suggestions_at", "has_veto"],
                                      batch_size=BATCH, default_change_reason="计算建议分")  # fmt: skip
+            versions.bump(versions.ASSESSMENTS)  # has_veto
         updated += len(assessments)
         if job is not None:
             _job_progress(job, offset + min(i + BATCH, len(branch_ids)))
@@ -356,6 +361,7 @@ def score_column_write(*, actor, assessment: Assessment, column: str, scores: di
     assessment.version += 1
     assessment._history_user = actor
     assessment.save()
+    versions.bump(versions.ASSESSMENTS)  # the totals
     return assessment
 
 
@@ -393,6 +399,7 @@ def _veto_flag_save(actor, a: Assessment) -> None:
         a.has_veto = has
         a._history_user = actor
         a.save(update_fields=["has_veto"])
+        versions.bump(versions.ASSESSMENTS)
 
 
 @lock_conflicts()

@@ -1,5 +1,5 @@
 from branches.permissions import Action, can_any, is_district, user_scopes
-from wujin_branch.models import Notice
+from wujin_branch.notices import unread_count
 
 
 def roles(request):
@@ -7,7 +7,7 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "unread_notices": Notice.objects.filter(user=user, read_at__isnull=True).count(),
+        "unread_notices": unread_count(user),  # cached per user, forgotten when it changes
         "my_scopes": user_scopes(user),
         "is_district": is_district(user),
         "can_manage_orgs": can_any(user, Action.MANAGE),

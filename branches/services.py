@@ -31,6 +31,7 @@ from branches.models import (
     TransferDirection,
 )
 from branches.permissions import Action, require
+from wujin_branch import versions
 from wujin_branch.errors import DomainError
 from wujin_branch.services import check_version, clean
 
@@ -74,6 +75,7 @@ def org_create(
     org = Organization(kind=kind, name=name, founded_on=founded_on, **fields)
     clean(org, exclude=["path", "depth", "numchild"])
     org = Organization.objects.add_child(parent, instance=org)
+    versions.bump(versions.ORGS)  # the review dashboards count branches per committee
     OrgChange.objects.create(
         organization=org,
         kind=OrgChangeKind.FOUNDED,
@@ -96,6 +98,7 @@ def org_update(*, actor, org: Organization, version: int | None, **fields) -> Or
     clean(org, exclude=["path", "depth", "numchild"])
     org._history_user = actor
     org.save()
+    versions.bump(versions.ORGS)
     if org.name != old_name:
         OrgChange.objects.create(
             organization=org,
@@ -123,6 +126,7 @@ def org_move(*, actor, org: Organization, new_parent: Organization, occurred_on,
     if old_parent and old_parent.pk == new_parent.pk:
         raise DomainError("新的上级组织与原上级组织相同。")
     Organization.objects.move(org, new_parent, pos="last-child")
+    versions.bump(versions.ORGS)
     org.refresh_from_db()
     OrgChange.objects.create(
         organization=org,
@@ -247,6 +251,7 @@ def _close_org(org, *, status, occurred_on, actor, merged_into=None):
     org.version += 1
     org._history_user = actor
     org.save()
+    versions.bump(versions.ORGS)  # merged or dissolved: no longer counted
     groups = list(PartyGroup.objects.select_for_update().filter(branch=org, is_active=True))
     for g in groups:
         g.is_active = False

@@ -8,7 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -16,7 +18,7 @@ from assessment.models import AssessmentStatus as S
 from branches.models import OrgKind
 from branches.permissions import Action, has_role, is_district
 from branches.selectors import get_org_for_user
-from review import dashboards, results
+from review import dashboard_cache, dashboards, results
 from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
 from wujin_branch.pages import querystring
 from wujin_branch.replica import use_replica
@@ -81,13 +83,20 @@ def _district_dashboard(request):
     form, period, filters = _parse(request, periods, committees)
     ctx = {"form": form, "period": period, "periods": periods, "filters": filters, "groups": dashboards.STATUS_GROUPS}
     if period is not None:
-        ctx["o"] = dashboards.district_overview(request.user, period, filters, committees=committees)
+        # Computed only when the cached overview is missing (or a test reads it).
+        ctx["o"] = SimpleLazyObject(
+            lambda: dashboards.district_overview(request.user, period, filters, committees=committees)
+        )
         query = {k: v for k, v in request.GET.items() if v and k != "period"}
         ctx["base_query"] = urlencode({"period": period.pk, **query})
         # Links from the chart's bars keep the other filters and replace the score range.
         ctx["bar_query"] = urlencode(
             {"period": period.pk, **{k: v for k, v in query.items() if k not in ("score_min", "score_max")}}
         )
+        ctx["overview"] = dashboard_cache.fragment(
+            "district", request.user, (ctx["base_query"],),
+            lambda: render_to_string("review/_district_overview.html", ctx, request),
+        )  # fmt: skip
     return render(request, "review/district_dashboard.html", ctx)
 
 
@@ -146,8 +155,16 @@ def _committee_dashboard(request, committee):
             a.waiting_label = dashboards.COMMITTEE_WAITING.get(a.status, "")
         query = {"period": period.pk, "status": status, "waiting": "1" if waiting else ""}
         ctx.update(o, page=page, querystring=querystring(**query))
-        summary = dashboards.district_overview(request.user, period, dashboards.Filters(committee=committee),
-                                               committees=[committee])  # its pass rate, target and chart
-        passing = sum(b.count for b in summary.bars if b.passing)
-        ctx.update(summary=summary, below_line=sum(b.count for b in summary.bars) - passing)
+        summary = SimpleLazyObject(lambda: dashboards.district_overview(
+            request.user, period, dashboards.Filters(committee=committee), committees=[committee]
+        ))  # its pass rate, target and chart; computed only when the cached fragment is missing  # fmt: skip
+
+        def summary_html():
+            below = sum(b.count for b in summary.bars if not b.passing)
+            return render_to_string("review/_committee_summary.html",
+                                    {"o": summary, "period": period, "below_line": below}, request)  # fmt: skip
+
+        ctx["summary"] = summary
+        ctx["summary_html"] = dashboard_cache.fragment("committee", request.user, (committee.pk, period.pk),
+                                                       summary_html)  # fmt: skip
     return render(request, "review/committee_dashboard.html", ctx)

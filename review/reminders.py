@@ -26,6 +26,7 @@ from branches.models import Organization, Role, RoleAssignment
 from ledgers.activities.selectors import SILENT_DAYS, silent_branches
 from wujin_branch import outbox
 from wujin_branch.models import Notice
+from wujin_branch.notices import unread_changed
 
 DEADLINE_DAYS = (7, 3, 1)  # remind this many days ahead (or fewer, if a day was missed)
 BRANCH_ROLES = (Role.SECRETARY, Role.WORKER)
@@ -67,6 +68,7 @@ def _send(rows) -> int:
         new.append(Notice(user_id=user_id, key=key, title=title[:200], body=body, url=url))
     with transaction.atomic():
         notices = Notice.objects.bulk_create(new, batch_size=1000)
+        unread_changed(n.user_id for n in notices)
         ids = [n.pk for n in notices if n.pk]
         if ids:
             outbox.enqueue(mail_notices, ids)

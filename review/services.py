@@ -31,6 +31,7 @@ from review.models import (
     ReviewEvent,
 )
 from review.notify import notify_branch, notify_committee, notify_district
+from wujin_branch import versions
 from wujin_branch.errors import DomainError, lock_conflicts
 from wujin_branch.services import require_version
 
@@ -116,6 +117,7 @@ def _move(step, actor, a, *, to=None, comment="", details=None):
     a.version += 1
     a._history_user = actor
     a.save()
+    versions.bump(versions.ASSESSMENTS)  # every step goes through here: the dashboards see it
     return ReviewEvent.objects.create(
         assessment=a, code=step.code, stage=step.stage, from_status=old, to_status=a.status, actor=actor,
         comment=comment, details=details or {}, revision=a.revision,
@@ -156,6 +158,7 @@ def transition(name, *, actor, assessment, comment="", details=None, to=None, mu
         else:
             a._history_user = actor
             a.save(update_fields=["has_veto"])
+            versions.bump(versions.ASSESSMENTS)
     if refused is not None:
         raise DomainError(refused.message)
     return a
@@ -223,6 +226,7 @@ def committee_scores_save(*, actor, assessment, version, rows):
             _move(step, actor, a)
         elif a.has_veto != had_veto:
             a.save(update_fields=["has_veto"])
+            versions.bump(versions.ASSESSMENTS)
     return a
 
 
@@ -381,6 +385,7 @@ def objection_lodge(*, entry: PublicationEntry, name: str, contact: str, text: s
         entry=entry, name=(name or "").strip()[:50], contact=contact.strip()[:100], text=text.strip()[:5000],
         client_hash=hashlib.sha256(client.encode()).hexdigest() if client else "",
     )  # fmt: skip
+    versions.bump(versions.ASSESSMENTS)  # the pending objections on the district dashboard
     a = entry.assessment
     notify_district(f"{a.branch.name}的公示收到异议", o.text[:200], "district_dashboard")
     return o
@@ -400,6 +405,7 @@ def objection_handle(*, actor, objection: Objection, upheld: bool, note: str) ->
         o.handled_by, o.handled_at, o.handling_note = actor, timezone.now(), note.strip()
         o._history_user = actor
         o.save()
+        versions.bump(versions.ASSESSMENTS)
         if upheld:
             a = transition("objection_upheld", actor=actor, assessment=o.entry.assessment, comment=note,
                            details={"objection": o.pk})  # fmt: skip

@@ -25,6 +25,7 @@ from review import adopt, services
 from review.models import Objection, ObjectionStatus, Rectification, RectificationTask, normalize_reference
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
+from wujin_branch.notices import mark_all_read
 from wujin_branch.pages import form_page, querystring
 
 
@@ -381,7 +382,7 @@ def inspection_new(request, pk):
 def notice_list(request):
     qs = Notice.objects.filter(user=request.user)
     if request.method == "POST":
-        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        mark_all_read(request.user)
         return redirect("my_notices")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "review/notices.html", {"page": page})

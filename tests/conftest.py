@@ -146,6 +146,11 @@ def _eager_celery_and_local_cache(request, settings):
     # set, and a later test's .get() then fails with "Never call result.get() within a task!".
     _set_task_join_will_block(False)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    # The process's memory outlives a test's rolled-back rows (and SQLite reuses their ids):
+    # every test starts with nothing cached (the unread badge, the dashboards).
+    cache.clear()
     old = app.conf.task_always_eager
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True

@@ -158,3 +158,19 @@ class OutboxTask(models.Model):
 
     def __str__(self):
         return f"{self.task} {self.get_state_display()}"
+
+
+class DataVersion(models.Model):
+    """A token that the services change together with a kind of data (``wujin_branch.versions``):
+    what is cached from that data is keyed by it, so a change is seen at once."""
+
+    key = models.CharField("数据", max_length=40, primary_key=True)
+    token = models.CharField("版本", max_length=32)
+    changed_at = models.DateTimeField("修改时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "数据版本"
+        verbose_name_plural = "数据版本"
+
+    def __str__(self):
+        return f"{self.key}: {self.token}"

@@ -72,9 +72,7 @@ def branch_detail(request, pk):
     ctx = branch_context(request, branch)
     ctx.update(org_selectors.branch_page(branch))
     ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
-    ctx["members"] = (
-        org_selectors.active_members(branch).select_related("party_group").order_by("name_pinyin", "id")[:200]
-    )
+    ctx["members"] = org_selectors.roster_page(branch)
     ctx["this_year"] = org_selectors.today().year
     if branch.is_active:
         from ledgers.activities.selectors import due_now

@@ -332,6 +332,7 @@ def test_the_account_list_runs_a_fixed_number_of_queries(client, reviewer, commi
         return len(ctx.captured_queries)
 
     add(2)
+    count()  # warm-up: the menu's unread badge is cached after the first page
     few = count()
     add(20)
     assert count() == few
@@ -402,6 +403,7 @@ def test_the_log_and_account_pages_run_a_fixed_number_of_queries(client, distric
         return len(ctx.captured_queries)
 
     accounts.reset_password(actor=district_user, user=in_mine)
+    count()  # warm-up: the menu's unread badge is cached after the first page
     few = count()
     for _ in range(12):
         accounts.reset_password(actor=district_user, user=in_mine)
