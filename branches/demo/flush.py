@@ -7,7 +7,7 @@ from django.db import connection
 from branches.models import Organization
 
 
-def _models_depending_on_orgs():
+def models_depending_on_orgs():
     """Every model (history and other apps included) that points, directly or not, at an organization."""
     everything = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
     # Periods, jobs and notices do not point at an organization but belong to the demo too.
@@ -36,7 +36,7 @@ def flush_demo_data():
     reference data that does not point at an organization stay too. Call inside a transaction.
     """
     existing = set(connection.introspection.table_names())
-    tables = sorted(t for t in {m._meta.db_table for m in _models_depending_on_orgs()} if t in existing)
+    tables = sorted(t for t in {m._meta.db_table for m in models_depending_on_orgs()} if t in existing)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Rows inserted earlier in this transaction leave deferred FK checks pending,

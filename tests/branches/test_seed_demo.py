@@ -1,14 +1,16 @@
-"""``seed_demo``: the small demo district, --if-empty, --flush and a small run of the district generator."""
+"""``seed_demo``: the small demo district (its organizations, people and records, seeded once),
+--if-empty, --flush and a small run of the district generator."""
 
 import datetime
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from branches.demo import DEMO_PASSWORD
+from branches.demo import DEMO_BRANCH, DEMO_PASSWORD
 from branches.models import (
     PRE_1949_CUTOFF,
     BranchType,
@@ -32,7 +34,18 @@ from branches.models import (
     add_years,
 )
 from branches.services import SMALL_BRANCH_FULL_MEMBERS, name_pinyin, validate_id_number
+from ledgers.activities.selectors import REQUIREMENTS, branch_calendar
+from ledgers.models import (
+    Activity,
+    ActivityType,
+    Attendance,
+    AttendanceStatus,
+    FlagKind,
+    IntegrityFlag,
+    Photo,
+)
 from tests.conftest import written_once
+from wujin_branch.storage import private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -66,10 +79,23 @@ def in_effect(qs, on):
 
 
 @pytest.fixture(scope="class")
-def small_demo(django_db_setup, django_db_blocker):
-    """The small demo (seed 1), seeded once for the class that asks for it; its output."""
-    with written_once(django_db_blocker):
-        yield seed(seed=1)
+def small_demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small demo (seed 1) with its records, seeded once for the class that asks for it (the
+    seeding is the slowest thing in the suite: once, not once per test): its output and the media
+    folder its photos went to. The records' integrity checks run after the commit (eager Celery),
+    so the callbacks are run here."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with written_once(django_db_blocker), override_settings(MEDIA_ROOT=media):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            output = seed(seed=1, no_activities=False)
+        yield output, media
+
+
+@pytest.fixture
+def small_demo(small_demo_seeded, settings):
+    output, media = small_demo_seeded
+    settings.MEDIA_ROOT = media
+    return output
 
 
 class TestSmallDemo:
@@ -208,15 +234,83 @@ class TestSmallDemo:
             seed(seed=1)
 
     def test_flush_replaces_the_demo_data(self, small_demo):
-        first = list(Member.objects.order_by("id").values_list("name", "id_number"))
+        # Flushed and replaced by a small district run (cheap): nothing of the demo is left
+        # in any table that hangs off an organization, users stay, roles are replaced.
+        before = {m: m.objects.order_by("-pk").values_list("pk", flat=True).first() for m in _org_models()}
+        assert sum(1 for last in before.values() if last) > 40
         users = User.objects.count()
-        roles = RoleAssignment.objects.count()
-        seed(seed=1, flush=True)
-        assert list(Member.objects.order_by("id").values_list("name", "id_number")) == first
+        mini(3, flush=True)
+        for model, last in before.items():
+            if last is not None:
+                assert not model.objects.filter(pk__lte=last).exists(), model.__name__
         assert Organization.objects.filter(depth=1).count() == 1
+        assert Organization.objects.filter(kind=OrgKind.BRANCH).count() == 30
         assert User.objects.count() == users
-        assert RoleAssignment.objects.count() == roles  # replaced, not doubled
+        assert RoleAssignment.objects.filter(user__username="secretary").count() == 1  # replaced, not doubled
         assert_tree_valid()
+
+    def test_small_demo_records_flags_photos_and_calendars(self, small_demo):
+        output = small_demo
+        today = timezone.localdate()
+        assert "组织生活记录" in output
+
+        types = set(Activity.objects.values_list("type", flat=True))
+        assert {t for t, _, _ in REQUIREMENTS} | {ActivityType.SERVICE} <= types
+        assert not Activity.objects.filter(held_on__gt=today).exists()
+        assert not Activity.objects.filter(held_on__lt=datetime.date(today.year - 1, 12, 1)).exists()
+
+        # At least one of each kind of flag, all made on purpose: nothing flagged by accident.
+        kinds = dict(IntegrityFlag.objects.values_list("kind").annotate(n=Count("id")))
+        assert set(kinds) == set(FlagKind.values), kinds
+        assert sum(kinds.values()) < 30
+
+        # Entry times are shortly after the activity, except the deliberate late entries;
+        # the history rows carry the entry time and the demo district user.
+        late = Activity.objects.filter(created_at__gt=F("held_on") + datetime.timedelta(days=31))
+        assert 3 <= late.count() <= 6
+        assert set(late.values_list("pk", flat=True)) == set(
+            IntegrityFlag.objects.filter(kind=FlagKind.LATE_ENTRY).values_list("activity_id", flat=True)
+        )
+        first = Activity.objects.order_by("id").first()
+        created = Activity.history.filter(id=first.pk, history_type="+").get()
+        assert created.history_date == first.created_at and created.history_user.username == "district"
+
+        # Real photos behind the photo rows, stored by the upload path (three variants).
+        photos = list(Photo.objects.all())
+        assert len(photos) > Activity.objects.count()
+        for p in photos[:: max(1, len(photos) // 60)]:
+            for f in (p.original, p.display, p.thumb):
+                assert private_storage.exists(f.name), f.name
+            assert (p.width, p.height) == (400, 300)
+        assert Activity.objects.filter(photo_count=0).exists()
+        assert Activity.objects.filter(quorum_met=False).exists()
+
+        # Stored counts agree with the attendance rows; leave always has a reason.
+        for a in Activity.objects.annotate(
+            n=Count("attendance"), p=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT))
+        ).order_by("id")[::29]:
+            assert (a.expected_count, a.present_count) == (a.n, a.p)
+        assert Attendance.objects.filter(status=AttendanceStatus.LEAVE).exists()
+        assert not Attendance.objects.filter(status=AttendanceStatus.LEAVE, leave_reason="").exists()
+
+        # The demo secretary's branch: green but for one missed month, and one flagged record.
+        branch = Organization.objects.get(name=DEMO_BRANCH, kind=OrgKind.BRANCH)
+        states = [c.state for row in branch_calendar(branch, today.year) for c in row.cells]
+        assert states.count("missing") == 1 and states.count("partial") == 0
+        assert states.count("ok") >= 30
+        assert IntegrityFlag.objects.filter(activity__branch=branch).values("activity").distinct().count() == 1
+
+        # Elsewhere some branches missed months and some records lack photos or quorum.
+        seen = set()
+        for b in Organization.objects.filter(kind=OrgKind.BRANCH).exclude(pk=branch.pk):
+            seen.update(c.state for row in branch_calendar(b, today.year) for c in row.cells)
+        assert {"ok", "missing", "partial"} <= seen
+
+
+def _org_models():
+    from branches.demo.flush import models_depending_on_orgs
+
+    return [m for m in models_depending_on_orgs() if m._meta.managed and not m._meta.proxy]
 
 
 def test_size_options_need_district_scale():
