@@ -78,7 +78,12 @@ def send(row: OutboxTask) -> bool:
         options["countdown"] = countdown
     OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     try:
-        task.apply_async(row.args, {**row.kwargs, OUTBOX_KW: row.pk}, **options)
+        if app.conf.task_always_eager:
+            # Run here; apply_async would first open a broker connection it does not use (and
+            # log "No hostname was supplied" for the in-memory broker).
+            task.apply(row.args, {**row.kwargs, OUTBOX_KW: row.pk}, throw=app.conf.task_eager_propagates)
+        else:
+            task.apply_async(row.args, {**row.kwargs, OUTBOX_KW: row.pk}, **options)
     except Exception as e:
         if app.conf.task_always_eager:
             raise  # the task itself failed, in this process: as before the outbox
