@@ -28,6 +28,7 @@ from wujin_branch.services import today
 COMMITTEE_DEPTH = 2
 PREFIX_LEN = Organization.steplen * COMMITTEE_DEPTH
 M = StageMeasure
+PLAN_LABELS = {StagePlanStatus.SUBMITTED: "待审核", StagePlanStatus.RETURNED: "已退回", StagePlanStatus.ACCEPTED: "已通过"}
 
 
 @dataclass
@@ -130,7 +131,7 @@ def stage_progress(period, committees, *, on=None) -> StageTable | None:
             if m.measure == M.PLAN:
                 status = plans.get(c.pk)
                 cell.total, cell.done = 1, int(status == StagePlanStatus.ACCEPTED)
-                cell.label = StagePlanStatus(status).label if status else "未报送"
+                cell.label = PLAN_LABELS.get(status, "未报送")
             elif m.measure == M.SHELL:
                 cell.done = d.get("n", 0)
                 cell.total = cell.done + b.get("shells", 0)
