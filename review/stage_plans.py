@@ -70,7 +70,7 @@ def stage_plan_submit(*, actor, committee: Organization, period: Period, text: s
         raise DomainError("只有本党(工)委的审核人员可以报送实施方案。")
     if committee.status != OrgStatus.ACTIVE:
         raise DomainError("该党(工)委已撤销或撤并，不能报送。")
-    if period.status == PeriodStatus.DRAFT:
+    if Period.objects.values_list("status", flat=True).get(pk=period.pk) == PeriodStatus.DRAFT:
         raise DomainError("该考核周期尚未开始。")
     text = (text or "").strip()
     if len(text) > TEXT_LIMIT:

@@ -28,7 +28,11 @@ from wujin_branch.services import today
 COMMITTEE_DEPTH = 2
 PREFIX_LEN = Organization.steplen * COMMITTEE_DEPTH
 M = StageMeasure
-PLAN_LABELS = {StagePlanStatus.SUBMITTED: "待审核", StagePlanStatus.RETURNED: "已退回", StagePlanStatus.ACCEPTED: "已通过"}
+PLAN_LABELS = {
+    StagePlanStatus.SUBMITTED: "待审核",
+    StagePlanStatus.RETURNED: "已退回",
+    StagePlanStatus.ACCEPTED: "已通过",
+}
 
 
 @dataclass

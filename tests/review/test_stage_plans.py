@@ -14,7 +14,7 @@ from assessment.models import Period, RubricVersion, StageMeasure, StageMileston
 from assessment.services import period_create
 from branches.models import OrgChange, OrgChangeKind, OrgStatus, Role
 from ledgers.models import Screening
-from review.stage_plan_models import StagePlan, StagePlanEvent, StagePlanStatus
+from review.stage_plan_models import StagePlan, StagePlanEvent
 from review.stage_plans import stage_plan_accept, stage_plan_return, stage_plan_submit
 from review.stage_progress import stage_progress
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
