@@ -265,3 +265,20 @@ def test_dashboards_show_stage_progress_in_constant_queries(client, district_use
     client.force_login(reviewer)
     body = client.get(reverse("committee_dashboard", args=[committee.pk]) + f"?period={period.pk}").content.decode()
     assert "阶段进度" in body and "湖塘镇党委" in body and "牛塘镇党委" not in body
+
+
+def test_stale_page_and_unopened_period_refused(reviewer, district_user, committee, period):
+    from wujin_branch.errors import StaleEditError
+
+    plan = stage_plan_submit(actor=reviewer, committee=committee, period=period, text="方案")
+    seen = plan.version
+    stage_plan_return(actor=district_user, plan=plan, reason="补充", version=seen)
+    stage_plan_submit(actor=reviewer, committee=committee, period=period, text="第二稿")
+    with pytest.raises(StaleEditError):  # a page opened before the return and the new filing
+        stage_plan_accept(actor=district_user, plan=plan, version=seen)
+    plan.refresh_from_db()
+    assert (plan.status, plan.revision) == ("submitted", 2)
+    draft = make_period()
+    Period.objects.filter(pk=draft.pk).update(status="draft")
+    with pytest.raises(DomainError, match="尚未开始"):
+        stage_plan_submit(actor=reviewer, committee=committee, period=draft, text="方案")
