@@ -282,3 +282,16 @@ def test_stale_page_and_unopened_period_refused(reviewer, district_user, committ
     Period.objects.filter(pk=draft.pk).update(status="draft")
     with pytest.raises(DomainError, match="尚未开始"):
         stage_plan_submit(actor=reviewer, committee=committee, period=draft, text="方案")
+
+
+def test_data_migration_gives_existing_stage_one_periods_the_seed_milestones():
+    import importlib
+
+    from django.apps import apps
+
+    p = make_period()
+    StageMilestone.objects.filter(period=p).delete()
+    importlib.import_module("assessment.migrations.0009_stage_deadlines").seed_stage_one(apps, None)
+    importlib.import_module("assessment.migrations.0009_stage_deadlines").seed_stage_one(apps, None)  # once only
+    got = list(StageMilestone.objects.filter(period=p).values_list("measure", "due_on"))
+    assert got == [(m, datetime.date(2016, 12, 31)) for m in StageMeasure.values]
