@@ -111,8 +111,13 @@ def stage_plan_submit(*, actor, committee: Organization, period: Period, text: s
     return plan
 
 
-def _locked(plan, version):
-    p = StagePlan.objects.select_for_update().select_related("committee", "period").get(pk=plan.pk)
+def _locked(plan, version, lock=True, after_read=None):
+    """The plan re-read under its row lock (``lock``/``after_read``: for the concurrency test
+    and its control only)."""
+    qs = StagePlan.objects.select_for_update() if lock else StagePlan.objects
+    p = qs.select_related("committee", "period").get(pk=plan.pk)
+    if after_read:
+        after_read()
     if version is not None and p.version != version:
         raise StaleEditError("这份实施方案刚被其他人处理过，请刷新页面后再看。")
     if p.status != P.SUBMITTED:
@@ -130,9 +135,10 @@ def _decide(p, actor, code, note):
 
 
 @transaction.atomic
-def stage_plan_accept(*, actor, plan: StagePlan, note: str = "", version: int | None = None) -> StagePlan:
+def stage_plan_accept(*, actor, plan: StagePlan, note: str = "", version: int | None = None, _lock_row=True,
+                      _after_read=None) -> StagePlan:  # fmt: skip
     require_district(actor)
-    p = _locked(plan, version)
+    p = _locked(plan, version, _lock_row, _after_read)
     p.status = P.ACCEPTED
     note = (note or "").strip()[:1000]
     p, reviewers = _decide(p, actor, "review.stage_plan.accepted", note)

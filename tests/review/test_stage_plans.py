@@ -295,3 +295,46 @@ def test_data_migration_gives_existing_stage_one_periods_the_seed_milestones():
     importlib.import_module("assessment.migrations.0009_stage_deadlines").seed_stage_one(apps, None)  # once only
     got = list(StageMilestone.objects.filter(period=p).values_list("measure", "due_on"))
     assert got == [(m, datetime.date(2016, 12, 31)) for m in StageMeasure.values]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.parametrize("locked", [True, False])
+def test_two_simultaneous_acceptances(locked, district, committee):
+    """With the row lock, one of two simultaneous acceptances is refused; the control (lock
+    skipped) shows the race: both read 'submitted' and both write an acceptance."""
+    import threading
+
+    from django.db import connections
+
+    first, second = (grant(UserFactory(), district, Role.DISTRICT) for _ in range(2))
+    reviewer = grant(UserFactory(), committee, Role.REVIEWER)
+    plan = stage_plan_submit(actor=reviewer, committee=committee, period=make_period(), text="方案")
+    barrier = threading.Barrier(2, timeout=5)
+    results = []
+
+    def run(user):
+        def after_read():
+            if not locked:
+                barrier.wait()  # both have read the row before either writes
+
+        try:
+            stage_plan_accept(actor=user, plan=plan, _lock_row=locked, _after_read=after_read)
+            results.append("ok")
+        except DomainError as e:
+            results.append(e.message)
+        except threading.BrokenBarrierError:
+            results.append("barrier")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    accepted = StagePlanEvent.objects.filter(plan=plan, code="review.stage_plan.accepted").count()
+    if locked:
+        assert results.count("ok") == 1 and any("不能再次审核" in r for r in results) and accepted == 1
+    else:
+        assert results == ["ok", "ok"] and accepted == 2
