@@ -265,3 +265,35 @@ class Veto(models.Model):
 
     def __str__(self):
         return f"{self.kind}：{self.detail}"
+
+
+class StageMeasure(models.TextChoices):
+    """What a stage milestone is measured by (review.stage_progress counts each from records)."""
+
+    PLAN = "plan", "实施方案报送"
+    SHELL = "shell", "“空壳”党组织清理撤销"
+    LOST = "lost", "“失联”党员处置"
+    SCREENING = "screening", "违法违纪党员排查处理"
+
+
+class StageMilestone(models.Model):
+    """A dated goal of the period's stage (seed §三: by the end of 2016 the committees' plans
+    made, 空壳 organizations dissolved, 失联 and law-breaking members handled), tracked per
+    committee on the dashboards. Data, not code: the district sets the names and dates."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="milestones")
+    measure = models.CharField("统计口径", max_length=12, choices=StageMeasure.choices)
+    name = models.CharField("阶段任务", max_length=60)
+    due_on = models.DateField("完成期限")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "阶段任务"
+        verbose_name_plural = "阶段任务"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["period", "measure"], name="one_milestone_per_measure")]
+
+    def __str__(self):
+        return f"{self.name}（{self.due_on}前）"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessment import rules, scoring
+from assessment.milestones import defaults_for_new
 from assessment.models import (
     EDITABLE_BY_BRANCH,
     Assessment,
@@ -56,6 +57,7 @@ def period_create(*, actor, **data) -> Period:
     p._history_user = actor
     p.save()
     versions.bump(versions.ASSESSMENTS)
+    defaults_for_new(actor=actor, period=p)
     return p
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("assessment/rules/", views.rules_table, name="rules_table"),
     path("assessment/periods/", views.period_list, name="period_list"),
     path("assessment/periods/<int:pk>/", views.period_detail, name="period_detail"),
+    path("assessment/periods/<int:pk>/milestones/", views.period_milestones, name="period_milestones"),
     path("assessment/periods/<int:pk>/open/", views.period_open, name="period_open"),
     path("assessment/periods/<int:pk>/suggest/", views.period_suggest, name="period_suggest"),
     path("assessment/jobs/<int:pk>/", views.job_status, name="job_status"),

@@ -11,8 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessment import rubric_writes, rules, selectors, services
-from assessment.models import EDITABLE_BY_BRANCH, AssessmentStatus, Period, RubricItem, RubricVersion, Stage, VetoKind
+from assessment import milestones, rubric_writes, rules, selectors, services
+from assessment.models import (
+    EDITABLE_BY_BRANCH,
+    AssessmentStatus,
+    Period,
+    RubricItem,
+    RubricVersion,
+    Stage,
+    StageMeasure,
+    VetoKind,
+)
 from branches import selectors as org_selectors
 from branches.forms import DATE
 from branches.permissions import Action, can, is_district
@@ -270,3 +279,37 @@ def veto_lift(request, pk):
     except DomainError as e:
         messages.error(request, e.message)
     return redirect("assessment_view", pk=veto.assessment_id)
+
+
+# ---------------------------------------------------------------- stage milestones
+
+
+class MilestonesForm(forms.Form):
+    """One name and due date per measure; a measure without a date is not tracked."""
+
+    def __init__(self, *args, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        for measure, label in StageMeasure.choices:
+            m = current.get(measure)
+            self.fields[f"name_{measure}"] = forms.CharField(label=f"{label}：任务名称", max_length=60, required=False,
+                                                             initial=m.name if m else label)  # fmt: skip
+            self.fields[f"due_{measure}"] = forms.DateField(label=f"{label}：完成期限", required=False, widget=DATE,
+                                                            initial=m.due_on if m else None,
+                                                            help_text="不填则本周期不统计这一项")  # fmt: skip
+
+
+@login_required
+def period_milestones(request, pk):
+    _district_only(request)
+    period = get_object_or_404(Period, pk=pk)
+    current = {m.measure: m for m in milestones.milestones_of(period)}
+    form = MilestonesForm(request.POST or None, current=current)
+    back = reverse("period_detail", args=[period.pk])
+    return form_page(
+        request, form,
+        lambda d: milestones.milestones_save(actor=request.user, period=period, rows=[
+            milestones.MilestoneRow(m, d[f"name_{m}"], d[f"due_{m}"]) for m in StageMeasure.values
+        ]),
+        done=lambda rows: f"已保存阶段任务（{len(rows)}项）。",
+        template="assessment/period_milestones.html", back=back, context={"period": period},
+    )  # fmt: skip

@@ -15,11 +15,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from assessment.models import AssessmentStatus as S
-from branches.models import OrgKind
+from branches.models import OrgKind, OrgStatus
 from branches.permissions import Action, has_role, is_district
 from branches.selectors import get_org_for_user
 from review import dashboard_cache, dashboards, results
 from review.services import COMMITTEE_ROLES, DISTRICT_ROLES
+from review.stage_plans import is_committee
+from review.stage_progress import stage_progress
 from wujin_branch.pages import querystring
 from wujin_branch.replica import use_replica
 
@@ -97,6 +99,9 @@ def _district_dashboard(request):
             "district", request.user, (ctx["base_query"],),
             lambda: render_to_string("review/_district_overview.html", ctx, request),
         )  # fmt: skip
+        # Read live, not cached: the records it counts are written all over the platform.
+        shown = [filters.committee] if filters.committee else [c for c in committees if c.status == OrgStatus.ACTIVE]
+        ctx["stage"] = stage_progress(period, shown)
     return render(request, "review/district_dashboard.html", ctx)
 
 
@@ -165,6 +170,7 @@ def _committee_dashboard(request, committee):
                                     {"o": summary, "period": period, "below_line": below}, request)  # fmt: skip
 
         ctx["summary"] = summary
+        ctx["stage"] = stage_progress(period, [committee]) if is_committee(committee) else None
         ctx["summary_html"] = dashboard_cache.fragment("committee", request.user, (committee.pk, period.pk),
                                                        summary_html)  # fmt: skip
     return render(request, "review/committee_dashboard.html", ctx)

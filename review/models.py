@@ -250,3 +250,4 @@ class ScoreAdjustment(models.Model):
     def __str__(self):
         return f"{self.item_id}: {self.old_score}→{self.new_score}"
 from review.model_branch_models import ModelBranchNomination, NominationStatus  # noqa: E402,F401
+from review.stage_plan_models import StagePlan, StagePlanEvent, StagePlanStatus  # noqa: E402,F401

@@ -16,6 +16,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("uploads/pending/<int:pk>/", uploads.thumb_view, name="pending_upload"),
+    # first: its branch/<pk>/plans/ serves a committee's 实施方案 and hands branches to ledgers
+    path("", include("review.urls.stage")),
     path("", include("ledgers.urls")),
     path("", include("assessment.urls")),
     path("", include("review.urls")),

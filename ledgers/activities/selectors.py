@@ -257,7 +257,14 @@ def required_periods(kind, start, end) -> int:
 
 
 def shell_orgs(user, *, on=None):
-    """Likely 空壳 branches for stage 1's clean-up, each annotated with why.
+    """Likely 空壳 branches for stage 1's clean-up, each annotated with why (``shell_flags``)."""
+    qs, condition = shell_flags(branches_visible_to(user).filter(status=OrgStatus.ACTIVE), on=on)
+    return qs.filter(condition).order_by("path")
+
+
+def shell_flags(branches, *, on=None):
+    """``branches`` annotated with ``has_member`` / ``has_recent``, and the condition that
+    marks a likely 空壳 branch (the one rule: the 空壳 list and the stage progress use it).
 
     A branch with no active member; or, once the platform holds activity records at all,
     a branch older than six months with no activity dated in the last six months.
@@ -266,15 +273,11 @@ def shell_orgs(user, *, on=None):
     six_months_ago = on - datetime.timedelta(days=183)
     has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
     recent = Activity.objects.filter(branch=OuterRef("pk"), held_on__gte=six_months_ago)
-    qs = (
-        branches_visible_to(user)
-        .filter(status=OrgStatus.ACTIVE)
-        .annotate(has_member=Exists(has_member), has_recent=Exists(recent))
-    )
+    qs = branches.annotate(has_member=Exists(has_member), has_recent=Exists(recent))
     condition = Q(has_member=False)
     if Activity.objects.exists():
         condition |= Q(has_recent=False) & (Q(founded_on__isnull=True) | Q(founded_on__lt=six_months_ago))
-    return qs.filter(condition).order_by("path")
+    return qs, condition
 
 
 SILENT_DAYS = 30

@@ -143,3 +143,37 @@ def nominate_model_branches(actor, staff, assessments, today) -> int:
         model_branch_commend(actor=actor, nomination=made[0], commended_on=today - timedelta(days=10),
                              document_number=f"武组发〔{today.year}〕36号", note="同意表彰。")  # fmt: skip
     return len(made)
+
+
+def seed_stage_plans(actor, staff, period, today, rng) -> int:
+    """Stage 1 on this year's period: the seed's milestones (实施方案 by the end of March, the
+    clean-up by the end of the year), and the 实施方案 of the first committees — the demo
+    reviewer's 湖塘镇党委 returned with a reason (to change and file again), one accepted,
+    one waiting for the district. The other committees have not filed, so the dashboard's
+    阶段进度 shows them overdue."""
+    from datetime import date
+
+    from assessment.milestones import MilestoneRow, milestones_save, stage_one_defaults
+    from branches.demo.common import REVIEWER_COMMITTEE
+    from ledgers.demo.people import demo_pdf
+    from review.stage_plans import stage_plan_accept, stage_plan_return, stage_plan_submit
+
+    rows = [MilestoneRow(r.measure, r.name, date(today.year, 3, 31) if r.measure == "plan" else r.due_on)
+            for r in stage_one_defaults(period)]  # fmt: skip
+    milestones_save(actor=actor, period=period, rows=rows)
+    reviewers = {c: staff.reviewer[c.pk] for c in set(staff.committee_of.values()) if c and c.pk in staff.reviewer}
+    committees = sorted(reviewers, key=lambda c: (c.name != REVIEWER_COMMITTEE, c.path))[:3]
+    text = ("一、成立规范化建设工作领导小组，明确党委书记为第一责任人，组织委员具体负责；\n"
+            "二、3月底前完成辖区党组织和党员底数排查，建立“空壳”党组织、“失联”党员和违法违纪党员三本清单；\n"
+            "三、年底前完成“空壳”党组织清理撤销，对“失联”党员和违法违纪党员逐一核实、稳妥处置；\n"
+            "四、每季度督查一次，推荐示范支部，树立规范化建设标杆。")  # fmt: skip
+    plans = [
+        stage_plan_submit(actor=reviewers[c], committee=c, period=period, text=text,
+                          upload=demo_pdf(rng, f"{c.name}实施方案.pdf"))  # fmt: skip
+        for c in committees
+    ]
+    if plans:
+        stage_plan_return(actor=actor, plan=plans[0], reason="请补充“失联”党员处置的具体时间安排和责任人。")
+    if len(plans) > 1:
+        stage_plan_accept(actor=actor, plan=plans[1], note="职责明确，措施具体，同意实施。")
+    return len(plans)

@@ -39,6 +39,7 @@ from review.demo.extras import (
     no_fund_branch,
     nominate_model_branches,
     return_thin_records,
+    seed_stage_plans,
     void_a_double_entry,
 )
 from review.demo.flow import (
@@ -268,6 +269,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
     counts["records_returned"] = return_thin_records(staff, this)
     counts["records_voided"] = void_a_double_entry(staff, this)
     counts["model_branches"] = nominate_model_branches(actor, staff, assessments, today)
+    counts["stage_plans"] = seed_stage_plans(actor, staff, current, today, rng)
     states = Assessment.objects.filter(period=period).values_list("status", flat=True)
     counts["states"] = {st: n for st in S.values if (n := sum(1 for x in states if x == st))}
     log(

@@ -216,6 +216,15 @@ class TestSmallDemo:
         for model in (PartyGroup, CommitteeTerm, CommitteeSeat, MemberTransfer, Sanction, RoleAssignment, User):
             assert model.history.count() >= model.objects.count() > 0, model.__name__
 
+        # Stage 1: this year's milestones, the demo reviewer's 实施方案 returned, one accepted, one waiting.
+        from assessment.models import StageMilestone
+        from review.stage_plan_models import StagePlan
+
+        assert StageMilestone.objects.count() == 4
+        plans = dict(StagePlan.objects.values_list("committee__name", "status"))
+        assert plans["湖塘镇党委"] == "returned"
+        assert sorted(plans.values()) == ["accepted", "returned", "submitted"]
+
     def test_if_empty_does_nothing_the_second_time(self, small_demo):
         seed(seed=1, if_empty=True)
         counts = (Organization.objects.count(), Member.objects.count(), Member.history.count(), User.objects.count())

@@ -37,13 +37,15 @@ APPLICANT_BIRTH = datetime.date(1995, 3, 8)
 APPLICANT_ID = make_id_number(APPLICANT_BIRTH, 731)
 
 # URL patterns whose pages show none of a member's or applicant's data: their objects are
-# about the branch as a whole (funding, notices, escalations, rectification), public (公示),
+# about the branch as a whole (funding, notices, escalations, rectification) or a committee's
+# 实施方案 (stage-plan), public (公示),
 # or a POST-only action; a pending upload is the uploader's own photo, shown to no one else;
 # the account pages show logins (name, login name, phone), never a member's identity number.
 NOT_ABOUT_PEOPLE = ("escalation/", "funding-entry/", "notice/", "rectification/", "review/objections/",
                     "review/declaration/", "assessment/exports/", "gongshi/", "development/plan/",
                     "development/examination/", "flag/", "study-plan/", "appraisal/", "uploads/pending/",
-                    "users/", "review/model-branches/")  # fmt: skip
+                    "users/", "review/model-branches/", "stage-plan/",
+                    "branch/<int:pk>/stage-plan/")  # fmt: skip
 
 
 @pytest.fixture
