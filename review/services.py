@@ -31,6 +31,7 @@ from review.models import (
     ReviewEvent,
 )
 from review.notify import notify_branch, notify_committee, notify_district
+from review.rectification_outcome import LABELS as OUTCOME_LABELS
 from wujin_branch import versions
 from wujin_branch.errors import DomainError, lock_conflicts
 from wujin_branch.services import require_version
@@ -95,6 +96,7 @@ STEPS = {
 }  # fmt: skip
 # What a ReviewEvent's code says in words, wherever events are shown (ReviewEvent.label).
 STEP_LABELS = {step.code: step.label for step in STEPS.values()}
+STEP_LABELS.update(OUTCOME_LABELS)  # 软弱涣散, 撤销, 撤并 of a rectification (review.rectification_outcome)
 
 
 def _lock(pk, lock=True):
