@@ -77,7 +77,7 @@ def test_reviewer_makes_the_pack_district_rates(client, pdf_font, year_of, revie
 
     client.force_login(district_user)
     page = client.get(reverse("duty_report_detail", args=[report.pk])).content.decode()
-    assert "记录评议结果" in page and "data-confirm" in page
+    assert "记录评议结果" in page and re.search(r'<form data-confirm="[^"]+"[^>]*/rate/', page)
     r = client.post(reverse("duty_report_rate", args=[report.pk]),
                     {"grade": "", "comment": "我写的意见", "rated_on": TODAY.isoformat()})  # fmt: skip
     assert r.status_code == 200 and "我写的意见" in r.content.decode()

@@ -43,7 +43,7 @@ APPLICANT_ID = make_id_number(APPLICANT_BIRTH, 731)
 NOT_ABOUT_PEOPLE = ("escalation/", "funding-entry/", "notice/", "rectification/", "review/objections/",
                     "review/declaration/", "assessment/exports/", "gongshi/", "development/plan/",
                     "development/examination/", "flag/", "study-plan/", "appraisal/", "uploads/pending/",
-                    "users/", "review/model-branches/")  # fmt: skip
+                    "users/", "review/model-branches/", "review/rewards/", "review/duty-reports/")  # fmt: skip
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ dissolve or merge it through the organization services; the reasons and the outc
 rectification, each step an event; the branch's records stay readable."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -50,7 +51,8 @@ def test_district_marks_weak_then_merges(client, rect, district_user, reviewer, 
     sibling = make_branch(committee, name="南街村党支部")
     client.force_login(district_user)
     page = client.get(reverse("rectification_detail", args=[r.pk])).content.decode()
-    assert "认定为软弱涣散党组织" in page and "data-confirm" in page
+    assert "认定为软弱涣散党组织" in page
+    assert re.search(r'<form data-confirm="[^"]*不能撤回[^"]*"[^>]*/weak/', page)  # asks once
     assert "rectification_reorganize" not in page and "/reorganize/" not in page  # not before the mark
 
     resp = weak(client, r, reason="")
@@ -62,6 +64,7 @@ def test_district_marks_weak_then_merges(client, rect, district_user, reviewer, 
     assert e.actor == district_user and e.label == "认定软弱涣散" and "逾期三个月" in e.comment
     page = client.get(reverse("rectification_detail", args=[r.pk])).content.decode()
     assert "软弱涣散党组织" in page and "南街村党支部" in page and "review.rectification" not in page
+    assert re.search(r'<form data-confirm="[^"]+"[^>]*/reorganize/', page)
 
     resp = reorganize(client, r, "merged", reason="我写的撤并原因")
     body = resp.content.decode()
