@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from branches.forms import DATE
-from branches.permissions import is_district
+from branches.permissions import Action, can_any, is_district
 from branches.selectors import get_org_for_user
 from review import duty_reports as dr
 from review.result_models import ReportGrade
@@ -26,7 +26,8 @@ class RateForm(forms.Form):
 
 
 def _viewer_or_404(user):
-    if not dr.committees_for(user).exists():
+    """Committee reviewers and district staff (the menu shows the page to them)."""
+    if not can_any(user, Action.APPROVE):
         raise Http404
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -61,8 +62,6 @@ def reports_visible_to(user):
 
 def get_report_for_user(user, pk) -> DutyReport:
     """The report, or 404 whether it is missing or not the user's to see."""
-    from django.http import Http404
-
     r = reports_visible_to(user).filter(pk=pk).first()
     if r is None:
         raise Http404("未找到该述职材料")
@@ -193,15 +192,14 @@ def duty_pack(committee, year: int) -> Pack:
     return pack
 
 
-def pack_html(pack: Pack, report: DutyReport | None = None) -> str:
+def pack_html(pack: Pack) -> str:
     from wujin_branch.fonts import font_family_css
 
-    return render_to_string("review/duty_report_pdf.html", {"p": pack, "report": report,
-                                                             "font_family": font_family_css()})  # fmt: skip
+    return render_to_string("review/duty_report_pdf.html", {"p": pack, "font_family": font_family_css()})
 
 
-def pack_pdf(pack: Pack, report: DutyReport | None = None) -> bytes:
-    return PdfRenderer(label="述职材料 PDF").pdf(pack_html(pack, report))
+def pack_pdf(pack: Pack) -> bytes:
+    return PdfRenderer(label="述职材料 PDF").pdf(pack_html(pack))
 
 
 def pack_filename(report: DutyReport) -> str:
@@ -232,7 +230,7 @@ def duty_report_generate(*, actor, committee: Organization, year: int) -> DutyRe
         if report.is_rated:
             raise DomainError("该述职已评议，述职材料不再重新生成。")
         pack = duty_pack(committee, year)
-        content = pack_pdf(pack, report)
+        content = pack_pdf(pack)
         old = report.pack.name if report.pack else ""
         report.pack.save(f"{committee.pk}-{year}.pdf", ContentFile(content), save=False)
         report.period, report.figures = pack.period, pack.figures()

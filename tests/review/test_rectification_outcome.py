@@ -89,6 +89,12 @@ def test_district_marks_weak_then_merges(client, rect, district_user, reviewer, 
     client.force_login(district_user)
     resp = reorganize(client, r, "dissolved")
     assert resp.status_code == 200 and "不能再处理" in resp.content.decode()
+    # An ended rectification is not reopened by 重新考核, nor its tasks written to.
+    with pytest.raises(DomainError, match="不能重新考核"):
+        services.reassess(actor=reviewer, rectification=r, summary="整改到位")
+    with pytest.raises(DomainError, match="不能再填写进展"):
+        services.rectification_task_update(actor=reviewer, task=r.tasks.get(), progress="x", done_on=TODAY)
+    assert Assessment.objects.get(pk=r.assessment_id).status == S.RECTIFYING
 
 
 def test_dissolve_a_branch_without_members(client, rect, district_user, branch):
