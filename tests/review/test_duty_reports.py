@@ -17,6 +17,7 @@ from review.model_branches import model_branch_commend, model_branch_nominate
 from review.result_models import DutyReport, ReportGrade, ResultEvent
 from review.rewards import reward_record
 from tests.factories import make_committee
+from tests.review.test_no_internal_codes import visible_text
 from tests.review.test_workflow import make_period, open_all
 from wujin_branch.errors import DomainError
 
@@ -90,6 +91,7 @@ def test_reviewer_makes_the_pack_district_rates(client, pdf_font, year_of, revie
     assert ResultEvent.objects.filter(report=report, code="results.duty_report.rated").exists()
     page = client.get(reverse("duty_report_list") + f"?year={year}").content.decode()
     assert "较好" in page and "fairly_good" not in page
+    assert "results." not in visible_text(client.get(reverse("duty_report_detail", args=[report.pk])).content.decode())
 
     client.force_login(reviewer)  # the committee reads the result; the pack is frozen now
     page = client.get(reverse("duty_report_detail", args=[report.pk])).content.decode()

@@ -16,6 +16,7 @@ from review import services
 from review.models import RectificationOutcome, RectificationStatus, ReviewEvent
 from review.rectification_outcome import rectification_end_by_reorganizing, rectification_mark_weak
 from tests.factories import MemberFactory, UserFactory, grant, make_branch
+from tests.review.test_no_internal_codes import assert_says_what_it_means, visible_text
 from tests.review.test_workflow import full_rows, make_period, open_all, to_submitted
 from wujin_branch.errors import DomainError
 
@@ -86,6 +87,10 @@ def test_district_marks_weak_then_merges(client, rect, district_user, reviewer, 
         page = client.get(reverse("rectification_detail", args=[r.pk])).content.decode()
         assert "整顿结果：撤并" in page and "南街村党支部" in page and "记录保留" in page
         assert client.get(reverse("assessment_view", args=[r.assessment_id])).status_code == 200
+    for user in (district_user, reviewer):  # no step code, no raw value among the words
+        assert_says_what_it_means(client, user, reverse("rectification_detail", args=[r.pk]))
+        text = visible_text(client.get(reverse("rectification_detail", args=[r.pk])).content.decode())
+        assert not re.search(r"(?<![A-Za-z_])(merged|dissolved|ended|open)(?![A-Za-z_])", text)
     client.force_login(district_user)
     resp = reorganize(client, r, "dissolved")
     assert resp.status_code == 200 and "不能再处理" in resp.content.decode()
