@@ -16,6 +16,7 @@ from branches.forms import DATE
 from branches.models import Organization, OrgStatus
 from branches.permissions import is_district
 from review import rewards
+from review.result_models import fen_to_yuan
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page, querystring
 
@@ -61,7 +62,9 @@ def reward_list(request):
     totals = rewards.totals_per_stage(visible)
     return render(request, "review/rewards.html", {
         "page": page, "stage": stage, "stages": [(s.value, s.label.split("：")[0]) for s in Stage],
-        "totals": totals, "may_record": is_district(request.user), "querystring": querystring(stage=stage or ""),
+        "totals": totals, "all_count": sum(t.count for t in totals),
+        "all_yuan": fen_to_yuan(sum(t.amount_fen for t in totals)),
+        "may_record": is_district(request.user), "querystring": querystring(stage=stage or ""),
     })  # fmt: skip
 
 

@@ -97,7 +97,7 @@ def test_totals_per_stage_and_excel(client, district_user, committee, branch):
     assert totals == {1: (2, 200000), 2: (0, 0), 3: (1, 5)}
     client.force_login(district_user)
     page = client.get(reverse("reward_list") + "?stage=1").content.decode()
-    assert "2,000.00" in page and "0.05" in page  # the totals list every stage, the rows this one's
+    assert "2,000.00" in page and "0.05" in page and "2,000.05" in page  # every stage and all, rows: this one
     r = client.get(reverse("reward_xlsx"))
     assert r.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
