@@ -249,10 +249,14 @@ def duty_report_generate(*, actor, committee: Organization, year: int) -> DutyRe
 
 @transaction.atomic
 def duty_report_rate(*, actor, report: DutyReport, grade: str, comment: str, rated_on: datetime.date,
-                     version: int | None = None) -> DutyReport:  # fmt: skip
-    """述职评议: the district's grade, comment and date; recorded once."""
+                     version: int | None = None, _lock_row=True, _after_read=None) -> DutyReport:  # fmt: skip
+    """述职评议: the district's grade, comment and date; recorded once. (``_lock_row`` and
+    ``_after_read`` exist for the concurrency test and its control.)"""
     require_district(actor, "只有区委组织部工作人员可以评议述职。")
-    r = DutyReport.objects.select_for_update().select_related("committee").get(pk=report.pk)
+    qs = DutyReport.objects.select_related("committee")
+    r = (qs.select_for_update(of=("self",)) if _lock_row else qs).get(pk=report.pk)
+    if _after_read:
+        _after_read()
     if version is not None and r.version != int(version):
         raise StaleEditError("该述职刚被其他人处理过，请刷新页面后再看。")
     if r.is_rated:

@@ -152,3 +152,49 @@ def test_list_queries_constant(client, pdf_font, year_of, district_user, committ
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).content.decode().count("下载 PDF") == 4
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.parametrize("locked", [True, False])
+def test_two_simultaneous_ratings(locked, pdf_font, district, committee):
+    """With the row lock, one of two simultaneous ratings is refused; the control (lock
+    skipped) shows the race: both read "not rated" and both write a rating."""
+    import threading
+
+    from django.db import connections
+
+    from branches.models import Role
+    from tests.factories import UserFactory, grant
+
+    first, second = (grant(UserFactory(), district, Role.DISTRICT) for _ in range(2))
+    report = duty_report_generate(actor=first, committee=committee, year=TODAY.year)
+    barrier = threading.Barrier(2, timeout=5)
+    results = []
+
+    def run(user, grade):
+        def after_read():
+            if not locked:
+                barrier.wait()  # both have read the row before either writes
+
+        try:
+            duty_report_rate(actor=user, report=report, grade=grade, comment="评议", rated_on=TODAY,
+                             _lock_row=locked, _after_read=after_read)  # fmt: skip
+            results.append("ok")
+        except DomainError as e:
+            results.append(e.message)
+        except threading.BrokenBarrierError:
+            results.append("barrier")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=a) for a in ((first, "good"), (second, "poor"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rated = ResultEvent.objects.filter(report=report, code="results.duty_report.rated").count()
+    if locked:
+        assert results.count("ok") == 1 and any("不能再次评议" in r for r in results) and rated == 1
+    else:
+        assert results == ["ok", "ok"] and rated == 2
