@@ -120,6 +120,8 @@ def rectification_end_by_reorganizing(*, actor, rectification: Rectification, ou
         "occurred_on": occurred_on.isoformat(), "target": target.pk if target else None,
         "target_name": target.name if target else "", "members_moved": moved, "org_change": change.pk,
     })  # fmt: skip
+    label = RectificationOutcome(outcome).label
+    notify_committee(r.assessment, f"{branch.name}未配合整顿，已{label}", reason, "assessment_view")
     return r
 
 
