@@ -78,7 +78,8 @@ S3_TESTS ?= tests/ledgers/test_private_media.py tests/ledgers/test_record_forms.
 	"tests/ledgers/test_ledger.py::test_download_is_stored_and_served_again_until_a_record_changes" \
 	"tests/ledgers/test_ledger.py::test_pdf_fetcher_reads_only_the_font_and_photos" \
 	"tests/ledgers/test_ledger.py::test_pdf_download" \
-	"tests/review/test_celery_worker.py::test_saving_a_record_has_the_worker_build_the_ledger_pdf"
+	"tests/review/test_celery_worker.py::test_saving_a_record_has_the_worker_build_the_ledger_pdf" \
+	"tests/review/test_duty_reports.py::test_pack_counts_pass_rate_against_target_and_rewards"
 
 test-s3: install
 	TESTING=1 $(BIN)/python -m tests.seaweed -- $(BIN)/pytest -q -n $(PYTEST_JOBS) --dist loadfile -m "not s3" \

@@ -166,6 +166,12 @@ class Objection(models.Model):
 class RectificationStatus(models.TextChoices):
     OPEN = "open", "整顿中"
     DONE = "done", "整顿完成"
+    ENDED = "ended", "未配合整顿，已撤销或撤并"
+
+
+class RectificationOutcome(models.TextChoices):
+    DISSOLVED = "dissolved", "撤销"
+    MERGED = "merged", "撤并"
 
 
 class Rectification(models.Model):
@@ -179,6 +185,14 @@ class Rectification(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.TextField("整顿情况总结", blank=True)
+    # A branch that does not cooperate: the district marks it 软弱涣散, then dissolves or merges it.
+    weak_reason = models.TextField("认定软弱涣散的理由", blank=True)
+    weak_marked_on = models.DateField("认定软弱涣散日期", null=True, blank=True)
+    weak_marked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField("整顿结果", max_length=10, choices=RectificationOutcome.choices, blank=True)
+    outcome_change = models.ForeignKey("branches.OrgChange", verbose_name="组织变更", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -250,4 +264,5 @@ class ScoreAdjustment(models.Model):
     def __str__(self):
         return f"{self.item_id}: {self.old_score}→{self.new_score}"
 from review.model_branch_models import ModelBranchNomination, NominationStatus  # noqa: E402,F401
+from review.result_models import DutyReport, ReportGrade, ResultEvent, RewardSubsidy  # noqa: E402,F401
 from review.stage_plan_models import StagePlan, StagePlanEvent, StagePlanStatus  # noqa: E402,F401

@@ -31,6 +31,7 @@ from review.models import (
     ReviewEvent,
 )
 from review.notify import notify_branch, notify_committee, notify_district
+from review.rectification_outcome import LABELS as OUTCOME_LABELS
 from wujin_branch import versions
 from wujin_branch.errors import DomainError, lock_conflicts
 from wujin_branch.services import require_version
@@ -95,6 +96,7 @@ STEPS = {
 }  # fmt: skip
 # What a ReviewEvent's code says in words, wherever events are shown (ReviewEvent.label).
 STEP_LABELS = {step.code: step.label for step in STEPS.values()}
+STEP_LABELS.update(OUTCOME_LABELS)  # 软弱涣散, 撤销, 撤并 of a rectification (review.rectification_outcome)
 
 
 def _lock(pk, lock=True):
@@ -455,6 +457,8 @@ def rectification_task_update(*, actor, task: RectificationTask, progress: str, 
     branch = task.rectification.assessment.branch
     if not can(actor, Action.EDIT, branch) and not can(actor, Action.APPROVE, branch):
         raise DomainError("您没有权限。")
+    if task.rectification.status != RectificationStatus.OPEN:
+        raise DomainError(f"该整顿已{task.rectification.get_status_display()}，不能再填写进展。")
     task.progress, task.done_on = progress, done_on
     task._history_user = actor
     task.save()
@@ -464,9 +468,14 @@ def rectification_task_update(*, actor, task: RectificationTask, progress: str, 
 @lock_conflicts(BUSY)
 def reassess(*, actor, rectification: Rectification, summary: str):
     """Close the rectification and reopen the assessment as a new revision (re-assessment)."""
-    if rectification.tasks.filter(done_on__isnull=True).exists():
-        raise DomainError("还有整改任务未完成。")
     with transaction.atomic():
+        rectification = Rectification.objects.select_for_update(of=("self",)).select_related("assessment").get(
+            pk=rectification.pk
+        )
+        if rectification.status != RectificationStatus.OPEN:  # ended by 撤销/撤并 (review.rectification_outcome)
+            raise DomainError(f"该整顿已{rectification.get_status_display()}，不能重新考核。")
+        if rectification.tasks.filter(done_on__isnull=True).exists():
+            raise DomainError("还有整改任务未完成。")
 
         def mutate(a):
             a.revision += 1

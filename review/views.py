@@ -21,8 +21,15 @@ from branches import selectors as org_selectors
 from branches.forms import DATE
 from branches.permissions import Action, has_role, is_district
 from ledgers.activities.forms import MultipleFileField, MultipleFileInput
-from review import adopt, services
-from review.models import Objection, ObjectionStatus, Rectification, RectificationTask, normalize_reference
+from review import adopt, rectification_views, services
+from review.models import (
+    Objection,
+    ObjectionStatus,
+    Rectification,
+    RectificationStatus,
+    RectificationTask,
+    normalize_reference,
+)
 from wujin_branch.errors import DomainError
 from wujin_branch.models import Notice
 from wujin_branch.notices import mark_all_read
@@ -293,7 +300,10 @@ def rectification_new(request, pk):
 
 @login_required
 def rectification_detail(request, pk):
-    r = get_object_or_404(Rectification.objects.select_related("assessment__branch", "assessment__period"), pk=pk)
+    r = get_object_or_404(
+        Rectification.objects.select_related("assessment__branch", "assessment__period", "weak_marked_by",
+                                             "outcome_change__merged_into"), pk=pk,
+    )  # fmt: skip
     a = a_selectors.get_assessment_for_user(request.user, r.assessment_id)
     if request.method == "POST":
         try:
@@ -311,6 +321,7 @@ def rectification_detail(request, pk):
         except (DomainError, ValueError) as e:
             messages.error(request, getattr(e, "message", "日期格式不正确。"))
         return redirect("rectification_detail", pk=r.pk)
+    open_ = r.status == RectificationStatus.OPEN
     return render(
         request,
         "review/rectification.html",
@@ -319,7 +330,9 @@ def rectification_detail(request, pk):
             "a": a,
             "branch": a.branch,
             "tasks": r.tasks.all(),
-            "can_close": has_role(request.user, services.COMMITTEE_ROLES | services.DISTRICT_ROLES, a.branch),
+            "can_close": open_ and has_role(request.user, services.COMMITTEE_ROLES | services.DISTRICT_ROLES, a.branch),
+            "outcome_events": rectification_views.outcome_events(r),
+            **(rectification_views.district_forms(r) if open_ and is_district(request.user) else {}),
         },
     )
 

@@ -56,6 +56,7 @@ from review.demo.flow import (
     publication_start,
     score_target,
 )
+from review.demo.results import put_results_to_use
 from review.models import Objection
 
 
@@ -270,6 +271,9 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
     counts["records_voided"] = void_a_double_entry(staff, this)
     counts["model_branches"] = nominate_model_branches(actor, staff, assessments, today)
     counts["stage_plans"] = seed_stage_plans(actor, staff, current, today, rng)
+    demo_now = Assessment.objects.filter(pk=demo.pk).select_related("branch").first() if demo else None
+    counts.update(put_results_to_use(actor=actor, rng=rng, today=today, period=period, demo_assessment=demo_now,
+                                     log=log))  # fmt: skip
     states = Assessment.objects.filter(period=period).values_list("status", flat=True)
     counts["states"] = {st: n for st in S.values if (n := sum(1 for x in states if x == st))}
     log(

@@ -28,7 +28,7 @@ from ledgers.models import (
     RoomCheck,
 )
 from review.demo.review import seed_review
-from review.models import Objection, ObjectionStatus, Publication, Rectification
+from review.models import DutyReport, Objection, ObjectionStatus, Publication, Rectification, RewardSubsidy
 from wujin_branch.models import Job, Notice
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +155,11 @@ def test_support_and_review_demo_data():
     vetoed = Assessment.objects.get(period=last, branch=no_fund.branch)
     assert vetoed.status == S.RECTIFYING and vetoed.has_veto
     assert Rectification.objects.get(assessment=vetoed).tasks.count() >= 2
+    # Results put to use: the rectifying branch marked 软弱涣散 (not dissolved), two 以奖代补, a rated 述职.
+    weak = Rectification.objects.get(assessment=vetoed)
+    assert weak.weak_marked_on and weak.status == "open" and vetoed.branch.status == "active"
+    assert RewardSubsidy.objects.count() == review["rewards"] == 2
+    assert DutyReport.objects.filter(grade="fairly_good").exclude(pack="").count() == review["duty_reports"] == 1
     for a in Assessment.objects.filter(period=last, status__in=[S.CONFIRMED, S.ACCEPTED, S.PUBLISHED]):
         assert a.district_total >= last.pass_line and not a.has_veto
     assert Assessment.objects.filter(period=last, status=S.NOT_PASSED, district_total__lt=last.pass_line).exists()

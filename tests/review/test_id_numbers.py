@@ -44,7 +44,7 @@ APPLICANT_ID = make_id_number(APPLICANT_BIRTH, 731)
 NOT_ABOUT_PEOPLE = ("escalation/", "funding-entry/", "notice/", "rectification/", "review/objections/",
                     "review/declaration/", "assessment/exports/", "gongshi/", "development/plan/",
                     "development/examination/", "flag/", "study-plan/", "appraisal/", "uploads/pending/",
-                    "users/", "review/model-branches/", "stage-plan/",
+                    "users/", "review/model-branches/", "stage-plan/", "review/rewards/", "review/duty-reports/",
                     "branch/<int:pk>/stage-plan/")  # fmt: skip
 
 
