@@ -45,6 +45,7 @@ from ledgers.models import (
     Photo,
 )
 from tests.conftest import written_once
+from wujin_branch import versions
 from wujin_branch.storage import private_storage
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +249,9 @@ class TestSmallDemo:
         before = {m: m.objects.order_by("-pk").values_list("pk", flat=True).first() for m in _org_models()}
         assert sum(1 for last in before.values() if last) > 40
         users = User.objects.count()
+        tokens = versions.tokens(versions.ORGS, versions.ASSESSMENTS)
         mini(3, flush=True)
+        assert versions.tokens(versions.ORGS, versions.ASSESSMENTS) != tokens  # cached dashboards miss
         for model, last in before.items():
             if last is not None:
                 assert not model.objects.filter(pk__lte=last).exists(), model.__name__

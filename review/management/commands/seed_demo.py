@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from branches.demo import DEMO_PASSWORD, DemoBuilder, district_plan, flush_demo_data, small_plan
 from branches.models import Organization
 from ledgers.demo.activities import seed_activities
+from wujin_branch import versions
 
 
 class Command(BaseCommand):
@@ -73,6 +74,9 @@ class Command(BaseCommand):
 
                 seed_support(actor=builder.actor, rng=random.Random(f"support:{seed}"), today=builder.today, log=log)
                 seed_review(actor=builder.actor, rng=random.Random(f"review:{seed}"), today=builder.today, log=log)
+            # The writers above insert in bulk, past the services that bump the data versions:
+            # new tokens, so no dashboard cached before a --flush is served for the new data.
+            versions.bump(versions.ORGS, versions.ASSESSMENTS)
         if connection.vendor == "postgresql":
             # Fresh statistics, or the planner guesses one row per table after a bulk load.
             t = time.perf_counter()
