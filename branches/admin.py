@@ -48,7 +48,7 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
 @admin.register(Member)
 class MemberAdmin(SimpleHistoryAdmin):
     list_display = ("name", "branch", "status", "standing", "joined_on")
-    list_filter = ("status", "standing", "is_flowing", "is_lost", "is_kongua", "is_hardship")
+    list_filter = ("status", "standing", "is_district_cadre", "is_lost", "is_kongua", "is_hardship")
     search_fields = ("name", "name_pinyin", "name_initials", "id_number")
     raw_id_fields = ("branch", "party_group")
     list_select_related = ("branch",)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from branches import selectors
 from branches import services as branches
+from branches.flow_selectors import member_life_meetings
 from branches.forms import (
     MemberCreateForm,
     MemberFilter,
@@ -55,9 +56,15 @@ def member_detail(request, pk):
     member = selectors.get_member_for_user(request.user, pk)
     branch = member.branch
     ctx = branch_context(request, branch)
+    member_flows = list(member.flows.select_related("in_branch").order_by("-started_on", "-id"))
+    member.flow_direction = next((f.direction for f in member_flows if f.is_open), None)  # for member_flags
     ctx.update(
         {
             "member": member,
+            "flows": member_flows,
+            "has_open_flow": member.flow_direction is not None,
+            "can_set_cadre": can(request.user, Action.APPROVE, branch),
+            "life_meetings": list(member_life_meetings(member)) if member.is_district_cadre else [],
             "can_see_id": can(request.user, Action.SEE_ID, branch),
             "transfers": member.transfers.select_related("from_branch", "to_branch").all(),
             "sanctions": member.sanctions.all(),
@@ -73,9 +80,6 @@ def _member_data(d):
     if not data.get("id_number"):  # a masked number left as it was: unchanged
         data.pop("id_number", None)
     for k in (
-        "flow_direction",
-        "flow_counterpart",
-        "flow_note",
         "kongua_handling",
         "lost_handling",
         "hardship_note",

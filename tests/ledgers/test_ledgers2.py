@@ -33,7 +33,7 @@ from ledgers.models import (
 )
 from ledgers.plans import services as plans
 from ledgers.service import services as service
-from tests.factories import MemberFactory, unique_id_number
+from tests.factories import MemberFactory, MemberFlowFactory, unique_id_number
 from wujin_branch import fonts
 
 from .test_ledger import record
@@ -106,7 +106,7 @@ def members(branch):
             branch=branch, name="张伟", birth_date=D(1926, 5, 1), joined_on=D(1947, 7, 1), full_member_on=D(1948, 7, 1)
         ),
         "王芳": MemberFactory(branch=branch, name="王芳", gender="F", is_hardship=True, hardship_note="因病致困"),
-        "李娜": MemberFactory(branch=branch, name="李娜", gender="F", is_flowing=True, flow_direction="out"),
+        "李娜": MemberFlowFactory(member=MemberFactory(branch=branch, name="李娜", gender="F")).member,
         "刘洋": MemberFactory(branch=branch, name="刘洋"),
         "陈静": MemberFactory(
             branch=branch, name="陈静", gender="F", joined_on=D(YEAR - 1, 9, 1), full_member_on=D(YEAR, 9, 1)
