@@ -1,9 +1,9 @@
 """Reads for 流动党员 pages and the 区管党员领导干部 / 民主生活会 page, each in a fixed number of queries."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
-from branches.flow_models import LifeMeeting
+from branches.flow_models import LifeMeeting, MemberFlow
 from branches.models import Member, OrgKind, OrgStatus, Standing
 from branches.permissions import Action, can
 from branches.selectors import members_visible_to, orgs_visible_to
@@ -71,4 +71,18 @@ def cadre_choices(user):
         .filter(pk__in=members_visible_to(user, Action.APPROVE).values("pk"))
         .select_related("branch")
         .order_by("branch__path", "name_pinyin")
+    )
+
+
+def flowing_in(branch, day):
+    """流入地主管: members of other branches of the district whose flow into ``branch`` was open on
+    ``day``. The branch records their attendance at its meetings (``expected_attendees``), though
+    they count for the quorum and the totals of their own branch."""
+    flows = MemberFlow.objects.filter(member=OuterRef("pk"), in_branch=branch, started_on__lte=day).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+    )
+    return (
+        Member.objects.filter(Exists(flows), joined_on__lte=day)
+        .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gt=day))
+        .exclude(branch=branch)
     )

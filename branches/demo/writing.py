@@ -89,7 +89,7 @@ class WritingMixin:
             for c in self.changes:
                 c.actor = self.actor
             self._insert(MemberTransfer, self.transfers)
-            flows = self.flow_rows(self.today)
+            self.flows = flows = self.flow_rows(self.today)
             for f in flows:
                 f.actor = self.actor
             self._insert(MemberFlow, flows)
