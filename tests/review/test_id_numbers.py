@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessment.models import Assessment, RubricItem, RubricVersion
-from branches.models import Member, Position, Role
 from branches.flow_services import life_meeting_create, member_flow_start, member_set_district_cadre
+from branches.models import Member, Position, Role
 from branches.services import sanction_create
 from ledgers.activities import services as ledger_services
 from ledgers.member_records.services import member_record_create
