@@ -311,7 +311,7 @@ def arrears_date(year: int) -> datetime.date:
 
 
 def member_ledger(branch, year: int, *, user) -> MemberLedger:
-    """The 党员信息台账 of ``branch`` for ``year``, in 13 queries however many members and records
+    """The 党员信息台账 of ``branch`` for ``year``, in 14 queries however many members and records
     (the dues arrears selector's four among them).
 
     ``user`` decides whether identity numbers are shown in full (Action.SEE_ID) or masked.
