@@ -9,6 +9,7 @@ from django.urls import reverse
 from branches import selectors
 from branches import services as branches
 from branches.flow_selectors import member_life_meetings
+from branches.flow_services import may_end_flow
 from branches.forms import (
     MemberCreateForm,
     MemberFilter,
@@ -58,6 +59,9 @@ def member_detail(request, pk):
     ctx = branch_context(request, branch)
     member_flows = list(member.flows.select_related("in_branch").order_by("-started_on", "-id"))
     member.flow_direction = next((f.direction for f in member_flows if f.is_open), None)  # for member_flags
+    for f in member_flows:
+        f.member = member  # the flow's sides read the member's branch
+        f.can_end = f.is_open and may_end_flow(request.user, f)
     ctx.update(
         {
             "member": member,

@@ -81,12 +81,12 @@ def get_member_for_user(user, pk, action=Action.VIEW):
     if action != Action.VIEW:
         return get_for_user(qs, pk, user, action, missing="未找到该党员")
     m = qs.filter(pk=pk).first()
-    if m is not None and (
-        can(user, action, m.branch)
-        or any(can(user, action, f.in_branch) for f in MemberFlow.objects.open().filter(
-            member=m, in_branch__isnull=False).select_related("in_branch"))
-    ):  # fmt: skip
+    if m is not None and can(user, action, m.branch):
         return m
+    if m is not None:
+        managing = MemberFlow.objects.open().filter(member=m, in_branch__isnull=False).select_related("in_branch")
+        if any(can(user, action, f.in_branch) for f in managing):
+            return m
     raise Http404("未找到该党员")
 
 
@@ -149,9 +149,10 @@ def branch_flows(branch):
         .select_related("member__branch", "in_branch")
         .order_by("member__name_pinyin", "id")
     )
-    out = [f for f in rows if f.member.branch_id == branch.pk and f.direction == FlowDirection.OUT]
-    inn = [f for f in rows if f not in out]
-    return out, inn
+    def assists(f):
+        return f.member.branch_id == branch.pk and f.direction == FlowDirection.OUT
+
+    return [f for f in rows if assists(f)], [f for f in rows if not assists(f)]
 
 
 ROSTER_PAGE = 200

@@ -188,12 +188,14 @@ def test_pages_role_by_object(client, secretary, inflow_secretary, other_secreta
     assert client.get(reverse("member_detail", args=[m.pk])).status_code == 200
     assert client.get(reverse("member_edit", args=[m.pk])).status_code == 404
     assert client.get(reverse("flow_end", args=[f.pk])).status_code == 200
+    assert reverse("flow_end", args=[f.pk]) in client.get(reverse("member_detail", args=[m.pk])).content.decode()
     client.force_login(other_secretary)  # a third branch: nothing, not even that it exists
     for url in (reverse("member_detail", args=[m.pk]), reverse("flow_end", args=[f.pk]),
                 reverse("flow_end", args=[f.pk + 999])):  # fmt: skip
         assert client.get(url).status_code == 404
     client.force_login(reviewer)  # the committee sees both sides but does not end flows
-    assert client.get(reverse("member_detail", args=[m.pk])).status_code == 200
+    page = client.get(reverse("member_detail", args=[m.pk])).content.decode()
+    assert "南街社区党支部" in page and reverse("flow_end", args=[f.pk]) not in page
     assert client.get(reverse("flow_end", args=[f.pk])).status_code == 404
 
     client.force_login(inflow_secretary)
