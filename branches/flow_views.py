@@ -9,7 +9,7 @@ from branches import flow_selectors, selectors
 from branches import flow_services as flows
 from branches.flow_forms import CadreForm, FlowEndForm, FlowStartForm, LifeMeetingForm
 from branches.models import Organization, OrgKind, OrgStatus
-from branches.permissions import Action, can_any
+from branches.permissions import Action, can, can_any
 from wujin_branch.pages import form_page, year_param, years_choice
 
 
@@ -35,14 +35,19 @@ def flow_end(request, pk):
     flow = selectors.get_flow_for_user(request.user, pk)
     if not flows.may_end_flow(request.user, flow):
         raise Http404("未找到该流动登记")
+    own = flow.member.branch
+    back_to = own if can(request.user, Action.VIEW, own) else flow.in_branch  # the user's side of the flow
     return form_page(
         request,
         FlowEndForm(request.POST or None),
         lambda d: flows.member_flow_end(actor=request.user, flow=flow, **d),
         done=lambda _: f"已登记 {flow.member.name} 流动结束。",
         template="branches/form.html",
-        back=reverse("branch_detail", args=[flow.member.branch_id]),
-        context={"title": f"流动结束：{flow.member.name}（{flow.out_side} → {flow.in_side}）"},
+        back=reverse("branch_detail", args=[back_to.pk]),
+        context={
+            "title": f"流动结束：{flow.member.name}（{flow.out_side} → {flow.in_side}）",
+            "confirm": f"登记后 {flow.member.name} 不再列为流动党员。确定登记流动结束吗？",
+        },
     )
 
 

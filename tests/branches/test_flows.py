@@ -119,7 +119,7 @@ def test_a_transfer_closes_the_flow_it_settles(secretary, branch, inflow_branch,
 
 
 def test_counted_once_where_the_relation_is_and_flows_shown_apart(
-    secretary, inflow_secretary, district, committee, branch, inflow_branch
+    client, secretary, inflow_secretary, district, committee, branch, inflow_branch
 ):
     MemberFactory.create_batch(2, branch=branch)
     MemberFactory(branch=inflow_branch)
@@ -145,6 +145,9 @@ def test_counted_once_where_the_relation_is_and_flows_shown_apart(
     district_user = grant(UserFactory(username="d"), district, Role.DISTRICT)
     (c,) = selectors.tree_children(district_user, district)
     assert c.org == committee and c.members == 5
+    client.force_login(district_user)
+    page = client.get(reverse("statistics", args=[district.pk])).content.decode()
+    assert "流入（不计入党员总数）" in page and "从区外流入（组织关系在区外）" in page
 
 
 def test_branch_page_flows_cost_the_same_for_2_and_n(client, secretary, branch, inflow_branch):
@@ -199,8 +202,9 @@ def test_pages_role_by_object(client, secretary, inflow_secretary, other_secreta
     assert client.get(reverse("flow_end", args=[f.pk])).status_code == 404
 
     client.force_login(inflow_secretary)
+    assert "data-confirm" in client.get(reverse("flow_end", args=[f.pk])).content.decode()
     r = client.post(reverse("flow_end", args=[f.pk]), {"ended_on": str(TODAY), "note": "返回"})
-    assert r.status_code == 302
+    assert r.status_code == 302 and r.url == reverse("branch_detail", args=[inflow_branch.pk])  # B's own page
     f.refresh_from_db()
     assert f.ended_on == TODAY
     assert client.get(reverse("member_detail", args=[m.pk])).status_code == 404  # no longer managed in B
