@@ -24,17 +24,24 @@ def flows_from_fields(apps, schema_editor):
         in_branch = branches.get(counterpart) if direction == "out" else None
         if in_branch == m.branch_id:
             in_branch = None
+        # the old fields had no date: the last change of the member, and a member no longer on the
+        # roster has the flow ended the day they left
+        started = timezone.localtime(m.updated_at).date() if m.updated_at else timezone.localdate()
+        ended = None
+        if m.standing != "active":
+            ended = m.left_on or started
+            started = min(started, ended)
         rows.append(MemberFlow(
             member_id=m.pk, direction=direction, in_branch_id=in_branch, counterpart="" if in_branch else counterpart,
-            started_on=timezone.localtime(m.updated_at).date() if m.updated_at else timezone.localdate(),
-            note=m.flow_note or "", created_at=timezone.now(),
+            started_on=started, ended_on=ended, note=m.flow_note or "", created_at=timezone.now(),
         ))  # fmt: skip
     MemberFlow.objects.bulk_create(rows, batch_size=1000)
     now = timezone.now()
     HistoricalMemberFlow.objects.bulk_create(
         [HistoricalMemberFlow(
             id=f.pk, member_id=f.member_id, direction=f.direction, in_branch_id=f.in_branch_id, counterpart=f.counterpart,
-            started_on=f.started_on, note=f.note, created_at=f.created_at, history_date=now, history_type="+",
+            started_on=f.started_on, ended_on=f.ended_on, note=f.note, created_at=f.created_at, history_date=now,
+            history_type="+",
             history_change_reason="由原流动党员字段转换",
         ) for f in MemberFlow.objects.all()],
         batch_size=1000,
