@@ -8,7 +8,9 @@ from branches.models import (
     AccountEvent,
     CommitteeSeat,
     CommitteeTerm,
+    LifeMeeting,
     Member,
+    MemberFlow,
     MemberTransfer,
     Organization,
     OrgChange,
@@ -162,3 +164,18 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MemberFlow)
+class MemberFlowAdmin(SimpleHistoryAdmin):
+    list_display = ("member", "direction", "in_branch", "counterpart", "started_on", "ended_on")
+    list_filter = ("direction",)
+    raw_id_fields = ("member", "in_branch", "actor")
+    list_select_related = ("member", "in_branch")
+
+
+@admin.register(LifeMeeting)
+class LifeMeetingAdmin(SimpleHistoryAdmin):
+    list_display = ("organization", "held_on", "topic")
+    raw_id_fields = ("organization", "participants", "actor")
+    list_select_related = ("organization",)

@@ -263,3 +263,10 @@ def test_member_management_reads_the_flow_records(branch, inflow_branch, secreta
     got = one("member_management", branch)
     assert "流动2名（未登记流入/流出地党组织1名）" in got.reason
 
+
+
+def test_admin_lists_flows_and_life_meetings(client, branch, district):
+    MemberFlowFactory(member=MemberFactory(branch=branch))
+    client.force_login(grant(UserFactory(is_staff=True, is_superuser=True), district, Role.DISTRICT))
+    for name in ("admin:branches_memberflow_changelist", "admin:branches_lifemeeting_changelist"):
+        assert client.get(reverse(name)).status_code == 200
