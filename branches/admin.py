@@ -8,7 +8,9 @@ from branches.models import (
     AccountEvent,
     CommitteeSeat,
     CommitteeTerm,
+    LifeMeeting,
     Member,
+    MemberFlow,
     MemberTransfer,
     Organization,
     OrgChange,
@@ -48,7 +50,7 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
 @admin.register(Member)
 class MemberAdmin(SimpleHistoryAdmin):
     list_display = ("name", "branch", "status", "standing", "joined_on")
-    list_filter = ("status", "standing", "is_flowing", "is_lost", "is_kongua", "is_hardship")
+    list_filter = ("status", "standing", "is_district_cadre", "is_lost", "is_kongua", "is_hardship")
     search_fields = ("name", "name_pinyin", "name_initials", "id_number")
     raw_id_fields = ("branch", "party_group")
     list_select_related = ("branch",)
@@ -162,3 +164,18 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MemberFlow)
+class MemberFlowAdmin(SimpleHistoryAdmin):
+    list_display = ("member", "direction", "in_branch", "counterpart", "started_on", "ended_on")
+    list_filter = ("direction",)
+    raw_id_fields = ("member", "in_branch", "actor")
+    list_select_related = ("member", "in_branch")
+
+
+@admin.register(LifeMeeting)
+class LifeMeetingAdmin(SimpleHistoryAdmin):
+    list_display = ("organization", "held_on", "topic")
+    raw_id_fields = ("organization", "participants", "actor")
+    list_select_related = ("organization",)

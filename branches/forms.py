@@ -6,12 +6,12 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from branches.flow_models import open_flow
 from branches.models import (
     TERM_YEARS_CHOICES,
     BranchType,
     CommitteeKind,
     Education,
-    FlowDirection,
     InterventionKind,
     Member,
     MemberStatus,
@@ -110,10 +110,6 @@ class MemberForm(MaskedIdForm, VersionedForm):
     full_member_on = forms.DateField(label="转正日期", widget=DATE, required=False, help_text="预备党员不填")
     dues_from = MonthField(label="党费起算月", help_text=DUES_FROM_HELP)
     party_group = forms.ModelChoiceField(label="党小组", queryset=PartyGroup.objects.none(), required=False)
-    is_flowing = forms.BooleanField(label="流动党员", required=False)
-    flow_direction = forms.ChoiceField(label="流动方向", choices=[("", "—")] + FlowDirection.choices, required=False)
-    flow_counterpart = forms.CharField(label="流入/流出地党组织", max_length=100, required=False)
-    flow_note = forms.CharField(label="流动情况说明", max_length=200, required=False)
     is_kongua = forms.BooleanField(label="空挂党员", required=False)
     kongua_handling = forms.CharField(label="空挂处理情况", max_length=200, required=False)
     is_lost = forms.BooleanField(label="失联党员", required=False)
@@ -170,6 +166,7 @@ class MemberFilter(django_filters.FilterSet):
         method="filter_flag",
         choices=[
             ("flowing", "流动党员"),
+            ("cadre", "区管党员领导干部"),
             ("kongua", "空挂党员"),
             ("lost", "失联党员"),
             ("hardship", "困难党员"),
@@ -200,7 +197,8 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_flag(self, qs, name, value):
         return {
-            "flowing": lambda: qs.filter(is_flowing=True),
+            "flowing": lambda: qs.filter(open_flow()),
+            "cadre": lambda: qs.filter(is_district_cadre=True),
             "kongua": lambda: qs.filter(is_kongua=True),
             "lost": lambda: qs.filter(is_lost=True),
             "hardship": lambda: qs.filter(is_hardship=True),

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from branches import selectors
 from branches import services as branches
+from branches.flow_selectors import member_life_meetings
+from branches.flow_services import may_end_flow
 from branches.forms import (
     MemberCreateForm,
     MemberFilter,
@@ -55,9 +57,18 @@ def member_detail(request, pk):
     member = selectors.get_member_for_user(request.user, pk)
     branch = member.branch
     ctx = branch_context(request, branch)
+    member_flows = list(member.flows.select_related("in_branch").order_by("-started_on", "-id"))
+    member.flow_direction = next((f.direction for f in member_flows if f.is_open), None)  # for member_flags
+    for f in member_flows:
+        f.member = member  # the flow's sides read the member's branch
+        f.can_end = f.is_open and may_end_flow(request.user, f)
     ctx.update(
         {
             "member": member,
+            "flows": member_flows,
+            "has_open_flow": member.flow_direction is not None,
+            "can_set_cadre": can(request.user, Action.APPROVE, branch),
+            "life_meetings": list(member_life_meetings(member)) if member.is_district_cadre else [],
             "can_see_id": can(request.user, Action.SEE_ID, branch),
             "transfers": member.transfers.select_related("from_branch", "to_branch").all(),
             "sanctions": member.sanctions.all(),
@@ -73,9 +84,6 @@ def _member_data(d):
     if not data.get("id_number"):  # a masked number left as it was: unchanged
         data.pop("id_number", None)
     for k in (
-        "flow_direction",
-        "flow_counterpart",
-        "flow_note",
         "kongua_handling",
         "lost_handling",
         "hardship_note",

@@ -203,11 +203,6 @@ class Standing(models.TextChoices):
     LEFT = "left", "已出党"
 
 
-class FlowDirection(models.TextChoices):
-    OUT = "out", "流出"
-    IN = "in", "流入"
-
-
 def mask_id_number(n: str | None) -> str:
     """What everyone but district staff sees of an identity number: the first and last four."""
     n = n or ""
@@ -244,10 +239,7 @@ class Member(models.Model):
     standing = models.CharField("党籍状态", max_length=16, choices=Standing.choices, default=Standing.ACTIVE)
     left_on = models.DateField("离册日期", null=True, blank=True)
 
-    is_flowing = models.BooleanField("流动党员", default=False)
-    flow_direction = models.CharField("流动方向", max_length=4, choices=FlowDirection.choices, blank=True)
-    flow_counterpart = models.CharField("流入/流出地党组织", max_length=100, blank=True)
-    flow_note = models.CharField("流动情况说明", max_length=200, blank=True)
+    # 流动党员: ``MemberFlow`` rows (branches.flow_models), one open at a time
     is_kongua = models.BooleanField("空挂党员", default=False)
     kongua_handling = models.CharField("空挂处理情况", max_length=200, blank=True)
     is_lost = models.BooleanField("失联党员", default=False)
@@ -255,6 +247,8 @@ class Member(models.Model):
     lost_handling = models.CharField("失联处置情况", max_length=200, blank=True)
     is_hardship = models.BooleanField("困难党员", default=False)
     hardship_note = models.CharField("困难情况", max_length=200, blank=True)
+    # 区管党员领导干部: attends their unit's 民主生活会 yearly (``LifeMeeting``); set by district or committee
+    is_district_cadre = models.BooleanField("区管党员领导干部", default=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -345,45 +339,6 @@ class MemberTransfer(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.get_direction_display()} {self.occurred_on}"
-
-
-class SanctionKind(models.IntegerChoices):
-    """The five Party disciplinary sanctions, lightest first: the value is the severity."""
-
-    WARNING = 1, "警告"
-    SERIOUS_WARNING = 2, "严重警告"
-    REMOVAL = 3, "撤销党内职务"
-    PROBATION = 4, "留党察看"
-    EXPULSION = 5, "开除党籍"
-
-
-class Sanction(models.Model):
-    member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.PROTECT, related_name="sanctions")
-    kind = models.PositiveSmallIntegerField("处分种类", choices=SanctionKind.choices)
-    imposed_on = models.DateField("处分日期")
-    effective_until = models.DateField("影响期截止", null=True, blank=True)
-    reason = models.CharField("事由", max_length=200)
-    decided_by = models.CharField("决定机关", max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "党纪处分"
-        verbose_name_plural = "党纪处分"
-        ordering = ["-imposed_on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(effective_until__isnull=True) | Q(effective_until__gte=models.F("imposed_on")),
-                name="sanction_end_after_start",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.member} {self.get_kind_display()}"
-
-    def in_effect_between(self, start, end):
-        return self.imposed_on <= end and (self.effective_until is None or self.effective_until >= start)
 
 
 class CommitteeTerm(models.Model):
@@ -502,4 +457,6 @@ def add_years(day, years):
 
 
 from branches.account_models import AccountAction, AccountEvent  # noqa: E402,F401  (models of this app)
+from branches.flow_models import FlowDirection, LifeMeeting, MemberFlow  # noqa: E402,F401
+from branches.sanction_models import Sanction, SanctionKind  # noqa: E402,F401
 from branches.term_models import InterventionKind, TermIntervention, TermRule, TermRuleSet  # noqa: E402,F401

@@ -6,11 +6,12 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
 
+from branches.flow_models import relation_outside
 from branches.models import (
     GROUP_ORDER,
     POSITION_ORDER,
@@ -19,6 +20,7 @@ from branches.models import (
     CommitteeTerm,
     FlowDirection,
     Member,
+    MemberFlow,
     MemberStatus,
     Organization,
     OrgKind,
@@ -72,9 +74,31 @@ def get_branch_for_user(user, pk, action=Action.VIEW):
 
 
 def get_member_for_user(user, pk, action=Action.VIEW):
-    return get_for_user(
-        Member.objects.select_related("branch", "party_group"), pk, user, action, missing="未找到该党员"
-    )
+    """The member, or 404. To view, the 流入 branch of an open flow may see the member it
+    manages (流入地主管) though the member's relation is in another branch; editing stays with
+    the member's own branch."""
+    qs = Member.objects.select_related("branch", "party_group")
+    if action != Action.VIEW:
+        return get_for_user(qs, pk, user, action, missing="未找到该党员")
+    m = qs.filter(pk=pk).first()
+    if m is not None and can(user, action, m.branch):
+        return m
+    if m is not None:
+        managing = MemberFlow.objects.open().filter(member=m, in_branch__isnull=False).select_related("in_branch")
+        if any(can(user, action, f.in_branch) for f in managing):
+            return m
+    raise Http404("未找到该党员")
+
+
+def get_flow_for_user(user, pk):
+    """A flow record for its two branches: the member's (流出, 协管) and the 流入 one (主管) —
+    either may see it and end it (``flow_services.may_end_flow``); else 404."""
+    f = MemberFlow.objects.select_related("member__branch", "in_branch").filter(pk=pk).first()
+    if f is None or not (
+        can(user, Action.VIEW, f.member.branch) or (f.in_branch_id and can(user, Action.VIEW, f.in_branch))
+    ):
+        raise Http404("未找到该流动登记")
+    return f
 
 
 def get_group_for_user(user, pk, action=Action.VIEW):
@@ -109,11 +133,32 @@ def active_members(branch):
     return Member.objects.filter(branch=branch, standing=Standing.ACTIVE)
 
 
+def with_flow_direction(members):
+    """``flow_direction``: the direction of each member's open flow, or None (a subquery)."""
+    flows = MemberFlow.objects.filter(member=OuterRef("pk"), ended_on__isnull=True)
+    return members.annotate(flow_direction=Subquery(flows.values("direction")[:1]))
+
+
+def branch_flows(branch):
+    """The branch's open flows, one query: (流出 — its members working away, which it assists;
+    流入 — members it manages: from a branch of the district, or whose relation is outside it)."""
+    rows = list(
+        MemberFlow.objects.open()
+        .filter(member__standing=Standing.ACTIVE)
+        .filter(Q(member__branch=branch) | Q(in_branch=branch))
+        .select_related("member__branch", "in_branch")
+        .order_by("member__name_pinyin", "id")
+    )
+    def assists(f):
+        return f.member.branch_id == branch.pk and f.direction == FlowDirection.OUT
+
+    return [f for f in rows if assists(f)], [f for f in rows if not assists(f)]
+
+
 ROSTER_PAGE = 200
-_ROSTER_COLUMNS = ("id", "name", "status", "party_group__name", "joined_on", "is_flowing", "flow_direction",
-                   "is_kongua", "is_lost", "is_hardship")  # fmt: skip
+_ROSTER_COLUMNS = ("id", "name", "status", "party_group__name", "joined_on", "flow_direction",
+                   "is_kongua", "is_lost", "is_hardship", "is_district_cadre")  # fmt: skip
 _STATUS_LABELS = dict(MemberStatus.choices)
-_FLOW_LABELS = dict(FlowDirection.choices)
 
 
 class RosterRow(NamedTuple):
@@ -124,11 +169,15 @@ class RosterRow(NamedTuple):
     status: str
     group_name: str | None
     joined_on: datetime.date
-    is_flowing: bool
-    flow_direction: str
+    flow_direction: str | None  # of the member's open flow (流出, or 流入 from outside the district)
     is_kongua: bool
     is_lost: bool
     is_hardship: bool
+    is_district_cadre: bool
+
+    @property
+    def is_flowing(self):
+        return bool(self.flow_direction)
 
     @property
     def is_pre_1949(self):
@@ -137,15 +186,16 @@ class RosterRow(NamedTuple):
     def get_status_display(self):
         return _STATUS_LABELS.get(self.status, self.status)
 
-    def get_flow_direction_display(self):
-        return _FLOW_LABELS.get(self.flow_direction, self.flow_direction)
-
 
 def roster_page(branch) -> list[RosterRow]:
     """The first members of the branch page's roster as plain rows (``roster_rows``): a member
     has some forty columns, a model instance per row costs more than the row's HTML, and the
     page lists up to 200 (the secretary's home)."""
-    rows = active_members(branch).order_by("name_pinyin", "id").values_list(*_ROSTER_COLUMNS)[:ROSTER_PAGE]
+    rows = (
+        with_flow_direction(active_members(branch))
+        .order_by("name_pinyin", "id")
+        .values_list(*_ROSTER_COLUMNS)[:ROSTER_PAGE]
+    )
     return [RosterRow(*r) for r in rows]
 
 
@@ -202,17 +252,20 @@ def branch_page(branch):
         .annotate(n_members=Count("members", filter=Q(members__standing=Standing.ACTIVE)))
         .order_by(*GROUP_ORDER)
     )
-    counts = active_members(branch).aggregate(
+    # counted where the relation is: one flowing in from outside the district is shown apart
+    counts = active_members(branch).alias(outside=relation_outside()).filter(outside=False).aggregate(
         total=Count("id"),
         full=Count("id", filter=Q(status=MemberStatus.FULL)),
         probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
-        flowing=Count("id", filter=Q(is_flowing=True)),
         lost=Count("id", filter=Q(is_lost=True)),
         kongua=Count("id", filter=Q(is_kongua=True)),
         hardship=Count("id", filter=Q(is_hardship=True)),
         pre1949=Count("id", filter=Q(joined_on__lt=datetime.date(1949, 10, 1))),
         ungrouped=Count("id", filter=Q(party_group__isnull=True)),
     )
+    flows_out, flows_in = branch_flows(branch)
+    counts["flow_out"], counts["flow_in"] = len(flows_out), len(flows_in)
+    counts["from_outside"] = sum(1 for f in flows_in if f.direction == FlowDirection.IN)
     alerts = term_alerts(term) if branch.is_active else []
     if branch.is_active and counts["full"] < 7 and term:
         extra = [s for s in term.seats.all() if s.position not in (Position.SECRETARY, Position.DEPUTY)]
@@ -226,6 +279,8 @@ def branch_page(branch):
         "past_terms": CommitteeTerm.objects.filter(branch=branch, ended_on__isnull=False).order_by("-elected_on")[:5],
         "groups": groups,
         "counts": counts,
+        "flows_out": flows_out,
+        "flows_in": flows_in,
         "alerts": alerts,
         "changes": branch.changes.select_related("actor").all()[:10],
     }
@@ -272,7 +327,7 @@ def tree_children(user, node, *, include_inactive=False):
     has_secretary = CommitteeSeat.objects.filter(
         term__branch=OuterRef("pk"), term__ended_on__isnull=True, position=Position.SECRETARY, holder__isnull=False
     )
-    has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE)
+    has_member = Member.objects.filter(branch=OuterRef("pk"), standing=Standing.ACTIVE).filter(~relation_outside())
     rows = (
         branches.annotate(prefix=Substr("path", 1, plen))
         .order_by()  # the tree manager orders by path, which would split the groups
@@ -290,6 +345,7 @@ def tree_children(user, node, *, include_inactive=False):
 
     member_rows = (
         Member.objects.filter(branch__path__startswith=node.path, standing=Standing.ACTIVE)
+        .filter(~relation_outside())  # counted where the relation is (branches.flow_models)
         .annotate(prefix=Substr("branch__path", 1, plen))
         .order_by()
         .values("prefix")
@@ -350,7 +406,7 @@ def branch_on(moves, current_branch_id, day):
 
 
 def members_list(user, *, branch=None):
-    qs = members_visible_to(user).select_related("branch", "party_group")
+    qs = with_flow_direction(members_visible_to(user).select_related("branch", "party_group"))
     if branch is not None:
         qs = qs.filter(branch=branch)
     return qs

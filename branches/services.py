@@ -13,6 +13,7 @@ from pypinyin import Style, lazy_pinyin
 from simple_history.utils import bulk_update_with_history
 
 from branches.derived import default_dues_from
+from branches.flow_services import end_flows_on_transfer
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -280,10 +281,6 @@ MEMBER_FIELDS = [
     "full_member_on",
     "status",
     "dues_from",
-    "is_flowing",
-    "flow_direction",
-    "flow_counterpart",
-    "flow_note",
     "is_kongua",
     "kongua_handling",
     "is_lost",
@@ -311,8 +308,6 @@ def member_rules(m: Member):
     m.dues_from = max(m.dues_from.replace(day=1), m.joined_on.replace(day=1))
     if m.dues_from > timezone.localdate():
         raise DomainError("党费起算月不能晚于本月。", field="dues_from")
-    if m.is_flowing and not m.flow_direction:
-        raise DomainError("流动党员请选择流动方向（流入/流出）。", field="flow_direction")
     if m.party_group_id and m.party_group.branch_id != m.branch_id:
         raise DomainError("党小组不属于该支部。", field="party_group")
     m.id_number = (m.id_number or "").strip().upper()
@@ -417,6 +412,9 @@ def member_transfer(
     else:
         raise DomainError("从区外转入的党员请通过“添加党员”登记，并填写转入来源党组织。")
     _vacate_seats_of(m, occurred_on)
+    end_flows_on_transfer(
+        member=m, to_branch=to_branch if direction == TransferDirection.INTERNAL else None, on=occurred_on, actor=actor
+    )
     m.version += 1
     m.updated_at = timezone.now()
     m._history_user = actor

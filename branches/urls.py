@@ -3,6 +3,7 @@ from django.urls import path
 from branches import (
     account_views,
     committee_views,
+    flow_views,
     member_views,
     roster_views,
 )
@@ -34,6 +35,12 @@ urlpatterns = [
     path("member/<int:pk>/edit/", member_views.member_edit, name="member_edit"),
     path("member/<int:pk>/transfer/", member_views.member_transfer, name="member_transfer"),
     path("member/<int:pk>/sanctions/new/", member_views.sanction_create, name="sanction_create"),
+    path("member/<int:pk>/flow/new/", flow_views.member_flow_start, name="member_flow_start"),
+    path("flow/<int:pk>/end/", flow_views.flow_end, name="flow_end"),
+    path("member/<int:pk>/cadre/", flow_views.member_cadre, name="member_cadre"),
+    path("cadres/", flow_views.cadre_list, name="cadre_list"),
+    path("cadres/life-meetings/new/", flow_views.life_meeting_create, name="life_meeting_create"),
+    path("cadres/life-meetings/<int:pk>/", flow_views.life_meeting_detail, name="life_meeting_detail"),
     path("branch/<int:pk>/roster/template.xlsx", roster_views.roster_template, name="roster_template"),
     path("branch/<int:pk>/roster/import/", roster_views.roster_import, name="roster_import"),
     path("branch/<int:pk>/roster/export.xlsx", roster_views.roster_export, name="roster_export"),

@@ -11,6 +11,7 @@ from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
     Member,
+    MemberFlow,
     MemberStatus,
     Organization,
     OrgKind,
@@ -95,6 +96,19 @@ class MemberFactory(DjangoModelFactory):
     dues_from = factory.LazyAttribute(lambda o: o.joined_on.replace(day=1))
     name_pinyin = factory.LazyAttribute(lambda o: name_pinyin(o.name)[0])
     name_initials = factory.LazyAttribute(lambda o: name_pinyin(o.name)[1])
+
+
+class MemberFlowFactory(DjangoModelFactory):
+    """An open flow: 流出 to ``counterpart`` outside the district unless ``in_branch`` is given."""
+
+    class Meta:
+        model = MemberFlow
+
+    member = factory.SubFactory(MemberFactory)
+    direction = "out"
+    counterpart = factory.LazyAttribute(lambda o: "" if o.in_branch else "中共上海市某流动党员党支部")
+    in_branch = None
+    started_on = datetime.date(2024, 3, 1)
 
 
 class PartyGroupFactory(DjangoModelFactory):

@@ -16,16 +16,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
-from django.db.models.functions import Trim
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Trim
 
 from assessment.rules.thresholds import CULTIVATION_STEPS, STOP_CODE
+from branches.flow_models import open_flow
 from branches.models import (
     PRE_1949_CUTOFF,
     CommitteeSeat,
     CommitteeTerm,
     InterventionKind,
     Member,
+    MemberFlow,
     MemberStatus,
     MemberTransfer,
     Organization,
@@ -61,8 +63,8 @@ class _M:
     lost_handling: str
     is_kongua: bool
     kongua_handling: str
-    is_flowing: bool
-    flow_counterpart: str
+    is_flowing: bool  # an open flow record (branches.flow_models), annotated
+    flow_counterpart: str  # its other side: the district branch it flows into, or the outside organization
     is_hardship: bool
     moves: tuple = ()  # (occurred_on, from_branch_id) of the transfers after the window's start, in order
 
@@ -96,6 +98,12 @@ class _M:
         return out
 
 
+def _flow_counterpart():
+    open_flows = MemberFlow.objects.filter(member=OuterRef("pk"), ended_on__isnull=True)
+    side = Subquery(open_flows.annotate(side=Coalesce("in_branch__name", "counterpart")).values("side")[:1])
+    return Coalesce(side, Value(""))
+
+
 def window_members(ctx):
     """Members who were on some branch's roster during the window: one query."""
 
@@ -113,6 +121,7 @@ def window_members(ctx):
         rows = (
             Member.objects.filter(Q(branch_id__in=ids) | Q(pk__in=list(moves)), joined_on__lte=ctx.end)
             .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gte=ctx.start))
+            .annotate(is_flowing=open_flow(), flow_counterpart=_flow_counterpart())
             .order_by("name_pinyin", "id")
             .values_list(*fields)
         )

@@ -4,7 +4,17 @@ left) and party groups."""
 from branches.demo.common import CORE, D, Weighted, cn, days, dues_start, id_number
 from branches.demo.names import ETHNICITY, FEMALE_GIVEN, MALE_GIVEN, OLD_FEMALE, OLD_MALE, PLACE_A, PLACE_B, SURNAMES
 from branches.demo.profiles import EDU_OLD, FLAG_MINIMUM, PROFILES
-from branches.models import FlowDirection, Gender, Member, MemberStatus, Occupation, PartyGroup, Standing, add_years
+from branches.models import (
+    FlowDirection,
+    Gender,
+    Member,
+    MemberFlow,
+    MemberStatus,
+    Occupation,
+    PartyGroup,
+    Standing,
+    add_years,
+)
 from branches.services import name_pinyin
 
 CHANGZHOU_CODES = ["320402", "320404", "320411", "320413", "320481"]
@@ -189,16 +199,15 @@ class MembersMixin:
             created_at=self.now,
             updated_at=self.now,
         )
-        if flag == "flow_out":
+        if flag == "flow_out":  # the flow record is written with the members (``_flow_rows``)
             city = rng.choice(FLOW_CITIES)
-            m.is_flowing, m.flow_direction = True, FlowDirection.OUT
-            m.flow_counterpart = f"中共{city}{rng.choice(FLOW_UNITS)}"
-            m.flow_note = f"在{city}{rng.choice(['务工', '经商', '从事个体经营'])}，已向流入地党组织报到"
+            unit = f"中共{city}{rng.choice(FLOW_UNITS)}"
+            work = rng.choice(["务工", "经商", "从事个体经营"])
+            m._demo_flow = (FlowDirection.OUT, unit, f"在{city}{work}，已向流入地党组织报到")
         elif flag == "flow_in":
             origin, region = rng.choice(FLOW_ORIGINS)
-            m.is_flowing, m.flow_direction = True, FlowDirection.IN
-            m.flow_counterpart = f"中共{origin}{self._place()}村党支部"
-            m.flow_note = "在本地务工，持《流动党员活动证》参加组织生活"
+            m._demo_flow = (FlowDirection.IN, f"中共{origin}{self._place()}村党支部",
+                            "在本地务工，持《流动党员活动证》参加组织生活")  # fmt: skip
         elif flag == "kongua":
             m.is_kongua, m.kongua_handling = True, rng.choice(KONGUA)
         elif flag == "lost":
@@ -220,6 +229,26 @@ class MembersMixin:
         m.id_number = self._id(birth, female, region)
         m._demo_flag = flag
         return m
+
+    def flow_rows(self, today):
+        """The flow records of the members flagged 流出/流入 (after the members are saved): two
+        of the 流出 go to the demo branch (in the district: it manages them, their own branch
+        assists), the others stay outside the district, as do the 流入 (relation outside)."""
+        demo = next((b for b in self.branches if b.spec.demo), None)
+        flows = []
+        for b in self.branches:
+            for m in b.members:
+                if getattr(m, "_demo_flow", None) is None or m.standing != Standing.ACTIVE:
+                    continue
+                direction, counterpart, note = m._demo_flow
+                started = max(m.joined_on, today - days(200 + m.pk % 500))
+                flows.append(MemberFlow(member=m, direction=direction, counterpart=counterpart, note=note,
+                                        started_on=started, created_at=self.now))  # fmt: skip
+        outs = [f for f in flows if f.direction == FlowDirection.OUT and demo and f.member.branch_id != demo.org.pk]
+        for f in outs[: max(0, min(2, len(outs) - 1))]:  # keep one 流出 to outside the district
+            f.in_branch, f.counterpart = demo.org, ""
+            f.note = "在本区其他镇务工，参加流入地支部组织生活"
+        return flows
 
     def _place(self):
         a, b = self.rng.choice(PLACE_A), self.rng.choice(PLACE_B)

@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from branches.flow_models import FlowDirection
 from wujin_branch.render import date_text_for_rows, pk_url
 
 register = template.Library()
@@ -23,9 +24,13 @@ def yuan(fen):
     return f"{sign}{fen // 100:,}.{fen % 100:02d}"
 
 
-# (attribute, label or None for the flow direction's own name, badge class), in the order shown
+FLOW_LABELS = dict(FlowDirection.choices)
+
+# (attribute, label or None for the flow direction's own name, badge class), in the order shown;
+# ``flow_direction`` is annotated by the selectors (``branches.selectors.with_flow_direction``)
 MEMBER_FLAGS = [
-    ("is_flowing", None, "info"),
+    ("flow_direction", None, "info"),
+    ("is_district_cadre", "区管干部", "ok"),
     ("is_kongua", "空挂", "warning"),
     ("is_lost", "失联", "danger"),
     ("is_hardship", "困难", "warning"),
@@ -39,8 +44,9 @@ def member_flags(m):
     ``{% include %}`` per row, because the roster lists up to 200 members on the busiest page."""
     shown = []
     for attr, label, level in MEMBER_FLAGS:
-        if getattr(m, attr):
-            text = label or (m.get_flow_direction_display() or "流动")
+        value = getattr(m, attr, None)
+        if value:
+            text = label or FLOW_LABELS.get(value, "流动")
             shown.append((level, text))
     return format_html_join(" ", '<span class="badge {}">{}</span>', shown)
 

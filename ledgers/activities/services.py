@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from branches.flow_selectors import flowing_in
 from branches.models import (
     CommitteeSeat,
     Member,
@@ -96,7 +97,8 @@ def expected_attendees(*, branch, type, held_on, party_group=None, life_level=""
 
     党员大会: the roster; only full members (正式党员 on that day) count for the quorum.
     支委会: the committee in office that day. 党小组会 (and group-level 组织生活会): the group.
-    Everything else: the roster, everyone counting.
+    Everything else: the roster, everyone counting. Roster meetings also expect the members
+    flowing in from other branches (流入地主管), not counting for this branch's quorum.
     """
     if type == ActivityType.COMMITTEE:
         seats = (
@@ -118,12 +120,13 @@ def expected_attendees(*, branch, type, held_on, party_group=None, life_level=""
     else:
         qs = roster_on(branch, held_on)
     members = list(qs.order_by("name_pinyin", "id"))
+    guests = [(m, False) for m in flowing_in(branch, held_on).order_by("name_pinyin", "id")]  # 流入: not in the quorum
     if type == ActivityType.CONGRESS:
         return [
             (m, m.status == MemberStatus.FULL and m.full_member_on is not None and m.full_member_on <= held_on)
             for m in members
-        ]
-    return [(m, True) for m in members]
+        ] + guests
+    return [(m, True) for m in members] + guests
 
 
 # ---------------------------------------------------------------- uploads

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from branches.models import MemberStatus, MemberTransfer, Sanction, Standing
+from branches.models import FlowDirection, MemberFlow, MemberStatus, MemberTransfer, Sanction, Standing
 from branches.permissions import Action, can
+from branches.selectors import with_flow_direction
 from ledgers import development as dev
 from ledgers import dues
 from ledgers.books.life import cn_date
@@ -85,8 +86,8 @@ def member_flags(member, year: int) -> list[str]:
         flags.append("建国前老党员")
     if m.is_hardship:
         flags.append("困难党员")
-    if m.is_flowing:
-        flags.append(f"流动党员（{m.get_flow_direction_display()}）" if m.flow_direction else "流动党员")
+    if getattr(m, "flow_direction", None):  # annotated: the open flow (branches.selectors.with_flow_direction)
+        flags.append(f"流动党员（{FlowDirection(m.flow_direction).label}）")
     if m.is_lost:
         flags.append("失联党员")
     if m.is_kongua:
@@ -231,6 +232,18 @@ class TransferRow:
         return t.counterpart or (other.name if other else "")
 
 
+@dataclass
+class FlowRow:
+    """A flow touching the branch in the year, seen from the branch: 流出 (协管) or 流入 (主管)."""
+
+    flow: object
+    incoming: bool
+
+    @property
+    def direction_label(self) -> str:
+        return "流入（主管）" if self.incoming else "流出（协管）"
+
+
 # ---------------------------------------------------------------- the ledger
 
 
@@ -249,6 +262,7 @@ class MemberLedger(LedgerNames):
     development: list[DevGroup]
     care: list[CareRow]
     transfers: list[TransferRow]
+    flows: list[FlowRow]
     summary: list[tuple[str, str]]
     generated_at: datetime.datetime
 
@@ -297,7 +311,7 @@ def arrears_date(year: int) -> datetime.date:
 
 
 def member_ledger(branch, year: int, *, user) -> MemberLedger:
-    """The 党员信息台账 of ``branch`` for ``year``, in 13 queries however many members and records
+    """The 党员信息台账 of ``branch`` for ``year``, in 14 queries however many members and records
     (the dues arrears selector's four among them).
 
     ``user`` decides whether identity numbers are shown in full (Action.SEE_ID) or masked.
@@ -305,7 +319,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
     start, end = year_bounds(year)
     show_id = can(user, Action.SEE_ID, branch)
     members = list(
-        dues.members_with_dues(branch, year)  # the year's base and the transfer-in date, as subqueries
+        with_flow_direction(dues.members_with_dues(branch, year))  # the year's base, transfer-in date, flow
         .filter(joined_on__lte=end)
         .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gte=start))
         .select_related("party_group")
@@ -381,6 +395,15 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
         .order_by("occurred_on", "id")
     ]
 
+    flows = [
+        FlowRow(f, incoming=f.in_branch_id == branch.pk or f.direction == FlowDirection.IN)
+        for f in MemberFlow.objects.filter(started_on__lte=end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .filter(Q(member__branch=branch) | Q(in_branch=branch))
+        .select_related("member__branch", "in_branch")
+        .order_by("started_on", "id")
+    ]
+
     ledger = MemberLedger(
         branch=branch,
         year=year,
@@ -393,6 +416,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
         development=_development(branch, year),
         care=care,
         transfers=transfers,
+        flows=flows,
         summary=[],
         generated_at=timezone.localtime(),
     )

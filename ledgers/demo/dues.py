@@ -53,6 +53,8 @@ class DuesSeeder:
             .order_by("occurred_on", "id")
             .values_list("member_id", "occurred_on")
         )
+        self.flowing = {m.pk: m._demo_flag for b in w.branches for m in b.members
+                        if getattr(m, "_demo_flag", "") in ("flow_out", "flow_in")}  # fmt: skip
         reductions = 0
         cutoff = w.today - days(400)
         others = [m for b in w.branches if not b.demo for m in b.members if m.joined_on <= cutoff]
@@ -113,7 +115,7 @@ class DuesSeeder:
             habits = {}
             for m in members:
                 habit = "normal"
-                if m.is_flowing and m.flow_direction == "out":
+                if self.flowing.get(m.pk) == "flow_out":
                     habit = "quarterly"
                 elif stopped is not None and m.pk == stopped.pk:
                     habit = "stopped"
@@ -202,7 +204,7 @@ class DuesSeeder:
         w = self.w
         m = next(
             (m for m in members if habits[m.pk] == "normal" and m.pk not in seated and m.status == MemberStatus.FULL
-             and m.joined_on.year < w.last - 5 and not m.is_flowing),
+             and m.joined_on.year < w.last - 5 and m.pk not in self.flowing),
             None,
         )  # fmt: skip
         if m is None:

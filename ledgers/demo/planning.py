@@ -14,6 +14,10 @@ from ledgers.models import LifeMeetingLevel
 # ---------------------------------------------------------------- branches
 
 
+def m_active_on(m, day):
+    return m.joined_on <= day and (m.standing == Standing.ACTIVE or (m.left_on is not None and m.left_on > day))
+
+
 @dataclass(eq=False)
 class BranchInfo:
     org: object
@@ -29,6 +33,7 @@ class BranchInfo:
     variable: list = field(default_factory=list)  # on the roster part of it
     former: list = field(default_factory=list)  # moved to another branch during the window
     moves: dict = field(default_factory=dict)  # member id -> (occurred_on, from_branch_id) in date order
+    flows_in: list = field(default_factory=list)  # MemberFlow rows into this branch from other branches
 
     def branch_on(self, m, day):
         """Where ``m`` was on ``day``, read from the transfers as ``services.roster_on`` does."""
@@ -76,12 +81,17 @@ class BranchInfo:
         if type_ == AT.GROUP:
             return [(m, True) for m in self.roster(day, group.pk)]
         people = self.roster(day)
+        guests = [  # as branches.flow_selectors.flowing_in: 流入 from other branches, not in the quorum
+            (f.member, False)
+            for f in self.flows_in
+            if f.started_on <= day and (f.ended_on is None or f.ended_on > day) and m_active_on(f.member, day)
+        ]
         if type_ == AT.CONGRESS:
             return [
                 (m, m.status == MemberStatus.FULL and m.full_member_on is not None and m.full_member_on <= day)
                 for m in people
-            ]
-        return [(m, True) for m in people]
+            ] + guests
+        return [(m, True) for m in people] + guests
 
     def holder(self, *positions):
         for p in positions:
@@ -105,6 +115,10 @@ def branch_infos(builder, window_start, today) -> list[BranchInfo]:
         moves[t.member_id].append((t.occurred_on, t.from_branch_id))
         if t.from_branch_id and t.occurred_on > window_start and t.from_branch_id != t.member.branch_id:
             former[t.from_branch_id].append(t.member)
+    flows_in = defaultdict(list)
+    for f in getattr(builder, "flows", []):
+        if f.in_branch_id and f.in_branch_id != f.member.branch_id:
+            flows_in[f.in_branch_id].append(f)
     out = []
     for b in builder.branches:
         org = b.org
@@ -121,6 +135,7 @@ def branch_infos(builder, window_start, today) -> list[BranchInfo]:
             demo=b.spec.demo,
             former=list({id(m): m for m in former[org.pk]}.values()),
             moves=moves,
+            flows_in=flows_in[org.pk],
         )
         info.current_seats = [s for s in branch_seats if s.term.ended_on is None]
         info.prepare(window_start, today)

@@ -9,11 +9,14 @@ from django.db.models import Count, Q
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from branches.flow_models import open_flow, relation_outside
 from branches.models import (
     PRE_1949_CUTOFF,
     Education,
+    FlowDirection,
     Gender,
     Member,
+    MemberFlow,
     MemberStatus,
     MemberTransfer,
     Occupation,
@@ -48,6 +51,9 @@ AGE_BANDS = [(None, 30, "30岁及以下"), (31, 35, "31-35岁"), (36, 45, "36-45
              (56, 60, "56-60岁"), (61, 70, "61-70岁"), (71, None, "71岁及以上")]  # fmt: skip
 
 
+NO_SHARE = {"本年变动", "流入（不计入党员总数）"}  # sections that are no share of the total
+
+
 @dataclass
 class Stats:
     total: int
@@ -66,10 +72,13 @@ def _age_q(on, low, high):
 
 
 def yearly_statistics(org, year) -> Stats:
-    """年度党内统计 for everything under ``org`` as of 31 December of ``year`` (or today), in three queries."""
+    """年度党内统计 for everything under ``org`` as of 31 December of ``year`` (or today), in four queries."""
     on = min(datetime.date(year, 12, 31), datetime.date.today())
     subtree = Member.objects.filter(branch__path__startswith=org.path)
-    active = subtree.filter(standing=Standing.ACTIVE)
+    # counted where the organizational relation is (branches.flow_models): a member flowing from
+    # one branch to another counts once, in their own branch; one whose relation is outside the
+    # district is shown apart and not in the total
+    active = subtree.filter(standing=Standing.ACTIVE).filter(~relation_outside())
     aggs = {"total": Count("id")}
     labels = []
 
@@ -89,14 +98,24 @@ def yearly_statistics(org, year) -> Stats:
         add("职业", o.label, Q(occupation=o.value))
     for s in MemberStatus:
         add("类别", s.label, Q(status=s.value))
-    add("特殊情况", "流动党员（流出）", Q(is_flowing=True, flow_direction="out"))
-    add("特殊情况", "流动党员（流入）", Q(is_flowing=True, flow_direction="in"))
+    add("特殊情况", "流动党员（流出至区内其他支部）", open_flow(FlowDirection.OUT, in_branch__isnull=False))
+    add("特殊情况", "流动党员（流出至区外）", open_flow(FlowDirection.OUT, in_branch__isnull=True))
     add("特殊情况", "空挂党员", Q(is_kongua=True))
     add("特殊情况", "失联党员", Q(is_lost=True))
     add("特殊情况", "困难党员", Q(is_hardship=True))
     add("特殊情况", "建国前入党的老党员", Q(joined_on__lt=PRE_1949_CUTOFF))
     data = active.aggregate(**aggs)
     rows = [(section, label, data[key]) for section, label, key in labels]
+    flows_in = MemberFlow.objects.open().filter(member__standing=Standing.ACTIVE).aggregate(
+        within=Count(
+            "id", filter=Q(in_branch__path__startswith=org.path) & ~Q(member__branch__path__startswith=org.path)
+        ),
+        outside=Count("id", filter=Q(direction=FlowDirection.IN, member__branch__path__startswith=org.path)),
+    )
+    rows += [
+        ("流入（不计入党员总数）", "从区内其他组织流入（在原支部统计）", flows_in["within"]),
+        ("流入（不计入党员总数）", "从区外流入（组织关系在区外）", flows_in["outside"]),
+    ]
 
     changes = subtree.aggregate(
         joined=Count("id", filter=Q(joined_on__year=year)),
@@ -136,7 +155,7 @@ def statistics_xlsx(org, stats: Stats) -> bytes:
     for c in ws[4]:
         c.font = Font(bold=True)
     for section, label, count in stats.rows:
-        share = f"{count * 100 / stats.total:.1f}%" if stats.total and section != "本年变动" else ""
+        share = f"{count * 100 / stats.total:.1f}%" if stats.total and section not in NO_SHARE else ""
         ws.append(xlsx.row(ws, [section, label, count, share]))
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 28

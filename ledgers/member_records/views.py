@@ -109,7 +109,7 @@ def statistics(request, pk):
         return response
     sections = {}
     for section, label, count in stats.rows:
-        share = count * 100 / stats.total if stats.total and section != "本年变动" else None
+        share = count * 100 / stats.total if stats.total and section not in selectors.NO_SHARE else None
         sections.setdefault(section, []).append((label, count, share))
     this_year = timezone.localdate().year
     return render(

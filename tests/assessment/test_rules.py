@@ -45,7 +45,7 @@ from ledgers.models import (
     ServiceSystem,
     StudyPlan,
 )
-from tests.factories import MemberFactory, make_branch, make_committee, make_term, org_tree
+from tests.factories import MemberFactory, MemberFlowFactory, make_branch, make_committee, make_term, org_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +312,7 @@ def test_member_management(branch):
     lost = members(branch, 1, is_lost=True)[0]
     members(branch, 1, is_kongua=True, kongua_handling="已动员转出")
     assert one("member_management", branch).score == D("2")
-    members(branch, 1, is_flowing=True, flow_direction="out")
+    MemberFlowFactory(member=members(branch, 1)[0], counterpart="")  # 流出, the other side not recorded
     assert one("member_management", branch).score == D("1")
     Member.objects.filter(pk=lost.pk).update(lost_handling="多方查找，已公告")
     members(branch, 1, is_lost=True, standing=Standing.TRANSFERRED_OUT, left_on=datetime.date(2024, 5, 1))

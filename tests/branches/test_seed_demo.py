@@ -17,7 +17,9 @@ from branches.models import (
     CommitteeKind,
     CommitteeSeat,
     CommitteeTerm,
+    LifeMeeting,
     Member,
+    MemberFlow,
     MemberStatus,
     MemberTransfer,
     Organization,
@@ -154,12 +156,18 @@ class TestSmallDemo:
             assert m.age_on(m.joined_on) >= 18
             assert m.joined_on <= today
             assert (m.status == MemberStatus.FULL) == (m.full_member_on is not None)
-            if m.is_flowing:
-                assert m.flow_direction and m.flow_counterpart
         active = Member.objects.filter(standing=Standing.ACTIVE)
         assert active.filter(status=MemberStatus.PROBATIONARY, full_member_on__isnull=True).exists()
-        for direction in ("in", "out"):
-            assert active.filter(is_flowing=True, flow_direction=direction).exclude(flow_counterpart="").exists()
+        # 流动党员: every open flow names its other side; in-district flows (both branches see
+        # them), one 流出 to outside the district and one 流入 from outside; a few 区管干部, one 民主生活会
+        flows = MemberFlow.objects.open().filter(member__standing=Standing.ACTIVE)
+        assert not flows.filter(in_branch__isnull=True, counterpart="").exists()
+        assert flows.filter(direction="out", in_branch__isnull=False).exists()
+        assert flows.filter(direction="out", in_branch__isnull=True).exists()
+        assert flows.filter(direction="in").exists()
+        assert active.filter(is_district_cadre=True).count() >= 2
+        meeting = LifeMeeting.objects.get()
+        assert meeting.participants.count() == 2
         assert active.filter(is_kongua=True).exclude(kongua_handling="").exists()
         assert active.filter(is_lost=True, lost_since__isnull=False).exists()
         assert active.filter(is_hardship=True).exists()

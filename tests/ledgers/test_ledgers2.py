@@ -33,7 +33,7 @@ from ledgers.models import (
 )
 from ledgers.plans import services as plans
 from ledgers.service import services as service
-from tests.factories import MemberFactory, unique_id_number
+from tests.factories import MemberFactory, MemberFlowFactory, unique_id_number
 from wujin_branch import fonts
 
 from .test_ledger import record
@@ -106,7 +106,7 @@ def members(branch):
             branch=branch, name="张伟", birth_date=D(1926, 5, 1), joined_on=D(1947, 7, 1), full_member_on=D(1948, 7, 1)
         ),
         "王芳": MemberFactory(branch=branch, name="王芳", gender="F", is_hardship=True, hardship_note="因病致困"),
-        "李娜": MemberFactory(branch=branch, name="李娜", gender="F", is_flowing=True, flow_direction="out"),
+        "李娜": MemberFlowFactory(member=MemberFactory(branch=branch, name="李娜", gender="F")).member,
         "刘洋": MemberFactory(branch=branch, name="刘洋"),
         "陈静": MemberFactory(
             branch=branch, name="陈静", gender="F", joined_on=D(YEAR - 1, 9, 1), full_member_on=D(YEAR, 9, 1)
@@ -243,7 +243,7 @@ def member_year(secretary, reviewer, branch, other_branch, members):
 def test_member_ledger_reads_everything_in_fixed_queries(member_year, secretary, branch, django_assert_num_queries):
     branch = Organization.objects.get(pk=branch.pk)
     user_scopes(secretary)  # read once per request by the access check
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):  # the flows touching the branch: one more
         ledger = ledger_members.member_ledger(branch, YEAR, user=secretary)
     roster_names = [r.member.name for r in ledger.roster]
     assert roster_names[0] == "陈静"  # pinyin order
@@ -253,6 +253,8 @@ def test_member_ledger_reads_everything_in_fixed_queries(member_year, secretary,
     assert by_name["张伟"].flags == ["建国前老党员"]
     assert by_name["王芳"].flags == ["困难党员"]
     assert by_name["李娜"].flags == ["流动党员（流出）"]
+    (flow,) = ledger.flows
+    assert flow.flow.member.name == "李娜" and flow.direction_label == "流出（协管）"
     assert by_name["刘洋"].flags == [f"已转出（{YEAR}年9月15日）"]
     assert by_name["吴霞"].status_label == "预备党员" and "本年入党" in by_name["吴霞"].flags
     assert by_name["陈静"].status_label == "正式党员" and by_name["陈静"].flags == ["本年转正"]

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessment.models import Assessment, RubricItem, RubricVersion
+from branches.flow_services import life_meeting_create, member_flow_start, member_set_district_cadre
 from branches.models import Member, Position, Role
 from branches.services import sanction_create
 from ledgers.activities import services as ledger_services
@@ -77,6 +78,11 @@ def world(branch, committee, secretary, reviewer, district_user, pdf_font):
                                               material=SimpleUploadedFile("申请书.pdf", b"%PDF-1.4\n%x\n")), 3)
     plan = plans.plan_save(actor=secretary, branch=branch, year=TODAY.year, kind=PlanKind.WORK, text="",
                         upload=SimpleUploadedFile("计划.docx", b"PK\x03\x04word"))  # fmt: skip
+    flow = member_flow_start(actor=secretary, member=others[2], direction="out", started_on=TODAY,
+                             counterpart="中共上海市某流动党员党支部")  # fmt: skip
+    member_set_district_cadre(actor=reviewer, member=member, value=True, version=None)
+    meeting = life_meeting_create(actor=reviewer, organization=committee, held_on=TODAY, topic="民主生活会",
+                                  minutes="对照检查", participants=[member])  # fmt: skip
     period = make_period(district_user)
     open_all(district_user, period)
     assessment = Assessment.objects.get(period=period, branch=branch)
@@ -85,6 +91,8 @@ def world(branch, committee, secretary, reviewer, district_user, pdf_font):
         "org/": [branch.pk, committee.pk],
         "review/committee/": [committee.pk],
         "member/": [member.pk],
+        "flow/": [flow.pk],
+        "cadres/life-meetings/": [meeting.pk],
         "group/": [group.pk],
         "term/": [term.pk],
         "seat/": list(term.seats.values_list("pk", flat=True)),
