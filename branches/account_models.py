@@ -25,7 +25,9 @@ class AccountEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="account_actions"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_events")
+    # PROTECT: the log outlives nothing it describes. An account with a history is stopped
+    # (停用), never deleted, so who granted, reset or stopped what stays answerable.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_events")
     # The organization the change concerns (the role's, or the account's first role's): the
     # log a reviewer reads is the rows under their committee.
     organization = models.ForeignKey(

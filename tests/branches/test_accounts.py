@@ -408,3 +408,17 @@ def test_the_log_and_account_pages_run_a_fixed_number_of_queries(client, distric
     for _ in range(12):
         accounts.reset_password(actor=district_user, user=in_mine)
     assert count() == few
+
+
+def test_an_account_with_a_log_cannot_be_deleted_and_its_log_stays(district_user, branch):
+    from django.db.models import ProtectedError
+
+    from branches.accounts import create_account
+
+    user, _ = create_account(actor=district_user, username="keeps_log", full_name="留痕", phone="",
+                             role=Role.SECRETARY, organization=branch)  # fmt: skip
+    events = AccountEvent.objects.filter(user=user).count()
+    assert events >= 1
+    with pytest.raises(ProtectedError):
+        user.delete()
+    assert AccountEvent.objects.filter(user=user).count() == events
