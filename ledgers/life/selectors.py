@@ -48,8 +48,9 @@ def team_meeting_before(meetings, held_on):
 
 def upper_of(branch) -> Organization | None:
     """The branch's parent when it is a 党委 / 党总支 (its 班子会 comes first), else None."""
-    parent = branch.get_parent()
-    return parent if parent is not None and parent.kind in UPPER_KINDS else None
+    if branch.depth <= 1:
+        return None
+    return Organization.objects.filter(path=branch.path[: -Organization.steplen], kind__in=UPPER_KINDS).first()
 
 
 def present_members(activity):
