@@ -358,6 +358,8 @@ def activity_update(
         a = Activity.all_objects.select_for_update().select_related("branch").get(pk=activity.pk)
         if a.voided:
             raise DomainError("本记录已作废，不能修改；如需修改，请先恢复。")
+        if a.type == ActivityType.LIFE and a.filings.filter(status="filed").exists():
+            raise DomainError("会议记录已报送上级党组织，等待备案期间不能修改；如需修改，请上级党组织退回。")
         require_version(a.version, version)
         old_year = a.held_on.year
         for k, v in data.items():

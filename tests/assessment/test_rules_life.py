@@ -123,3 +123,11 @@ def test_query_count_is_constant(branch, other_branch, django_assert_max_num_que
                   today=datetime.date(2026, 3, 1))  # fmt: skip
     with django_assert_max_num_queries(4):
         RULES["freq_life"].fn(ctx, item)
+
+
+def test_the_rules_table_explains_the_new_reading(client, reviewer):
+    from django.urls import reverse
+
+    client.force_login(reviewer)
+    body = client.get(reverse("rules_table")).content.decode()
+    assert "经上级党组织备案（而非支部自行勾选）得2分" in body and "书记代表班子和书记个人的对照检查" in body

@@ -237,3 +237,17 @@ def test_disposal_inbox_constant_queries(client, committee, reviewer):
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).content.decode().count("劝其退党") == 5
     assert len(many) == len(few)
+
+
+def test_a_record_waiting_for_filing_is_frozen(branch, secretary, reviewer):
+    a, people = life_meeting(branch, secretary)
+    services.minutes_file(actor=secretary, activity=a, speeches={m.pk: "要点" for m in people})
+    data = base_data(type=ActivityType.LIFE, life_level=LifeMeetingLevel.BRANCH, held_on=DAY, topic="改过的主题")
+    with pytest.raises(DomainError, match="等待备案期间不能修改"):
+        activity_services.activity_update(actor=secretary, activity=a, version=a.version, data=data, attendance={})
+    with pytest.raises(DomainError, match="不能再修改"):
+        services.life_speeches_save(actor=secretary, activity=a, speeches={})
+    services.minutes_return(actor=reviewer, activity=a, reason="请补充")
+    a.refresh_from_db()
+    activity_services.activity_update(actor=secretary, activity=a, version=a.version, data=data, attendance={})
+    assert Activity.objects.get(pk=a.pk).topic == "改过的主题"
