@@ -104,7 +104,7 @@ def minutes_file(*, actor, activity: Activity, speeches: dict, note: str = "") -
         f.save()
         url = reverse("minutes_filing", args=[a.pk])
         title = f"{a.branch.name}报送组织生活会会议记录（{a.held_on:%Y年%m月%d日}），请备案"
-        transaction.on_commit(lambda: send(_committee_users(a.branch), title[:200], note, url))
+        send(_committee_users(a.branch), title[:200], note, url)
     return f
 
 
@@ -135,7 +135,7 @@ def minutes_accept(*, actor, activity: Activity) -> MinutesFiling:
         url = reverse("activity_detail", args=[a.pk])
         title = f"组织生活会会议记录已备案：{a.held_on:%m月%d日}"
         body = "上级党组织已将本次组织生活会会议记录备案。"
-        transaction.on_commit(lambda: notify_branch_users(a.branch, title, body, url))
+        notify_branch_users(a.branch, title, body, url)
     return f
 
 
@@ -157,7 +157,7 @@ def minutes_return(*, actor, activity: Activity, reason: str) -> MinutesFiling:
         url = reverse("minutes_filing", args=[a.pk])
         title = f"组织生活会会议记录被上级退回：{a.held_on:%m月%d日}"
         body = f"退回理由：{reason}\n请补齐后重新报送。"
-        transaction.on_commit(lambda: notify_branch_users(a.branch, title, body, url))
+        notify_branch_users(a.branch, title, body, url)
     return f
 
 

@@ -82,6 +82,7 @@ def _context(request, a, *, return_form=None):
         "open_filing": open_filing,
         "accepted": accepted,
         "speeches": [(m, speeches.get(m.pk)) for m in members],
+        "attachments": list(a.attachments.all()),
         "gaps": gaps,
         "upper": upper,
         "team_meeting": team_meeting,

@@ -27,6 +27,7 @@ from ledgers.models import (
 from tests.factories import MemberFactory, UserFactory, grant, make_branch
 from tests.ledgers.test_activities import base_data, jpeg
 from wujin_branch.errors import DomainError
+from wujin_branch.models import Notice
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date.today() - datetime.timedelta(days=3)
@@ -61,6 +62,7 @@ def test_file_accept_and_the_record_shows_it(client, branch, secretary, reviewer
     f = MinutesFiling.objects.get(activity=a)
     assert f.status == FilingStatus.FILED and f.speech_count == 2
     assert not Activity.objects.get(pk=a.pk).minutes_filed  # not until the committee says so
+    assert Notice.objects.filter(user=reviewer, url=reverse("minutes_filing", args=[a.pk])).exists()
     client.force_login(reviewer)
     inbox = client.get(reverse("minutes_filing_inbox")).content.decode()
     assert "专题组织生活会" in inbox
@@ -73,6 +75,9 @@ def test_file_accept_and_the_record_shows_it(client, branch, secretary, reviewer
     assert "备案" in client.get(reverse("activity_detail", args=[a.pk])).content.decode()
     with pytest.raises(DomainError, match="已备案"):
         services.minutes_file(actor=secretary, activity=a, speeches={})
+    with pytest.raises(DomainError, match="可能已被他人处理"):  # a second tap, or a colleague, finds it done
+        services.minutes_accept(actor=reviewer, activity=a)
+    assert Notice.objects.filter(user=secretary, title__contains="已备案").exists()
 
 
 def test_incomplete_package_is_refused_and_keeps_what_was_typed(client, branch, secretary):
@@ -145,6 +150,7 @@ def test_inbox_constant_queries(client, committee, reviewer):
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     add(4)
+    client.get(url)  # the new filings told the reviewer: the badge's count is cached again
     with CaptureQueriesContext(connection) as many:
         body = client.get(url).content.decode()
     assert body.count("专题组织生活会") == 5
