@@ -15,13 +15,22 @@ Layout:
   description states, score arithmetic, and reads cached on the context).
 - One module per rubric section, each rule registering itself on import:
   ``organization`` (组织设置合理), ``member_development`` and ``member_management``
-  (党员管理规范), ``activities`` (活动开展有序), ``support`` (保障措施到位); and ``vetoes``
+  (党员管理规范), ``activities`` and ``life`` (活动开展有序; 组织生活会 in ``life``),
+  ``support`` (保障措施到位); and ``vetoes``
   (一票否决).
 
 Importing this package registers every rule.
 """
 
-from assessment.rules import activities, member_development, member_management, organization, support, vetoes  # noqa: F401
+from assessment.rules import (  # noqa: F401
+    activities,
+    life,
+    member_development,
+    member_management,
+    organization,
+    support,
+    vetoes,
+)
 from assessment.rules.base import (
     RULES,
     VETO_RULES,

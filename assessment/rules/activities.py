@@ -125,8 +125,8 @@ def _frequency(ctx, item, type_, kind):
 
 
 for _type, _kind, _label in REQUIREMENTS:
-    if _type in (ActivityType.APPRAISAL, ActivityType.THEME_DAY, ActivityType.LECTURE):
-        continue  # 党课 has its own rule (assessment.rules.lectures)
+    if _type in (ActivityType.APPRAISAL, ActivityType.THEME_DAY, ActivityType.LECTURE, ActivityType.LIFE):
+        continue  # 党课 (below) and 组织生活会 (assessment.rules.life) have their own rules
 
     def _make(type_=_type, kind=_kind):
         def fn(ctx, item):

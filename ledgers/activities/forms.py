@@ -53,8 +53,6 @@ class ActivityEditForm(VersionedForm):
     decisions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     team_check = forms.CharField(label="书记代表班子对照检查", widget=forms.Textarea(attrs={"rows": 4}), required=False)
     personal_check = forms.CharField(label="书记个人对照检查", widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    minutes_filed = forms.BooleanField(label="会议记录已报上级党组织备案", required=False)
-    minutes_filed_on = forms.DateField(label="备案日期", widget=DATE, required=False)
     photos = MultipleFileField(
         label="照片",
         required=False,
@@ -71,10 +69,10 @@ class ActivityEditForm(VersionedForm):
         ActivityType.LECTURE: {"lecturer", "lecturer_role", "content_category"},
         ActivityType.THEME_DAY: {"content_category"},
         ActivityType.OTHER: {"content_category"},
-        ActivityType.LIFE: {"life_level", "team_check", "personal_check", "minutes_filed", "minutes_filed_on"},
+        ActivityType.LIFE: {"life_level", "team_check", "personal_check"},
     }
-    OPTIONAL = {"lecturer", "lecturer_role", "content_category", "life_level", "team_check", "personal_check",
-                "minutes_filed", "minutes_filed_on"}  # fmt: skip
+    OPTIONAL = {"lecturer", "lecturer_role", "content_category", "life_level", "team_check",
+                "personal_check"}  # fmt: skip
 
     def __init__(self, *args, activity_type, **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,10 +42,10 @@ from wujin_branch.services import require_version
 
 ACTIVITY_FIELDS = [
     "type", "party_group", "held_on", "start_time", "place", "form", "host", "recorder", "topic", "content",
-    "decisions", "lecturer", "lecturer_role", "life_level", "team_check", "personal_check", "minutes_filed",
-    "minutes_filed_on", "content_category",
+    "decisions", "lecturer", "lecturer_role", "life_level", "team_check", "personal_check",
+    "content_category",
 ]  # fmt: skip
-NULLABLE_FIELDS = ("party_group", "start_time", "minutes_filed_on", "content_category")
+NULLABLE_FIELDS = ("party_group", "start_time", "content_category")
 # Records that may carry an education content category (党课 and study records).
 CATEGORY_TYPES = (ActivityType.LECTURE, ActivityType.THEME_DAY, ActivityType.OTHER)
 
@@ -252,8 +252,6 @@ def _validate(activity: Activity):
         activity.content_category = None
     elif activity.content_category is not None and not activity.content_category.active:
         raise DomainError("该教育内容类别已停用，请重新选择。", field="content_category")
-    if activity.minutes_filed and not activity.minutes_filed_on:
-        raise DomainError("请填写会议记录报上级党组织备案的日期。", field="minutes_filed_on")
 
 
 def _apply_attendance(activity, attendance: dict, actor=None):
@@ -363,6 +361,8 @@ def activity_update(
         a = Activity.all_objects.select_for_update().select_related("branch").get(pk=activity.pk)
         if a.voided:
             raise DomainError("本记录已作废，不能修改；如需修改，请先恢复。")
+        if a.type == ActivityType.LIFE and a.filings.filter(status="filed").exists():
+            raise DomainError("会议记录已报送上级党组织，等待备案期间不能修改；如需修改，请上级党组织退回。")
         require_version(a.version, version)
         old_year = a.held_on.year
         for k, v in data.items():

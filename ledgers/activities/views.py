@@ -235,6 +235,7 @@ def _detail(request, activity, *, return_form=None, void_form=None, status=200):
         "return_form": return_form or ReturnForm(),
         "open_return": next((r for r in returns if r.resolved_at is None), None),
         "past_returns": [r for r in returns if r.resolved_at is not None],
+        "last_filing": activity.filings.order_by("-filed_at", "-id").first() if activity.type == "life" else None,
     }, status=status)  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from branches import selectors as org_selectors
 from branches.forms import DATE, VersionedForm
 from branches.permissions import Action, can
+from ledgers.appraisal import disposals
 from ledgers.appraisal import selectors as appraisal_selectors
 from ledgers.appraisal import services as appraisal_services
 from ledgers.models import Grade
@@ -118,6 +119,7 @@ def appraisal_page(request, pk):
             "rule_text": appraisal_services.grade_rule_text(),
             "grades": Grade.choices,
             "grid_error": grid_error,
+            "unqualified": list(disposals.unqualified_results(appraisal)) if appraisal else [],
             "can_edit": can_edit,
             "editable": can_edit and appraisal is not None and not published,
             "publish_form": PublishForm(initial={"posted_on": today()}),

@@ -42,6 +42,9 @@ def seed_appraisals(w: World):
         for m in members:
             if m is weak or m.is_lost:
                 poor = -(-ballots // 3)
+                if m is weak and not w.counts["unqualified"] and ballots >= 3:
+                    poor = ballots // 2 + 1  # more than half 差: one 不合格 member, followed up (life_filing)
+                    w.counts["unqualified"] += 1
                 avg = rng.randint(0, max(0, ballots - poor))
                 rows[m.pk] = appraisal.TallyInput(good=ballots - poor - avg, average=avg, poor=poor)
                 continue

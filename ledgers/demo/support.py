@@ -11,7 +11,9 @@ transaction. For every active branch with members it writes last year and this y
 - 党费: the yearly bases (``dues_bases_save``, one reduction with the branch's decision and
   the upper approval), every month through ``dues_month_save``, a few members in arrears,
   one with six or more consecutive unpaid months (the flag) and reminders;
-- 民主评议党员 of last year linked to its meeting record, tallies, grades and publication;
+- 民主评议党员 of last year linked to its meeting record, tallies, grades and publication
+  (one member 不合格, with a 限期改正 follow-up); 组织生活会 packages filed with the committee
+  (accepted, one waiting, one returned) and the upper 党委/党总支's 班子会议 before them;
 - the five annual plans, personal study plans, the 联系服务群众 system with last year's
   year-end review, and problems passed upwards (some answered by the committee);
 - 党建工作经费 with income and expenses and small receipt photos; one branch has no
@@ -38,6 +40,7 @@ from branches.models import (
 from ledgers.demo.branch_life import seed_funding, seed_member_records, seed_notices, seed_rooms, seed_screenings
 from ledgers.demo.development import DevSeeder
 from ledgers.demo.dues import DuesSeeder
+from ledgers.demo.life_filing import seed_life_filings
 from ledgers.demo.member_life import seed_appraisals, seed_plans_and_study, seed_service
 from ledgers.demo.people import World, demo_staff
 
@@ -70,6 +73,7 @@ def seed_support(*, actor, rng, today, log=None) -> dict:
         ("党务公开", lambda: seed_notices(w)),
         ("党员信息记录", lambda: seed_member_records(w)),
         ("排查清理", lambda: seed_screenings(w)),
+        ("组织生活会报送备案、班子会议、不合格党员处置", lambda: seed_life_filings(w)),
     ]
     for label, run in phases:
         t = time.perf_counter()

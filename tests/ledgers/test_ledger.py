@@ -15,12 +15,14 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image, ImageDraw
 
-from branches.models import Organization, PartyGroup, Position
+from branches.models import Organization, PartyGroup, Position, Role
 from ledgers.activities.services import activity_create, activity_update
 from ledgers.books import life as ledgers
 from ledgers.books import pdfs
+from ledgers.life.selectors import upper_of
+from ledgers.life.services import minutes_accept, minutes_file
 from ledgers.models import ActivityType, AttendanceStatus, LecturerRole, LifeMeetingLevel
-from tests.factories import MemberFactory, make_term
+from tests.factories import MemberFactory, UserFactory, grant, make_term
 from wujin_branch import fonts
 from wujin_branch.storage import private_storage
 
@@ -99,9 +101,12 @@ def year_of_records(secretary, branch, people):
         record(secretary, branch, ActivityType.LECTURE, datetime.date(YEAR, 4, 20), "书记讲党课：乡村振兴",
                photos=1, lecturer="张伟", lecturer_role=LecturerRole.BRANCH_LEADER),
         record(secretary, branch, ActivityType.LIFE, datetime.date(YEAR, 6, 28), "上半年组织生活会", photos=1,
-               life_level=LifeMeetingLevel.BRANCH, team_check="班子对照检查材料", personal_check="书记个人检查材料",
-               minutes_filed=True, minutes_filed_on=datetime.date(YEAR, 7, 3)),
+               life_level=LifeMeetingLevel.BRANCH, team_check="班子对照检查材料", personal_check="书记个人检查材料"),
     ]  # fmt: skip
+    # 备案 is the committee's step: filed by the branch, accepted above (no longer a checkbox).
+    life = made[-1]
+    minutes_file(actor=secretary, activity=life, speeches={m.pk: "发言要点" for m in p.values()})
+    minutes_accept(actor=grant(UserFactory(), upper_of(branch), Role.REVIEWER), activity=life)
     return made
 
 

@@ -22,6 +22,7 @@ from branches.flow_services import life_meeting_create, member_flow_start, membe
 from branches.models import Member, Position, Role
 from branches.services import sanction_create
 from ledgers.activities import services as ledger_services
+from ledgers.life.services import minutes_file
 from ledgers.member_records.services import member_record_create
 from ledgers.models import Applicant, PlanKind, RecordKind, RoomItem
 from ledgers.plans import services as plans
@@ -71,6 +72,12 @@ def world(branch, committee, secretary, reviewer, district_user, pdf_font):
         actor=secretary, branch=branch, data=base_data(), attendance={}, photos=[jpeg()],
         attachments=[SimpleUploadedFile("记录.pdf", b"%PDF-1.4\n%signed\n")],
     )  # fmt: skip
+    life = ledger_services.activity_create(
+        actor=secretary, branch=branch, attendance={}, photos=[jpeg()],
+        data=base_data(type="life", life_level="branch", topic="专题组织生活会", team_check="班子",
+                       personal_check="个人"),
+    )  # fmt: skip
+    minutes_file(actor=secretary, activity=life, speeches={m.pk: "发言要点" for m in [member, *others]})
     member_record_create(actor=secretary, member=member, kind=RecordKind.TRAINING, occurred_on=activity.held_on,
                          title="党员集中培训", detail="参加三天集中培训")  # fmt: skip
     sanction_create(actor=secretary, member=others[1], kind=1, imposed_on=activity.held_on, reason="违反工作纪律")
@@ -96,7 +103,7 @@ def world(branch, committee, secretary, reviewer, district_user, pdf_font):
         "group/": [group.pk],
         "term/": [term.pk],
         "seat/": list(term.seats.values_list("pk", flat=True)),
-        "activity/": [activity.pk],
+        "activity/": [activity.pk, life.pk],
         "photo/": list(activity.photos.values_list("pk", flat=True)),
         "attachment/": list(activity.attachments.values_list("pk", flat=True)),
         "development/applicant/": [applicant.pk],
