@@ -249,4 +249,5 @@ class ScoreAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.item_id}: {self.old_score}→{self.new_score}"
+from review.brand_models import BrandEvent, BrandStatus, ExchangeEvent, ExchangeKind, PartyBrand  # noqa: E402,F401
 from review.model_branch_models import ModelBranchNomination, NominationStatus  # noqa: E402,F401

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("review.urls.exports")),
     path("", include("review.urls.public")),
     path("", include("review.urls.register")),
+    path("", include("review.urls.brands")),
 ]
