@@ -39,11 +39,12 @@ APPLICANT_ID = make_id_number(APPLICANT_BIRTH, 731)
 # URL patterns whose pages show none of a member's or applicant's data: their objects are
 # about the branch as a whole (funding, notices, escalations, rectification), public (公示),
 # or a POST-only action; a pending upload is the uploader's own photo, shown to no one else;
-# the account pages show logins (name, login name, phone), never a member's identity number.
+# the account pages show logins (name, login name, phone), never a member's identity number;
+# a 党建品牌 is about the branch (its texts refuse ID numbers) and a 观摩/座谈 about organizations.
 NOT_ABOUT_PEOPLE = ("escalation/", "funding-entry/", "notice/", "rectification/", "review/objections/",
                     "review/declaration/", "assessment/exports/", "gongshi/", "development/plan/",
                     "development/examination/", "flag/", "study-plan/", "appraisal/", "uploads/pending/",
-                    "users/", "review/model-branches/")  # fmt: skip
+                    "users/", "review/model-branches/", "review/brands/", "review/exchanges/")  # fmt: skip
 
 
 @pytest.fixture
