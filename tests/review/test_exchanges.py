@@ -19,8 +19,9 @@ TODAY = timezone.localdate()
 
 
 def form(host, participants, **kw):
-    return {"kind": ExchangeKind.OBSERVATION, "held_on": TODAY.isoformat(), "host": host.pk, "title": "红色管家现场观摩",
-            "shown": "观摩党员活动室和入户走访台账", "participants": [p.pk for p in participants], **kw}  # fmt: skip
+    return {"kind": ExchangeKind.OBSERVATION, "held_on": TODAY.isoformat(), "host": host.pk,
+            "title": "红色管家现场观摩", "shown": "观摩党员活动室和入户走访台账",
+            "participants": [p.pk for p in participants], **kw}  # fmt: skip
 
 
 def record(actor, host, participants, **kw):
