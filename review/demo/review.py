@@ -34,6 +34,7 @@ from assessment.services import self_scores_save
 from branches.demo import DEMO_BRANCH
 from ledgers.demo.people import demo_staff
 from review import services
+from review.demo.brands import brands_and_exchanges
 from review.demo.extras import (
     inspect_on_site,
     no_fund_branch,
@@ -268,6 +269,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
     counts["records_returned"] = return_thin_records(staff, this)
     counts["records_voided"] = void_a_double_entry(staff, this)
     counts["model_branches"] = nominate_model_branches(actor, staff, assessments, today)
+    counts.update(brands_and_exchanges(actor, staff, today, rng))
     states = Assessment.objects.filter(period=period).values_list("status", flat=True)
     counts["states"] = {st: n for st in S.values if (n := sum(1 for x in states if x == st))}
     log(
