@@ -148,8 +148,13 @@ def brand_submit(*, actor, branch, name: str, idea: str, measures: str, results:
     return brand
 
 
-def _locked(brand, version, status):
-    b = PartyBrand.objects.select_for_update().select_related("branch").get(pk=brand.pk)
+def _locked(brand, version, status, *, lock=True, after_read=None):
+    """The row, locked, in the state this step starts from (``lock=False`` and ``after_read`` exist
+    for the concurrency test and its control)."""
+    qs = PartyBrand.objects.select_related("branch")
+    b = (qs.select_for_update(of=("self",)) if lock else qs).get(pk=brand.pk)
+    if after_read:
+        after_read()
     if version is not None and b.version != version:
         raise StaleEditError("这个品牌刚被其他人处理过，请刷新页面后再看。")
     if b.status != status:
@@ -204,9 +209,9 @@ def brand_return(*, actor, brand, note: str, version: int | None = None) -> Part
 
 @transaction.atomic
 def brand_recognise(*, actor, brand, recognised_on: datetime.date, document_number: str, note: str = "",
-                    version: int | None = None) -> PartyBrand:  # fmt: skip
+                    version: int | None = None, _lock_row=True, _after_read=None) -> PartyBrand:  # fmt: skip
     require_district(actor)
-    b = _locked(brand, version, S.RECOMMENDED)
+    b = _locked(brand, version, S.RECOMMENDED, lock=_lock_row, after_read=_after_read)
     if recognised_on is None or recognised_on > timezone.localdate():
         raise DomainError("请填写认定日期（不能晚于今天）。", field="recognised_on")
     number = (document_number or "").strip()

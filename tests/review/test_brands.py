@@ -2,9 +2,10 @@
 recognised brand shows publicly (典型宣传) and what it never shows."""
 
 import datetime
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -237,3 +238,61 @@ def test_showcase_model_branch_and_constant_queries(client, district_user, commi
         page = client.get(reverse("showcase_list")).content.decode()
     assert len(many) == len(few) and page.count("武组发〔2016〕1号") == 5
     assert client.get(reverse("showcase_model_branch", args=[n.pk + 999])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.parametrize("locked", [True, False])
+def test_two_simultaneous_recognitions(locked, district, committee, branch):
+    """With the row lock one of two simultaneous recognitions is refused; the control (lock
+    skipped) shows the race: both read 'recommended' and both write a recognition."""
+    staff = [grant(UserFactory(), district, Role.DISTRICT) for _ in range(2)]
+    b = svc.brand_recommend(actor=staff[0], brand=describe(staff[0], branch))
+    barrier, results = threading.Barrier(2, timeout=5), []
+
+    def run(user):
+        def after_read():
+            if not locked:
+                barrier.wait()  # both have read the row before either writes
+
+        try:
+            svc.brand_recognise(actor=user, brand=b, recognised_on=TODAY, document_number=f"文号{user.pk}",
+                                _lock_row=locked, _after_read=after_read)  # fmt: skip
+            results.append("ok")
+        except DomainError as e:
+            results.append(e.message)
+        except threading.BrokenBarrierError:
+            results.append("barrier")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in staff]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recognised_events = BrandEvent.objects.filter(brand=b, code="review.brand.recognised").count()
+    if locked:
+        assert results.count("ok") == 1 and any("不能进行这一步" in r for r in results)
+        assert recognised_events == 1
+    else:
+        assert results == ["ok", "ok"] and recognised_events == 2
+
+
+def test_public_brand_page_constant_queries(client, secretary, reviewer, district_user, branch, committee):
+    from review.exchanges import exchange_create
+
+    def exchange():
+        exchange_create(actor=reviewer, kind="symposium", held_on=TODAY, host=branch, title="座谈会",
+                        shown="交流经验", participants=[committee, make_branch(committee)])  # fmt: skip
+
+    b = recognised(secretary, reviewer, district_user, branch, photos=[photo(1)])
+    exchange()
+    url = reverse("showcase_brand", args=[b.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(3):
+        exchange()
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(many) == len(few) and page.count("座谈会：座谈会") == 4
