@@ -3,10 +3,11 @@ description form and its revision after a return, the brand's page with the comm
 recommend / return and the district's recognise / decline forms."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -65,15 +66,19 @@ def brand_list(request):
     rows = svc.brands_visible_to(request.user, status=status)
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     writable = list(describable_branches(request.user).order_by("path")[:2])
+    own = writable[0] if len(writable) == 1 and svc.live_brand_of(writable[0]) is None else None
     return render(request, "review/brands.html", {
         "page": page, "status": status, "statuses": svc.S.choices, "querystring": querystring(status=status),
-        "own_branch": writable[0] if len(writable) == 1 else None,
+        "own_branch": own,
     })  # fmt: skip
 
 
 @login_required
 def brand_new(request, pk):
     branch = writable_branch(request, pk)
+    if request.method == "GET" and (live := svc.live_brand_of(branch)) is not None:
+        messages.info(request, f"{branch.name}已有党建品牌“{live.name}”（{live.get_status_display()}）。")
+        return redirect("brand_detail", pk=live.pk)
     form = BrandForm(request.POST or None, request.FILES or None)
     return form_page(
         request, form,

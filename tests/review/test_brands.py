@@ -47,6 +47,8 @@ def test_secretary_describes_committee_recommends_district_recognises(client, se
     b = PartyBrand.objects.get()
     assert (b.branch, b.status, b.submitted_by) == (branch, BrandStatus.SUBMITTED, secretary)
     assert svc.brand_photos(b).count() == 2
+    r = client.get(reverse("brand_new", args=[branch.pk]))  # one live brand: the form leads to it
+    assert r.status_code == 302 and r.url == reverse("brand_detail", args=[b.pk])
     page = client.get(reverse("branch_detail", args=[branch.pk])).content.decode()
     assert "红色管家" in page and "已报送，待党(工)委审核" in page
     # The secretary can neither recommend nor recognise their own brand.
