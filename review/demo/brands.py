@@ -9,7 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from ledgers.demo.bulk import pool_photos
 from ledgers.models import Photo
 from review import brands, exchanges
-from review.brand_models import ExchangeEvent, ExchangeKind, PartyBrand
+from review.brand_models import BrandEvent, ExchangeEvent, ExchangeKind, PartyBrand
+from review.demo.flow import at_time
 from review.model_branch_models import ModelBranchNomination
 from wujin_branch import images
 
@@ -46,6 +47,14 @@ def _pool_rows(rng, owner, branch, actor, n, folder):
     return rows
 
 
+def _dated(brand, field, when):
+    """The step just taken happened at ``when``: its time on the brand, its event and history row."""
+    PartyBrand.objects.filter(pk=brand.pk).update(**{field: when})
+    BrandEvent.objects.filter(pk=BrandEvent.objects.filter(brand=brand).latest("id").pk).update(at=when)
+    h = PartyBrand.history.filter(id=brand.pk).latest("history_id")
+    PartyBrand.history.model.objects.filter(history_id=h.history_id).update(history_date=when)
+
+
 def brands_and_exchanges(actor, staff, today, rng) -> dict:
     nominations = list(ModelBranchNomination.objects.select_related("branch").order_by("-status", "pk")[:2])
     commended = [n for n in nominations if n.status == "commended"]
@@ -59,9 +68,13 @@ def brands_and_exchanges(actor, staff, today, rng) -> dict:
         return counts
     brand = brands.brand_submit(actor=submitter, branch=branch, **BRAND)
     _pool_rows(rng, brand, branch, submitter, 2, "demo-brand")
+    _dated(brand, "submitted_at", at_time(today - timedelta(days=30), rng))
     brand = brands.brand_recommend(actor=reviewer, brand=brand, note="做法可复制、可推广，同意推荐。")
-    brands.brand_recognise(actor=actor, brand=brand, recognised_on=today - timedelta(days=5),
-                           document_number=f"武组发〔{today.year}〕52号", note="认定为党建工作品牌。")  # fmt: skip
+    _dated(brand, "recommended_at", at_time(today - timedelta(days=18), rng))
+    brand = brands.brand_recognise(actor=actor, brand=brand, recognised_on=today - timedelta(days=5),
+                                   document_number=f"武组发〔{today.year}〕52号", note="认定为党建工作品牌。",
+                                   )  # fmt: skip
+    _dated(brand, "decided_at", at_time(today - timedelta(days=5), rng))
     counts["brands"] = 1
     for n in nominations:
         other = n.branch
