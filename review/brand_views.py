@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from branches.forms import DATE
 from branches.models import OrgKind, OrgStatus
 from branches.permissions import Action, can, is_district
 from branches.selectors import branches_visible_to
@@ -45,7 +46,7 @@ class ReturnForm(forms.Form):
 
 
 class RecogniseForm(forms.Form):
-    recognised_on = forms.DateField(label="认定日期", widget=forms.DateInput(attrs={"type": "date"}))
+    recognised_on = forms.DateField(label="认定日期", widget=DATE)
     document_number = forms.CharField(label="认定文件文号", max_length=60)
     note = forms.CharField(label="认定意见", required=False)
 

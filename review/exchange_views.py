@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from branches.forms import DATE
 from ledgers.activities.forms import MultipleFileField, MultipleFileInput
 from ledgers.activities.photos import photos_by_owner
 from ledgers.pages import PHOTO_HELP, PHOTO_WIDGET_ATTRS
@@ -20,7 +21,7 @@ from wujin_branch.pages import form_page
 
 class ExchangeForm(forms.Form):
     kind = forms.ChoiceField(label="形式", choices=ExchangeKind.choices)
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="日期", widget=DATE)
     host = forms.ModelChoiceField(label="承办党支部（观摩现场）", queryset=None, empty_label="请选择")
     title = forms.CharField(label="主题", max_length=120)
     shown = forms.CharField(label="观摩或交流内容", widget=forms.Textarea(attrs={"rows": 4}),

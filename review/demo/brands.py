@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 
+from branches.models import Organization
 from ledgers.demo.bulk import pool_photos
 from ledgers.models import Photo
 from review import brands, exchanges
@@ -23,10 +24,10 @@ BRAND = {
                "组织生活台账图文齐全，连续两年考核为合格支部。",
 }  # fmt: skip
 PENDING = {
-    "name": "田间党课",
-    "idea": "党课上在田埂边，技术送到农户家。",
-    "measures": "结合农时开展党课和农技培训，党员种植能手结对帮带农户。",
-    "results": "开展田间党课12次，带动农户120户增收。",
+    "name": "先锋聚力",
+    "idea": "一名党员一面旗，一个岗位一份责。",
+    "measures": "党员设岗定责，亮身份、作承诺；结合主题党日结对帮扶困难群众，每季度在党员大会上践诺评诺。",
+    "results": "设立党员示范岗12个，结对帮扶困难群众30户。",
 }
 
 
@@ -56,14 +57,14 @@ def _dated(brand, field, when):
 
 
 def brands_and_exchanges(actor, staff, today, rng) -> dict:
-    nominations = list(ModelBranchNomination.objects.select_related("branch").order_by("-status", "pk")[:2])
-    commended = [n for n in nominations if n.status == "commended"]
+    commended = list(ModelBranchNomination.objects.filter(status="commended").select_related("branch").order_by("pk"))
     counts = {"brands": 0, "exchanges": 0}
     if not commended:
         return counts
     branch = commended[0].branch
-    submitter, reviewer = staff.submitter.get(branch.pk), staff.reviewer.get(getattr(staff.committee_of.get(
-        branch.pk), "pk", None))  # fmt: skip
+    committee = staff.committee_of.get(branch.pk)
+    submitter = staff.submitter.get(branch.pk)
+    reviewer = staff.reviewer.get(committee.pk) if committee is not None else None
     if submitter is None or reviewer is None:
         return counts
     brand = brands.brand_submit(actor=submitter, branch=branch, **BRAND)
@@ -76,13 +77,13 @@ def brands_and_exchanges(actor, staff, today, rng) -> dict:
                                    )  # fmt: skip
     _dated(brand, "decided_at", at_time(today - timedelta(days=5), rng))
     counts["brands"] = 1
-    for n in nominations:
-        other = n.branch
-        if other.pk != branch.pk and other.pk in staff.submitter and not PartyBrand.objects.filter(branch=other):
-            brands.brand_submit(actor=staff.submitter[other.pk], branch=other, **PENDING)
-            counts["brands"] += 1
-            break
-    committee = staff.committee_of.get(branch.pk)
+    # The pending one is under the same committee, so the demo reviewer has it to recommend or return.
+    others = sorted(bid for bid, c in staff.committee_of.items()
+                    if c.pk == committee.pk and bid != branch.pk and bid in staff.submitter)  # fmt: skip
+    if others:
+        other = Organization.objects.get(pk=others[0])
+        brands.brand_submit(actor=staff.submitter[other.pk], branch=other, **PENDING)
+        counts["brands"] += 1
     guests = list(exchanges.participant_choices(reviewer).exclude(pk=branch.pk).filter(kind="branch")[:3])
     event = exchanges.exchange_create(
         actor=reviewer, kind=ExchangeKind.OBSERVATION, held_on=today - timedelta(days=3), host=branch,
