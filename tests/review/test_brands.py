@@ -298,3 +298,21 @@ def test_public_brand_page_constant_queries(client, secretary, reviewer, distric
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert len(many) == len(few) and page.count("座谈会：座谈会") == 4
+
+
+@pytest.mark.s3
+def test_public_photo_from_a_bucket_is_the_display_copy(client, secretary, reviewer, district_user, branch,
+                                                        settings):  # fmt: skip
+    """In object storage the public photo view hands out a short-lived presigned link to the
+    display copy (never the original), as every private file is served."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    settings.AWS_S3_PUBLIC_ENDPOINT_URL = settings.AWS_S3_ENDPOINT_URL.replace("127.0.0.1", "localhost")
+    b = recognised(secretary, reviewer, district_user, branch, photos=[photo(1)])
+    p = svc.brand_photos(b).get()
+    r = client.get(reverse("showcase_photo", args=[p.pk]))
+    assert r.status_code == 302 and r["Cache-Control"] == "private, no-store"
+    assert p.display.name in urlsplit(r["Location"]).path and p.original.name not in r["Location"]
+    with urllib.request.urlopen(r["Location"], timeout=5) as fetched:
+        assert fetched.read() == p.display.open("rb").read()
