@@ -316,3 +316,36 @@ def test_public_photo_from_a_bucket_is_the_display_copy(client, secretary, revie
     assert p.display.name in urlsplit(r["Location"]).path and p.original.name not in r["Location"]
     with urllib.request.urlopen(r["Location"], timeout=5) as fetched:
         assert fetched.read() == p.display.open("rb").read()
+
+
+def test_pages_say_what_they_mean(client, secretary, reviewer, district_user, branch, committee):
+    """No step code (``review.brand.recognised``) or raw state / form value in any page's text."""
+    import re
+
+    from review.brand_models import ExchangeKind
+    from review.exchanges import exchange_create
+    from tests.review.test_no_internal_codes import visible_text
+
+    words = "|".join([*BrandStatus.values, *ExchangeKind.values])
+    raw = re.compile(r"review\.brand\.|(?<![A-Za-z_])(" + words + r")(?![A-Za-z_])")
+    b = recognised(secretary, reviewer, district_user, branch, photos=[photo(1)])
+    returned = svc.brand_return(actor=reviewer, brand=describe(district_user, make_branch(committee)), note="补充成效")
+    e = exchange_create(actor=reviewer, kind=ExchangeKind.SYMPOSIUM, held_on=TODAY, host=branch, title="座谈会",
+                        shown="交流经验", participants=[committee])  # fmt: skip
+    pages = {
+        None: [reverse("showcase_list"), reverse("showcase_brand", args=[b.pk])],
+        secretary: [reverse("brand_list"), reverse("brand_detail", args=[b.pk]),
+                    reverse("branch_detail", args=[branch.pk]), reverse("exchange_detail", args=[e.pk])],
+        reviewer: [reverse("brand_list"), reverse("brand_detail", args=[returned.pk]), reverse("exchange_list"),
+                   reverse("exchange_new")],
+        district_user: [reverse("brand_list"), reverse("brand_detail", args=[b.pk]), reverse("exchange_list")],
+    }  # fmt: skip
+    for user, urls in pages.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for url in urls:
+            r = client.get(url)
+            assert r.status_code == 200, url
+            found = raw.findall(visible_text(r.content.decode()))
+            assert not found, (url, found)
