@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from branches.forms import DATE
+from branches.permissions import Action, can
 from ledgers.activities.forms import MultipleFileField, MultipleFileInput
 from ledgers.activities.photos import photos_by_owner
 from ledgers.pages import PHOTO_HELP, PHOTO_WIDGET_ATTRS
 from review import exchanges as svc
 from review.brand_models import ExchangeEvent, ExchangeKind
-from wujin_branch.pages import form_page
+from wujin_branch.pages import form_page, with_token
 
 
 class ExchangeForm(forms.Form):
@@ -68,9 +69,31 @@ def exchange_new(request):
     )  # fmt: skip
 
 
+class DeleteForm(forms.Form):
+    confirm = forms.BooleanField(label="确认删除这条记录及其照片", error_messages={"required": "请勾选确认删除。"})
+
+
 @login_required
 @require_GET
 def exchange_detail(request, pk):
     event = svc.get_exchange_for_user(request.user, pk)
     photos = photos_by_owner(ExchangeEvent, [event.pk]).get(event.pk, [])
-    return render(request, "review/exchange_detail.html", {"event": event, "photos": photos})
+    may_delete = can(request.user, Action.APPROVE, event.host)
+    return render(request, "review/exchange_detail.html", {
+        "event": event, "photos": photos, "delete_form": with_token(DeleteForm()) if may_delete else None,
+    })  # fmt: skip
+
+
+@login_required
+def exchange_delete(request, pk):
+    event = svc.get_exchange_for_user(request.user, pk)
+    if not can(request.user, Action.APPROVE, event.host):
+        raise Http404
+    host = event.host
+    return form_page(
+        request, DeleteForm(request.POST or None),
+        lambda d: svc.exchange_delete(actor=request.user, event=event),
+        done=lambda _: f"已删除{event.get_kind_display()}“{event.title}”的记录。",
+        template="review/exchange_delete.html", context={"event": event},
+        back=reverse("branch_detail", args=[host.pk]),
+    )  # fmt: skip

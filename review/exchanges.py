@@ -11,7 +11,7 @@ from django.utils import timezone
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, can_any, require
 from branches.selectors import branches_visible_to, get_for_user, orgs_visible_to
-from ledgers.activities.photos import check_photo_limit, photos_by_owner
+from ledgers.activities.photos import check_photo_limit, delete_photos, photo_ids, photos_by_owner
 from ledgers.activities.services import photos_attach
 from review.brand_models import ExchangeEvent, ExchangeKind
 from review.brands import public_text_problem
@@ -96,3 +96,15 @@ def exchange_create(*, actor, kind: str, held_on: datetime.date, host, title: st
         except DomainError as e:
             raise DomainError(e.message, field="photos") from e
     return event
+
+
+@transaction.atomic
+def exchange_delete(*, actor, event) -> None:
+    """Remove a mistaken record (its photos too, each removal in the history); record it again."""
+    e = ExchangeEvent.objects.select_for_update().select_related("host").filter(pk=event.pk).first()
+    if e is None:
+        raise DomainError("这条记录已被删除。")
+    require(actor, Action.APPROVE, e.host)
+    delete_photos(e, photo_ids(e), actor)
+    e._history_user = actor
+    e.delete()

@@ -15,4 +15,5 @@ urlpatterns = [
     path("review/exchanges/", exchange_views.exchange_list, name="exchange_list"),
     path("review/exchanges/new/", exchange_views.exchange_new, name="exchange_new"),
     path("review/exchanges/<int:pk>/", exchange_views.exchange_detail, name="exchange_detail"),
+    path("review/exchanges/<int:pk>/delete/", exchange_views.exchange_delete, name="exchange_delete"),
 ]

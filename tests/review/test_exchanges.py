@@ -94,3 +94,19 @@ def test_list_constant_queries(client, district_user, committee):
     with CaptureQueriesContext(connection) as many:
         page = client.get(reverse("exchange_list")).content.decode()
     assert len(many) == len(few) and page.count("规范化建设座谈会") == 7
+
+
+def test_a_mistaken_record_is_deleted_by_the_committee_only(client, reviewer, secretary, other_secretary, branch,
+                                                            committee):  # fmt: skip
+    e = record(reviewer, branch, [committee], photos=[jpeg(pattern=2)])
+    url = reverse("exchange_delete", args=[e.pk])
+    for user in (secretary, other_secretary):
+        client.force_login(user)
+        assert client.post(url, {"confirm": "on"}).status_code == 404
+    client.force_login(reviewer)
+    assert 'data-confirm="确认删除' in client.get(reverse("exchange_detail", args=[e.pk])).content.decode()
+    assert client.post(url, {}).status_code == 200 and ExchangeEvent.objects.exists()  # must tick the box
+    r = client.post(url, {"confirm": "on"})
+    assert r.status_code == 302 and r.url == reverse("branch_detail", args=[branch.pk])
+    assert not ExchangeEvent.objects.exists() and not exchanges.photos_by_owner(ExchangeEvent, [e.pk])
+    assert ExchangeEvent.history.filter(id=e.pk, history_type="-").exists()
