@@ -22,6 +22,7 @@ class BrandStatus(models.TextChoices):
     RECOMMENDED = "recommended", "党(工)委已推荐，待区委组织部认定"
     RECOGNISED = "recognised", "已认定为党建工作品牌"
     DECLINED = "declined", "未予认定"
+    WITHDRAWN = "withdrawn", "已撤销认定"
 
 
 class PartyBrand(models.Model):
@@ -49,8 +50,9 @@ class PartyBrand(models.Model):
         verbose_name_plural = "党建工作品牌"
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            # One live brand per branch; after a decline the branch may describe a new one.
-            models.UniqueConstraint(fields=["branch"], condition=~Q(status="declined"), name="one_live_party_brand"),
+            # One live brand per branch; after a decline or a withdrawal the branch may describe a new one.
+            models.UniqueConstraint(fields=["branch"], condition=~Q(status__in=["declined", "withdrawn"]),
+                                    name="one_live_party_brand"),
         ]
 
     def __str__(self):

@@ -55,6 +55,10 @@ class DeclineForm(forms.Form):
     note = forms.CharField(label="未予认定的原因", error_messages={"required": "请填写未予认定的原因。"})
 
 
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label="撤销认定的原因", error_messages={"required": "请填写撤销认定的原因。"})
+
+
 def describable_branches(user):
     """Branches the user may describe a brand for (active, writable)."""
     return branches_visible_to(user, Action.EDIT).filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
@@ -123,6 +127,8 @@ def brand_detail(request, pk):
     if svc.may_recognise(user, brand):
         ctx["recognise_form"] = with_token(RecogniseForm(prefix="c", initial={"recognised_on": timezone.localdate()}))
         ctx["decline_form"] = with_token(DeclineForm(prefix="d"))
+    if svc.may_withdraw(user, brand):
+        ctx["withdraw_form"] = with_token(WithdrawForm(prefix="w"))
     return render(request, "review/brand_detail.html", ctx)
 
 
@@ -140,6 +146,9 @@ STEPS = {
     "decline": (DeclineForm, "d", svc.may_recognise,
                 lambda u, b, d: svc.brand_decline(actor=u, brand=b, note=d["note"], version=b.version),
                 "“{}”未予认定，原因已记录。"),
+    "withdraw": (WithdrawForm, "w", svc.may_withdraw,
+                 lambda u, b, d: svc.brand_withdraw(actor=u, brand=b, note=d["note"], version=b.version),
+                 "已撤销“{}”的认定，典型宣传中不再展示。"),
 }  # fmt: skip
 
 
@@ -149,7 +158,7 @@ def _step(request, pk, step):
     refused = not may(request.user, brand)
     if refused and step in ("recommend", "return") and not can(request.user, Action.APPROVE, brand.branch):
         raise Http404  # not their committee's: as if it did not exist
-    if refused and step in ("recognise", "decline") and not is_district(request.user):
+    if refused and step in ("recognise", "decline", "withdraw") and not is_district(request.user):
         raise Http404
     form = form_class(request.POST or None, prefix=prefix)
     back = reverse("brand_detail", args=[brand.pk])
@@ -175,3 +184,8 @@ def brand_recognise(request, pk):
 @login_required
 def brand_decline(request, pk):
     return _step(request, pk, "decline")
+
+
+@login_required
+def brand_withdraw(request, pk):
+    return _step(request, pk, "withdraw")

@@ -32,6 +32,7 @@ STEP_LABELS = {
     "review.brand.returned": "党(工)委退回修改",
     "review.brand.recognised": "区委组织部认定",
     "review.brand.declined": "区委组织部未予认定",
+    "review.brand.withdrawn": "区委组织部撤销认定",
 }
 ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 TEXTS = (("name", "品牌名称", 60), ("idea", "品牌理念", 2000), ("measures", "主要做法", 4000),
@@ -57,8 +58,11 @@ def brand_photos(brand):
     return Photo.objects.filter(owner_type=ContentType.objects.get_for_model(PartyBrand), owner_id=brand.pk)
 
 
+ENDED = (S.DECLINED, S.WITHDRAWN)
+
+
 def live_brand_of(branch):
-    return PartyBrand.objects.filter(branch=branch).exclude(status=S.DECLINED).first()
+    return PartyBrand.objects.filter(branch=branch).exclude(status__in=ENDED).first()
 
 
 def may_describe(user, branch) -> bool:
@@ -71,6 +75,10 @@ def may_recommend(user, brand) -> bool:
 
 def may_recognise(user, brand) -> bool:
     return brand.status == S.RECOMMENDED and is_district(user)
+
+
+def may_withdraw(user, brand) -> bool:
+    return brand.status == S.RECOGNISED and is_district(user)
 
 
 def may_revise(user, brand) -> bool:
@@ -233,4 +241,17 @@ def brand_decline(*, actor, brand, note: str, version: int | None = None) -> Par
     b.decided_by, b.decided_at, b.version = actor, timezone.now(), b.version + 1
     _save(b, actor)
     _event(b, "review.brand.declined", S.RECOMMENDED, actor, b.decision_note)
+    return b
+
+
+@transaction.atomic
+def brand_withdraw(*, actor, brand, note: str, version: int | None = None) -> PartyBrand:
+    """Take a recognised brand off the showcase (a problem found later); its page and photos are
+    no longer public from this moment, and the branch may describe a new one."""
+    require_district(actor)
+    b = _locked(brand, version, S.RECOGNISED)
+    b.status, b.decision_note = S.WITHDRAWN, _note(note, "撤销认定的原因", required=True)
+    b.decided_by, b.decided_at, b.version = actor, timezone.now(), b.version + 1
+    _save(b, actor)
+    _event(b, "review.brand.withdrawn", S.RECOGNISED, actor, b.decision_note)
     return b

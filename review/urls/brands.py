@@ -12,6 +12,7 @@ urlpatterns = [
     path("review/brands/<int:pk>/return/", views.brand_return, name="brand_return"),
     path("review/brands/<int:pk>/recognise/", views.brand_recognise, name="brand_recognise"),
     path("review/brands/<int:pk>/decline/", views.brand_decline, name="brand_decline"),
+    path("review/brands/<int:pk>/withdraw/", views.brand_withdraw, name="brand_withdraw"),
     path("review/exchanges/", exchange_views.exchange_list, name="exchange_list"),
     path("review/exchanges/new/", exchange_views.exchange_new, name="exchange_new"),
     path("review/exchanges/<int:pk>/", exchange_views.exchange_detail, name="exchange_detail"),

@@ -349,3 +349,25 @@ def test_pages_say_what_they_mean(client, secretary, reviewer, district_user, br
             assert r.status_code == 200, url
             found = raw.findall(visible_text(r.content.decode()))
             assert not found, (url, found)
+
+
+def test_district_withdraws_a_recognition_and_the_showcase_forgets_it(client, secretary, reviewer, district_user,
+                                                                      branch):  # fmt: skip
+    b = recognised(secretary, reviewer, district_user, branch, photos=[photo(1)])
+    p = svc.brand_photos(b).get()
+    assert client.get(reverse("showcase_photo", args=[p.pk])).status_code == 200
+    for user in (secretary, reviewer):
+        client.force_login(user)
+        assert client.post(reverse("brand_withdraw", args=[b.pk]), {"w-note": "x"}).status_code == 404
+    client.force_login(district_user)
+    assert "撤销认定" in client.get(reverse("brand_detail", args=[b.pk])).content.decode()
+    assert client.post(reverse("brand_withdraw", args=[b.pk]), {"w-note": ""}).status_code == 200  # a reason
+    r = client.post(reverse("brand_withdraw", args=[b.pk]), {"w-note": "照片中可见党员名单"})
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.status == BrandStatus.WITHDRAWN and b.events.last().code == "review.brand.withdrawn"
+    client.logout()
+    assert client.get(reverse("showcase_brand", args=[b.pk])).status_code == 404
+    assert client.get(reverse("showcase_photo", args=[p.pk])).status_code == 404
+    assert "红色管家" not in client.get(reverse("showcase_list")).content.decode()
+    assert describe(secretary, branch, name="新品牌").status == BrandStatus.SUBMITTED  # may describe anew
