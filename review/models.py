@@ -263,6 +263,7 @@ class ScoreAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.item_id}: {self.old_score}→{self.new_score}"
+from review.brand_models import BrandEvent, BrandStatus, ExchangeEvent, ExchangeKind, PartyBrand  # noqa: E402,F401
 from review.model_branch_models import ModelBranchNomination, NominationStatus  # noqa: E402,F401
 from review.result_models import DutyReport, ReportGrade, ResultEvent, RewardSubsidy  # noqa: E402,F401
 from review.stage_plan_models import StagePlan, StagePlanEvent, StagePlanStatus  # noqa: E402,F401

@@ -34,6 +34,7 @@ from assessment.services import self_scores_save
 from branches.demo import DEMO_BRANCH
 from ledgers.demo.people import demo_staff
 from review import services
+from review.demo.brands import brands_and_exchanges
 from review.demo.extras import (
     inspect_on_site,
     no_fund_branch,
@@ -274,6 +275,7 @@ def seed_review(*, actor, rng, today, log=None) -> dict:
     demo_now = Assessment.objects.filter(pk=demo.pk).select_related("branch").first() if demo else None
     counts.update(put_results_to_use(actor=actor, rng=rng, today=today, period=period, demo_assessment=demo_now,
                                      log=log))  # fmt: skip
+    counts.update(brands_and_exchanges(actor, staff, today, rng))
     states = Assessment.objects.filter(period=period).values_list("status", flat=True)
     counts["states"] = {st: n for st in S.values if (n := sum(1 for x in states if x == st))}
     log(

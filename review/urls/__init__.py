@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("review.urls.public")),
     path("", include("review.urls.register")),
     path("", include("review.urls.results")),
+    path("", include("review.urls.brands")),
 ]

@@ -174,6 +174,18 @@ def test_support_and_review_demo_data():
     assert not Notice.objects.filter(created_at__gt=timezone.now()).exists()
     assert review["confirmed"] >= 1 and review["objections"] == 1
 
+    # 党建品牌: one recognised (the commended 示范支部's) with two chosen photos, one waiting; one 观摩.
+    from review.brand_models import BrandStatus, ExchangeEvent, PartyBrand
+    from review.brands import brand_photos
+
+    assert review["brands"] == 2 and review["exchanges"] == 1
+    shown = PartyBrand.objects.get(status=BrandStatus.RECOGNISED)
+    assert brand_photos(shown).count() == 2 and all(p.display.storage.exists(p.display.name) for p in
+                                                    brand_photos(shown))  # fmt: skip
+    waiting = PartyBrand.objects.get(status=BrandStatus.SUBMITTED)
+    assert waiting.branch.path[:8] == shown.branch.path[:8]  # the same committee's reviewer has it to judge
+    assert ExchangeEvent.objects.get().host == shown.branch
+
     # Determinism: the same seed on the same day gives the same data.
     first = fingerprint()
     flush_demo_data()

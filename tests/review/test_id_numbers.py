@@ -42,12 +42,13 @@ APPLICANT_ID = make_id_number(APPLICANT_BIRTH, 731)
 # about the branch as a whole (funding, notices, escalations, rectification) or a committee's
 # 实施方案 (stage-plan), public (公示),
 # or a POST-only action; a pending upload is the uploader's own photo, shown to no one else;
-# the account pages show logins (name, login name, phone), never a member's identity number.
+# the account pages show logins (name, login name, phone), never a member's identity number;
+# a 党建品牌 is about the branch (its texts refuse ID numbers) and a 观摩/座谈 about organizations.
 NOT_ABOUT_PEOPLE = ("escalation/", "funding-entry/", "notice/", "rectification/", "review/objections/",
                     "review/declaration/", "assessment/exports/", "gongshi/", "development/plan/",
                     "development/examination/", "flag/", "study-plan/", "appraisal/", "uploads/pending/",
                     "users/", "review/model-branches/", "stage-plan/", "review/rewards/", "review/duty-reports/",
-                    "branch/<int:pk>/stage-plan/")  # fmt: skip
+                    "branch/<int:pk>/stage-plan/", "review/brands/", "review/exchanges/")  # fmt: skip
 
 
 @pytest.fixture
