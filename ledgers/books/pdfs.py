@@ -23,6 +23,7 @@ import re
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from wujin_branch import outbox
 from wujin_branch.pdf import PdfRenderer, file_fetcher, stored_url
@@ -136,19 +137,46 @@ def cached_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes:
     return content
 
 
+def _prebuilding() -> bool:
+    """Whether a worker builds ahead. Not when tasks run eagerly (the SQLite demo, the tests):
+    that would put the slow layout back into the request that saved the change."""
+    from wujin_branch.celery import app
+
+    return not app.conf.task_always_eager and settings.LEDGER_PDF_PREBUILD
+
+
 def schedule_life_ledger(branch_id: int, *years: int) -> None:
     """After this transaction commits, have a worker build the branch's life ledger PDFs of
     ``years`` in ``LEDGER_PDF_DELAY`` seconds; a burst of edits then costs one build (the
-    later tasks find the PDF already made from the same HTML and stop).
-
-    Nothing is scheduled when tasks run eagerly (the SQLite demo, the tests): that would put
-    the slow layout back into the request that saved the record.
-    """
-    from wujin_branch.celery import app
-
-    if app.conf.task_always_eager or not settings.LEDGER_PDF_PREBUILD:
+    later tasks find the PDF already made from the same HTML and stop)."""
+    if not _prebuilding():
         return
     from ledgers.books.tasks import build_life_ledger_pdf
 
     for year in sorted(set(years)):
         outbox.enqueue(build_life_ledger_pdf, branch_id, year, countdown=settings.LEDGER_PDF_DELAY)
+
+
+def member_ledger_years(*days) -> list[int]:
+    """The years whose 党员信息台账 a change touches: this year (the roster's present state shows
+    in it) and the years of the change's dates (a payment's month, a transfer's day), none later."""
+    this_year = timezone.localdate().year
+    return sorted({this_year, *(d.year for d in days if d is not None and d.year <= this_year)})
+
+
+def schedule_member_ledger(branch_ids, years) -> None:
+    """After this transaction commits, have a worker build the masked 党员信息台账 PDFs of these
+    branches and years ``LEDGER_PDF_DELAY`` seconds later. One task per branch and year however
+    many members a change touched (a roster import, a month of dues); changes within the same
+    ``LEDGER_PDF_DELAY`` window share one task (its outbox key names the window), and the task
+    runs after that window has closed, so it lays out what the last of them left."""
+    if not _prebuilding():
+        return
+    from ledgers.books.tasks import build_member_ledger_pdf
+
+    delay = max(int(settings.LEDGER_PDF_DELAY), 1)
+    window = int(timezone.now().timestamp()) // delay
+    for branch_id in sorted({int(b) for b in branch_ids if b}):
+        for year in sorted(set(years)):
+            key = f"member-ledger-pdf:{branch_id}:{year}:{window}"
+            outbox.enqueue(build_member_ledger_pdf, branch_id, year, key=key, countdown=delay)
