@@ -107,25 +107,77 @@ def stored_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes | None:
         return None
 
 
-def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -> str:
-    """Keep ``content`` as the PDF of this HTML and remove the older PDFs of that ledger, branch
-    and year; returns its name in the private store. Two processes storing the same HTML at
-    once keep one file (same name, equivalent content)."""
-    folder = _folder(kind, branch_id, year)
-    name = stored_name(kind, branch_id, year, html)
+def _keep(name: str, content: bytes) -> None:
+    """Save ``content`` under ``name`` unless it is there already (two processes storing the
+    same HTML at once keep one file: same name, equivalent content)."""
     if not private_storage.exists(name):
         saved = private_storage.save(name, ContentFile(content))
         if saved != name:  # the same PDF was stored meanwhile under the name: keep that one
             private_storage.delete(saved)
+
+
+def _prune(folder: str, keep: set[str]) -> None:
+    """Remove the PDFs of ``folder`` other than ``keep``."""
     try:
         _, files = private_storage.listdir(folder)
     except FileNotFoundError:
         files = []
     for old in files:
         path = posixpath.join(folder, old)
-        if old.endswith(".pdf") and path != name:
+        if old.endswith(".pdf") and path not in keep:
             private_storage.delete(path)
+
+
+def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -> str:
+    """Keep ``content`` as the PDF of this HTML and remove the older PDFs of that ledger, branch
+    and year; returns its name in the private store."""
+    name = stored_name(kind, branch_id, year, html)
+    _keep(name, content)
+    _prune(_folder(kind, branch_id, year), {name})
     return name
+
+
+def join_pdfs(contents: list[bytes]) -> bytes:
+    """One PDF of these PDFs' pages in order, with their bookmarks and the first one's title."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    readers = [PdfReader(io.BytesIO(c)) for c in contents]
+    if len(readers) == 1:
+        return contents[0]
+    writer = PdfWriter()
+    for r in readers:
+        writer.append(r)
+    if readers[0].metadata:
+        writer.add_metadata(dict(readers[0].metadata))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def parts_pdf(kind: str, branch_id: int, year: int, parts: list[str], *, keep: bool = True) -> bytes:
+    """A book laid out in parts (each its own document) and joined. With ``keep`` each part is
+    kept under ``<kind>-parts`` keyed by its own HTML and taken from there when unchanged, so a
+    changed record lays out only its part again; parts no longer in the book are removed.
+
+    The parts carry no @font-face rules: one renderer gives them the built font, registered
+    once for all of them (``wujin_branch.pdf.PdfRenderer``)."""
+    folder_kind = f"{kind}-parts"
+    contents, names = [], set()
+    renderer = None
+    for html in parts:
+        content = stored_pdf(folder_kind, branch_id, year, html) if keep else None
+        if content is None:
+            renderer = renderer or PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF")
+            content = renderer.pdf(html)
+            if keep:
+                _keep(stored_name(folder_kind, branch_id, year, html), content)
+        names.add(stored_name(folder_kind, branch_id, year, html))
+        contents.append(content)
+    if keep:
+        _prune(_folder(folder_kind, branch_id, year), names)
+    return join_pdfs(contents)
 
 
 def cached_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes:
