@@ -83,7 +83,7 @@ def test_full_numbers_only_for_district_staff_laid_out_afresh_and_never_stored(c
     url = reverse("member_ledger_pdf", args=[branch.pk, YEAR])
     client.force_login(district_user)
     page = client.get(reverse("member_ledger", args=[branch.pk, YEAR])).content.decode()
-    assert f"{url}?id=full" in page
+    assert f"{url}?id=full" in page and "下载 PDF（身份证号隐去中间位数）" in page
     stored = client.get(url).content  # district staff's plain download: the stored, masked copy
     assert all(m.id_number not in _text(stored) for m in people)
     files = _stored(branch)
