@@ -47,7 +47,9 @@ PAGES = [
     # warm-up request stores it if the worker has not; laying it out is the 台账 PDF row below.
     Page("台账 PDF 下载·记录最多的支部", "district", "life_ledger_pdf", ("busy_branch", "year"), target_ms=3000),
     Page("联系服务群众台账 PDF·记录最多的支部", "district", "service_ledger_pdf", ("busy_branch", "year")),
-    Page("党员信息台账 PDF·最大支部", "district", "member_ledger_pdf", ("big_branch", "year")),
+    # The stored copy (identity numbers masked, rebuilt by the worker); with ?id=full laid out afresh.
+    Page("党员信息台账 PDF·最大支部", "district", "member_ledger_pdf", ("big_branch", "year"), target_ms=500),
+    Page("党员信息台账 PDF·完整身份证号", "district", "member_ledger_pdf", ("big_branch", "year"), {"id": "full"}),
     Page("支部自评·最大支部", "secretary", "assessment_self", ("assessment",), target_ms=150),
     Page("评分表 PDF·最大支部", "secretary", "score_sheet_pdf", ("assessment",), target_ms=500),
     Page("党费收缴表·最大支部·本月", "secretary", "dues_month", ("big_branch",)),

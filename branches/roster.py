@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from branches.models import Education, Gender, Member, MemberStatus, Occupation, OrgKind, PartyGroup, Standing
 from branches.permissions import Action, can
 from branches.services import member_rules, validate_id_number
+from branches.signals import announce_members_changed
 from wujin_branch import xlsx
 from wujin_branch.errors import DomainError
 from wujin_branch.services import clean
@@ -358,6 +359,7 @@ def roster_import(*, actor, branch, fileobj) -> int:
     try:
         with transaction.atomic():
             bulk_create_with_history(members, Member, default_user=actor, default_change_reason="花名册导入")
+            announce_members_changed(branch.pk)  # one rebuild of the branch's 党员信息台账, not one per row
     except IntegrityError as e:  # someone registered one of these id numbers since the check
         raise DomainError("导入时发现有身份证号刚被他人登记，未导入任何党员，请重新上传。") from e
     return len(members)

@@ -32,6 +32,7 @@ from branches.models import (
     TransferDirection,
 )
 from branches.permissions import Action, require
+from branches.signals import announce_members_changed
 from wujin_branch import versions
 from wujin_branch.errors import DomainError
 from wujin_branch.services import check_version, clean
@@ -242,6 +243,8 @@ def _move_all_members(*, org, to_branch, occurred_on, actor, note):
         )
         for m in members
     )
+    if members:
+        announce_members_changed(org.pk, to_branch.pk, days=[occurred_on])
     return len(members)
 
 
@@ -357,6 +360,7 @@ def member_create(*, actor, branch: Organization, transfer_from: str = "", trans
             counterpart=transfer_from,
             actor=actor,
         )
+    announce_members_changed(branch.pk, days=[m.joined_on, transfer_on])
     return m
 
 
@@ -375,6 +379,7 @@ def member_update(*, actor, member: Member, version: int | None, **data) -> Memb
     clean(m)
     m._history_user = actor
     m.save()
+    announce_members_changed(m.branch_id)
     return m
 
 
@@ -419,6 +424,7 @@ def member_transfer(
     m.updated_at = timezone.now()
     m._history_user = actor
     m.save()
+    announce_members_changed(from_branch.pk, to_branch.pk if to_branch else None, days=[occurred_on])
     return MemberTransfer.objects.create(
         member=m,
         direction=direction,
@@ -455,6 +461,7 @@ def sanction_create(
         raise DomainError("影响期截止日期不能早于处分日期。", field="effective_until")
     clean(s)
     s.save()
+    announce_members_changed(member.branch_id, days=[imposed_on])
     return s
 
 

@@ -260,6 +260,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("default", "pdf", "mail"))
 CELERY_TASK_ROUTES = {
     "ledgers.books.tasks.build_life_ledger_pdf": {"queue": "pdf"},
+    "ledgers.books.tasks.build_member_ledger_pdf": {"queue": "pdf"},
     "review.tasks.bulk_export_task": {"queue": "pdf"},
     "wujin_branch.tasks.mail_notices": {"queue": "mail"},
 }
@@ -269,8 +270,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Task modules outside an app's tasks.py (autodiscovery only loads tasks.py).
 # Task modules of the ledgers subjects (autodiscovery finds only each app's own tasks.py).
 CELERY_IMPORTS = ("ledgers.activities.tasks", "ledgers.books.tasks", "ledgers.dues.tasks")
-# 党组织生活台账 PDFs are built by a worker this many seconds after a record is saved
-# (ledgers.books.pdfs): a burst of edits costs one build, and the download is a file read.
+# 党组织生活台账 and 党员信息台账 (masked) PDFs are built by a worker this many seconds after a
+# change (ledgers.books.pdfs): a burst of edits costs one build, and the download is a file read.
 LEDGER_PDF_PREBUILD = env.bool("LEDGER_PDF_PREBUILD", default=True)
 LEDGER_PDF_DELAY = env.int("LEDGER_PDF_DELAY", default=60)
 # A record counts (calendar, counts, suggested scores) only with a topic and minutes of at

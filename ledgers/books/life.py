@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from ledgers.books.pdfs import LedgerNames, cached_pdf, ledger_html, render_pdf, store_pdf, stored_pdf
+from ledgers.books.pdfs import LedgerNames, ledger_html, parts_pdf, store_pdf, stored_pdf
 from ledgers.models import Activity, ActivityType, Attendance, AttendanceStatus, Photo
 from wujin_branch import xlsx
 
@@ -193,24 +193,51 @@ def life_ledger(branch, year: int) -> LifeLedger:
 PDF_KIND = "life"
 
 
-def ledger_html_for_pdf(ledger: LifeLedger) -> str:
-    return ledger_html("ledgers/ledger_pdf.html", ledger)
+def ledger_parts_html(ledger: LifeLedger) -> list[str]:
+    """The book as parts laid out one by one: the cover with the summary and contents, each
+    month's records, the appendix of voided ones. A record changed lays out its month (and the
+    contents) again, not the year; each part numbers its own pages (3月记录 · 第 2 页 / 共 4 页)."""
+    template = "ledgers/ledger_pdf.html"
+    parts = [ledger_html(template, ledger, part="front", font_css="")]  # the renderer brings the font
+    months = {}
+    for e in ledger.entries:
+        months.setdefault(e.activity.held_on.month, []).append(e)
+    for month, entries in months.items():
+        parts.append(ledger_html(template, ledger, part="month", month=month, entries=entries, font_css=""))
+    if ledger.voided:
+        parts.append(ledger_html(template, ledger, part="voided", font_css=""))
+    return parts
+
+
+def ledger_html_for_pdf(ledger: LifeLedger, parts: list[str] | None = None) -> str:
+    """What the stored book is keyed by: the font it is set in and all its parts."""
+    from wujin_branch.fonts import pdf_font_css
+
+    return "\n".join([pdf_font_css(), *(parts if parts is not None else ledger_parts_html(ledger))])
 
 
 def ledger_pdf(branch, year: int, *, ledger: LifeLedger | None = None, cached: bool = False) -> bytes:
     """The PDF book; with ``cached`` the stored copy made from the same HTML is used (and a
-    new one kept), see ``ledgers.books.pdfs``."""
-    html = ledger_html_for_pdf(ledger or life_ledger(branch, year))
-    return cached_pdf(PDF_KIND, branch.pk, year, html) if cached else render_pdf(html)
+    new one kept, with its parts), see ``ledgers.books.pdfs``."""
+    parts = ledger_parts_html(ledger or life_ledger(branch, year))
+    if not cached:
+        return parts_pdf(PDF_KIND, branch.pk, year, parts, keep=False)
+    html = ledger_html_for_pdf(None, parts)
+    content = stored_pdf(PDF_KIND, branch.pk, year, html)
+    if content is None:
+        content = parts_pdf(PDF_KIND, branch.pk, year, parts)
+        store_pdf(PDF_KIND, branch.pk, year, html, content)
+    return content
 
 
 def build_stored_pdf(branch, year: int) -> bool:
     """Make and keep the PDF unless the stored one is already made from the same HTML;
     returns whether it was made. What the background task does after records change."""
-    html = ledger_html_for_pdf(life_ledger(branch, year))
+    parts = ledger_parts_html(life_ledger(branch, year))
+    html = ledger_html_for_pdf(None, parts)
     if stored_pdf(PDF_KIND, branch.pk, year, html) is not None:
         return False
-    store_pdf(PDF_KIND, branch.pk, year, html, render_pdf(html))
+    store_pdf(PDF_KIND, branch.pk, year, html, parts_pdf(PDF_KIND, branch.pk, year, parts))
     return True
 
 

@@ -16,7 +16,7 @@ dates (joined, full member, left) are read as of the year's end.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +28,7 @@ from ledgers import development as dev
 from ledgers import dues
 from ledgers.books.life import cn_date
 from ledgers.books.members_dues import MONTHS, DuesRow, DuesSection, dues_cells
-from ledgers.books.pdfs import LedgerNames, ledger_html, render_pdf
+from ledgers.books.pdfs import LedgerNames, cached_pdf, ledger_html, render_pdf, store_pdf, stored_pdf
 from ledgers.models import Applicant, DevStage, DuesBase, DuesPayment, MemberRecord, RecordKind
 
 TITLE = "党员信息台账"
@@ -314,10 +314,11 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
     """The 党员信息台账 of ``branch`` for ``year``, in 14 queries however many members and records
     (the dues arrears selector's four among them).
 
-    ``user`` decides whether identity numbers are shown in full (Action.SEE_ID) or masked.
+    ``user`` decides whether identity numbers are shown in full (Action.SEE_ID) or masked;
+    ``None`` (the background build) masks them.
     """
     start, end = year_bounds(year)
-    show_id = can(user, Action.SEE_ID, branch)
+    show_id = user is not None and can(user, Action.SEE_ID, branch)
     members = list(
         with_flow_direction(dues.members_with_dues(branch, year))  # the year's base, transfer-in date, flow
         .filter(joined_on__lte=end)
@@ -431,9 +432,33 @@ def member_ledger_html_for_pdf(ledger: MemberLedger) -> str:
     return ledger_html("ledgers/member_ledger_pdf.html", ledger, months=MONTHS)
 
 
-def member_ledger_pdf(branch, year: int, *, user, ledger: MemberLedger | None = None) -> bytes:
-    """Rendered on every download, never stored: it can carry full ID numbers, and it is a
-    few pages, not a book (``ledgers.books.pdfs`` keeps only the record books)."""
-    return render_pdf(member_ledger_html_for_pdf(ledger or member_ledger(branch, year, user=user)))
+PDF_KIND = "members"
 
 
+def masked(ledger: MemberLedger) -> MemberLedger:
+    """The same ledger with identity numbers masked: what is stored and served to everyone."""
+    if not ledger.show_id:
+        return ledger
+    roster = [replace(r, id_text=r.member.id_number_masked) for r in ledger.roster]
+    return replace(ledger, show_id=False, roster=roster)
+
+
+def member_ledger_pdf(branch, year: int, *, user, ledger: MemberLedger | None = None, full_ids: bool = False) -> bytes:
+    """The PDF: the stored copy made from the same (masked) HTML, else laid out now and kept
+    (``ledgers.books.pdfs``); a worker builds it after the changes that alter it. With
+    ``full_ids`` and a user who may see them (district staff) it is laid out afresh with the
+    full identity numbers and never stored anywhere."""
+    ledger = ledger or member_ledger(branch, year, user=user)
+    if full_ids and ledger.show_id:
+        return render_pdf(member_ledger_html_for_pdf(ledger))
+    return cached_pdf(PDF_KIND, branch.pk, year, member_ledger_html_for_pdf(masked(ledger)))
+
+
+def build_stored_pdf(branch, year: int) -> bool:
+    """Make and keep the masked PDF unless the stored one is already made from the same HTML;
+    returns whether it was made. What the background task does after a member change."""
+    html = member_ledger_html_for_pdf(member_ledger(branch, year, user=None))
+    if stored_pdf(PDF_KIND, branch.pk, year, html) is not None:
+        return False
+    store_pdf(PDF_KIND, branch.pk, year, html, render_pdf(html))
+    return True

@@ -23,6 +23,7 @@ import re
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from wujin_branch import outbox
 from wujin_branch.pdf import PdfRenderer, file_fetcher, stored_url
@@ -106,25 +107,77 @@ def stored_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes | None:
         return None
 
 
-def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -> str:
-    """Keep ``content`` as the PDF of this HTML and remove the older PDFs of that ledger, branch
-    and year; returns its name in the private store. Two processes storing the same HTML at
-    once keep one file (same name, equivalent content)."""
-    folder = _folder(kind, branch_id, year)
-    name = stored_name(kind, branch_id, year, html)
+def _keep(name: str, content: bytes) -> None:
+    """Save ``content`` under ``name`` unless it is there already (two processes storing the
+    same HTML at once keep one file: same name, equivalent content)."""
     if not private_storage.exists(name):
         saved = private_storage.save(name, ContentFile(content))
         if saved != name:  # the same PDF was stored meanwhile under the name: keep that one
             private_storage.delete(saved)
+
+
+def _prune(folder: str, keep: set[str]) -> None:
+    """Remove the PDFs of ``folder`` other than ``keep``."""
     try:
         _, files = private_storage.listdir(folder)
     except FileNotFoundError:
         files = []
     for old in files:
         path = posixpath.join(folder, old)
-        if old.endswith(".pdf") and path != name:
+        if old.endswith(".pdf") and path not in keep:
             private_storage.delete(path)
+
+
+def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -> str:
+    """Keep ``content`` as the PDF of this HTML and remove the older PDFs of that ledger, branch
+    and year; returns its name in the private store."""
+    name = stored_name(kind, branch_id, year, html)
+    _keep(name, content)
+    _prune(_folder(kind, branch_id, year), {name})
     return name
+
+
+def join_pdfs(contents: list[bytes]) -> bytes:
+    """One PDF of these PDFs' pages in order, with their bookmarks and the first one's title."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    readers = [PdfReader(io.BytesIO(c)) for c in contents]
+    if len(readers) == 1:
+        return contents[0]
+    writer = PdfWriter()
+    for r in readers:
+        writer.append(r)
+    if readers[0].metadata:
+        writer.add_metadata(dict(readers[0].metadata))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def parts_pdf(kind: str, branch_id: int, year: int, parts: list[str], *, keep: bool = True) -> bytes:
+    """A book laid out in parts (each its own document) and joined. With ``keep`` each part is
+    kept under ``<kind>-parts`` keyed by its own HTML and taken from there when unchanged, so a
+    changed record lays out only its part again; parts no longer in the book are removed.
+
+    The parts carry no @font-face rules: one renderer gives them the built font, registered
+    once for all of them (``wujin_branch.pdf.PdfRenderer``)."""
+    folder_kind = f"{kind}-parts"
+    contents, names = [], set()
+    renderer = None
+    for html in parts:
+        content = stored_pdf(folder_kind, branch_id, year, html) if keep else None
+        if content is None:
+            renderer = renderer or PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF")
+            content = renderer.pdf(html)
+            if keep:
+                _keep(stored_name(folder_kind, branch_id, year, html), content)
+        names.add(stored_name(folder_kind, branch_id, year, html))
+        contents.append(content)
+    if keep:
+        _prune(_folder(folder_kind, branch_id, year), names)
+    return join_pdfs(contents)
 
 
 def cached_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes:
@@ -136,19 +189,46 @@ def cached_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes:
     return content
 
 
+def _prebuilding() -> bool:
+    """Whether a worker builds ahead. Not when tasks run eagerly (the SQLite demo, the tests):
+    that would put the slow layout back into the request that saved the change."""
+    from wujin_branch.celery import app
+
+    return not app.conf.task_always_eager and settings.LEDGER_PDF_PREBUILD
+
+
 def schedule_life_ledger(branch_id: int, *years: int) -> None:
     """After this transaction commits, have a worker build the branch's life ledger PDFs of
     ``years`` in ``LEDGER_PDF_DELAY`` seconds; a burst of edits then costs one build (the
-    later tasks find the PDF already made from the same HTML and stop).
-
-    Nothing is scheduled when tasks run eagerly (the SQLite demo, the tests): that would put
-    the slow layout back into the request that saved the record.
-    """
-    from wujin_branch.celery import app
-
-    if app.conf.task_always_eager or not settings.LEDGER_PDF_PREBUILD:
+    later tasks find the PDF already made from the same HTML and stop)."""
+    if not _prebuilding():
         return
     from ledgers.books.tasks import build_life_ledger_pdf
 
     for year in sorted(set(years)):
         outbox.enqueue(build_life_ledger_pdf, branch_id, year, countdown=settings.LEDGER_PDF_DELAY)
+
+
+def member_ledger_years(*days) -> list[int]:
+    """The years whose 党员信息台账 a change touches: this year (the roster's present state shows
+    in it) and the years of the change's dates (a payment's month, a transfer's day), none later."""
+    this_year = timezone.localdate().year
+    return sorted({this_year, *(d.year for d in days if d is not None and d.year <= this_year)})
+
+
+def schedule_member_ledger(branch_ids, years) -> None:
+    """After this transaction commits, have a worker build the masked 党员信息台账 PDFs of these
+    branches and years ``LEDGER_PDF_DELAY`` seconds later. One task per branch and year however
+    many members a change touched (a roster import, a month of dues); changes within the same
+    ``LEDGER_PDF_DELAY`` window share one task (its outbox key names the window), and the task
+    runs after that window has closed, so it lays out what the last of them left."""
+    if not _prebuilding():
+        return
+    from ledgers.books.tasks import build_member_ledger_pdf
+
+    delay = max(int(settings.LEDGER_PDF_DELAY), 1)
+    window = int(timezone.now().timestamp()) // delay
+    for branch_id in sorted({int(b) for b in branch_ids if b}):
+        for year in sorted(set(years)):
+            key = f"member-ledger-pdf:{branch_id}:{year}:{window}"
+            outbox.enqueue(build_member_ledger_pdf, branch_id, year, key=key, countdown=delay)

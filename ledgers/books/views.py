@@ -29,26 +29,27 @@ YEARS_SHOWN = 6
 class LedgerKind:
     template: str
     build: Callable  # (branch, year, user) -> the ledger
-    pdf: Callable  # (branch, year, user, ledger) -> bytes
+    pdf: Callable  # (branch, year, user, ledger, full_ids) -> bytes
     xlsx: Callable  # (branch, year, user, ledger) -> bytes
 
 
 LIFE = LedgerKind(
     "ledgers/ledger.html",
     lambda b, y, u: life.life_ledger(b, y),
-    lambda b, y, u, led: life.ledger_pdf(b, y, ledger=led, cached=True),  # a stored book (ledgers.books.pdfs)
+    lambda b, y, u, led, full: life.ledger_pdf(b, y, ledger=led, cached=True),  # a stored book (ledgers.books.pdfs)
     lambda b, y, u, led: life.ledger_xlsx(b, y, ledger=led),
 )
 MEMBERS = LedgerKind(
     "ledgers/member_ledger.html",
     lambda b, y, u: ledger_members.member_ledger(b, y, user=u),  # the user decides masked or full ID numbers
-    lambda b, y, u, led: ledger_members.member_ledger_pdf(b, y, user=u, ledger=led),
+    # stored with masked numbers; district staff's 完整身份证号 copy is laid out afresh, never kept
+    lambda b, y, u, led, full: ledger_members.member_ledger_pdf(b, y, user=u, ledger=led, full_ids=full),
     lambda b, y, u, led: members_xlsx.member_ledger_xlsx(b, y, user=u, ledger=led),
 )
 SERVICE = LedgerKind(
     "ledgers/service_ledger.html",
     lambda b, y, u: ledger_service.service_ledger(b, y),
-    lambda b, y, u, led: ledger_service.service_ledger_pdf(b, y, ledger=led, cached=True),
+    lambda b, y, u, led, full: ledger_service.service_ledger_pdf(b, y, ledger=led, cached=True),
     lambda b, y, u, led: ledger_service.service_ledger_xlsx(b, y, ledger=led),
 )
 
@@ -83,14 +84,15 @@ def page_view(kind: LedgerKind):
 
 
 def download_view(kind: LedgerKind, fmt: str):
-    make, content_type = (kind.pdf, "application/pdf") if fmt == "pdf" else (kind.xlsx, XLSX)
-
     @login_required
     @require_GET
     def view(request, pk, year):
         branch, year = _branch_and_year(request, pk, year)
         ledger = kind.build(branch, year, request.user)
-        return _download(make(branch, year, request.user, ledger), content_type, ledger.filename(fmt))
+        if fmt == "pdf":  # ?id=full: the identity numbers in full, for those who may see them
+            content = kind.pdf(branch, year, request.user, ledger, request.GET.get("id") == "full")
+            return _download(content, "application/pdf", ledger.filename(fmt))
+        return _download(kind.xlsx(branch, year, request.user, ledger), XLSX, ledger.filename(fmt))
 
     return view
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from branches import services as branches
 from branches.models import Member, MemberStatus, Organization, OrgKind, Standing
 from branches.permissions import Action, require
+from branches.signals import announce_members_changed
 from ledgers.activities.services import check_attachment
 from ledgers.development.rules import active_rules, check_votes, order_breaks_for, rule_breaks_for, training_breaks
 from ledgers.development.steps import (
@@ -102,6 +103,7 @@ def applicant_create(
         attach_material(step, stored)
         step._history_user = actor
         step.save()
+        announce_members_changed(a.branch_id, days=[applied_on])
     return a
 
 
@@ -125,6 +127,7 @@ def applicant_update(*, actor, applicant: Applicant, version, **data) -> Applica
         a.version += 1
         a._history_user = actor
         a.save()
+        announce_members_changed(a.branch_id)
     return a
 
 
@@ -207,6 +210,7 @@ def step_record(
         step._history_user = actor
         step.save()
         _apply_transition(actor, a, code, done_on)
+        announce_members_changed(a.branch_id, days=[done_on])
     return step
 
 
@@ -284,4 +288,5 @@ def applicant_stop(*, actor, applicant: Applicant, stopped_on: datetime.date, re
         a.version += 1
         a._history_user = actor
         a.save()
+        announce_members_changed(a.branch_id, days=[stopped_on])
     return step

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from branches.models import Member, Standing
+from branches.signals import announce_members_changed
 from ledgers.dues.common import add_months, clean_fields, month_end, month_label, month_start, require_writable, today
 from ledgers.dues.members import amount_for_year, collected_from, transfer_in_q
 from ledgers.dues.rates import FIRST_MONTH
@@ -115,6 +116,7 @@ def dues_backfill(
                 result.total_fen += fen
             if new:
                 bulk_create_with_history(new, DuesPayment, default_user=actor, default_change_reason="补录")
+                announce_members_changed(m.branch_id, days=sorted({datetime.date(mo.year, 1, 1) for mo in months}))
     except IntegrityError as e:
         raise DomainError("其他人刚刚登记了该党员的党费，请刷新页面后重新补录。") from e
     return result

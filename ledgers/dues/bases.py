@@ -8,6 +8,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from branches.models import Member, Standing
+from branches.signals import announce_members_changed
 from ledgers.dues.common import clean_fields, require_writable, today, yuan
 from ledgers.dues.rates import BASE_GROUPS, FIRST_MONTH, FIXED_GROUPS, dues_compute, group_guess, rates_in_force
 from ledgers.models import DuesBase, DuesGroup
@@ -192,4 +193,6 @@ def dues_bases_save(*, actor, branch, year: int, rows: list[BaseInput]) -> dict:
             bulk_create_with_history(new, DuesBase, default_user=actor)
         if changed:
             bulk_update_with_history(changed, DuesBase, BASE_FIELDS, default_user=actor)
+        if new or changed:
+            announce_members_changed(branch.pk, days=[datetime.date(year, 1, 1)])
     return {"created": len(new), "updated": len(changed), "unchanged": len(values_by_member) - len(new) - len(changed)}

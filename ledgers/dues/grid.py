@@ -10,6 +10,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from branches.models import Member, Standing
+from branches.signals import announce_members_changed
 from ledgers.dues.common import (
     add_months,
     clean_fields,
@@ -218,6 +219,8 @@ def dues_month_save(*, actor, branch, month: datetime.date, rows: list[PaymentIn
             for p in removed:  # rare (a correction): one by one so each removal names the actor
                 p._history_user = actor
                 p.delete()
+            if new or changed or removed:
+                announce_members_changed(branch.pk, days=[month])
     except IntegrityError as e:
         raise DomainError("其他人刚刚保存了本月的党费记录，请刷新页面后重新填写。") from e
     result.created, result.updated, result.deleted = len(new), len(changed), len(removed)

@@ -8,6 +8,7 @@ from branches.models import (
     Member,
 )
 from branches.permissions import Action, can, require
+from branches.signals import announce_members_changed
 from ledgers.models import MemberRecord, RecordKind, Screening
 from wujin_branch.errors import DomainError
 
@@ -34,6 +35,7 @@ def member_record_create(*, actor, member: Member, kind, occurred_on, title, det
     r.full_clean()
     r._history_user = actor
     r.save()
+    announce_members_changed(member.branch_id, days=[occurred_on])
     return r
 
 

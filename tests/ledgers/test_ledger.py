@@ -3,6 +3,7 @@
 import datetime
 import io
 import random
+import re
 from urllib.parse import quote
 
 import pypdf
@@ -416,3 +417,27 @@ def test_saving_a_record_builds_nothing_in_the_request_when_tasks_run_eagerly(se
     request that saved the record: only a real worker builds ahead."""
     record(secretary, branch, ActivityType.COMMITTEE, datetime.date(YEAR, 1, 8), "研究年度工作计划")
     assert _stored(branch) == []
+
+
+def test_the_book_is_laid_out_by_month_and_a_changed_record_lays_out_only_its_month(secretary, branch, year_of_records,
+                                                                                    pdf_font):  # fmt: skip
+    """Parts: the front (cover, summary, contents), one per month with records; each numbers its
+    own pages under the same running header. A record edited lays out its month and the front
+    again (the contents list the topics), the other months are taken from the store."""
+    ledgers.build_stored_pdf(branch, YEAR)
+    parts = _stored(branch, "life-parts")
+    assert len(parts) == 1 + 5  # the front and five months (January to June, none in May)
+    book = pypdf.PdfReader(io.BytesIO(_read(_stored(branch)[0])))
+    pages = [re.sub(r"\s+", "", p.extract_text()) for p in book.pages]
+    march = next(t for t in pages if "学习贯彻全会精神" in t and "3月记录·第1页" in t)
+    assert f"东街村党支部·{YEAR}年度党组织生活台账" in march
+    assert pages[1].endswith("第2页/共2页")  # the front numbers its own pages (the cover shows none)
+
+    a = year_of_records[0]  # the March 党员大会
+    activity_update(actor=secretary, activity=a, version=a.version, data={"topic": "学习贯彻全会精神（修订）"},
+                    attendance={})  # fmt: skip
+    assert ledgers.build_stored_pdf(branch, YEAR) is True
+    parts_now = _stored(branch, "life-parts")
+    assert len(parts_now) == 6 and len(set(parts) & set(parts_now)) == 4  # March and the front laid out again
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(_read(_stored(branch)[0]))).pages)
+    assert "学习贯彻全会精神（修订）" in text and "书记讲党课：乡村振兴" in text

@@ -148,3 +148,44 @@ def test_saving_a_record_has_the_worker_build_the_ledger_pdf(worker, settings):
     assert pdfs.stored_pdf("life", branch.pk, year, html) == content
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
     assert "研究年度工作计划" in text and "东街村党支部" in text
+
+
+@pytest.mark.real_celery
+@pytest.mark.django_db(transaction=True)
+def test_a_member_change_has_the_worker_build_the_masked_member_ledger(worker, settings):
+    """member_update → one outbox task on the pdf queue → the worker stores the 党员信息台账 with
+    masked identity numbers; the download then serves exactly that file."""
+    from branches.services import member_update
+    from ledgers.books import members as member_ledgers
+    from wujin_branch import fonts
+
+    if not fonts.FACES[0].source.exists():
+        skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
+    fonts.build()
+    settings.LEDGER_PDF_DELAY = 1
+    proc, log = worker
+    branch = make_branch(make_committee("湖塘镇党委"), name="东街村党支部")
+    secretary = grant(UserFactory(), branch, Role.SECRETARY)
+    m = MemberFactory(branch=branch, name="张伟")
+    member_update(actor=secretary, member=m, version=m.version, name="张卫国")
+    year = datetime.date.today().year
+    folder = f"{pdfs.CACHE_DIR}/{member_ledgers.PDF_KIND}/{branch.pk}/{year}"
+
+    def stored():
+        try:
+            return [f"{folder}/{n}" for n in private_storage.listdir(folder)[1] if n.endswith(".pdf")]
+        except FileNotFoundError:
+            return []
+
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and not stored() and proc.poll() is None:
+        time.sleep(0.5)
+    output = log.read_text(errors="replace")[-3000:]
+    assert proc.poll() is None, f"the worker exited ({proc.returncode}):\n{output}"
+    names = stored()
+    assert len(names) == 1, f"no member ledger PDF after {TIMEOUT} s; worker log:\n{output}"
+    with private_storage.open(names[0], "rb") as f:
+        content = f.read()
+    assert member_ledgers.member_ledger_pdf(branch, year, user=secretary) == content  # the download serves it
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
+    assert "张卫国" in text and m.id_number_masked in text.replace(" ", "") and m.id_number not in text
