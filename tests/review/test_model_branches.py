@@ -45,7 +45,7 @@ def test_reviewer_nominates_district_commends(client, reviewer, district_user, b
     # A second click is refused, nothing changes.
     r = client.post(reverse("model_branch_commend", args=[n.pk]),
                     {f"c{n.pk}-commended_on": "2016-12-01", f"c{n.pk}-document_number": "另一文号"})  # fmt: skip
-    assert r.status_code == 200 and "不能再次审定" in r.content.decode()
+    assert r.status_code == 200 and "这条推荐已审定（已表彰为示范支部），不能再次审定。" in r.content.decode()
     n.refresh_from_db()
     assert n.document_number == "武组发〔2016〕120号"
 
