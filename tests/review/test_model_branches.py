@@ -48,6 +48,9 @@ def test_reviewer_nominates_district_commends(client, reviewer, district_user, b
     assert r.status_code == 200 and "这条推荐已审定（已表彰为示范支部），不能再次审定。" in r.content.decode()
     n.refresh_from_db()
     assert n.document_number == "武组发〔2016〕120号"
+    for name in ("model_branch_commend", "model_branch_decline"):  # no form that can only be refused
+        page = client.get(reverse(name, args=[n.pk])).content.decode()
+        assert "这条推荐已审定（已表彰为示范支部），不需要再审定。" in page and "<form data-confirm" not in page
 
 
 def test_scope_other_committee_and_secretary(client, reviewer, other_branch, branch, secretary, district_user):

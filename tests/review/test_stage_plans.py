@@ -342,3 +342,14 @@ def test_two_simultaneous_acceptances(locked, district, committee):
         assert results.count("ok") == 1 and any("不能再次审核" in r for r in results) and accepted == 1
     else:
         assert results == ["ok", "ok"] and accepted == 2
+
+
+def test_a_decided_plan_offers_no_second_decision(client, reviewer, district_user, committee, period):
+    """The accept/return page of a plan already decided says so instead of showing a form that
+    can only be refused."""
+    plan = stage_plan_submit(actor=reviewer, committee=committee, period=period, text="第一稿")
+    stage_plan_accept(actor=district_user, plan=plan)
+    client.force_login(district_user)
+    for name in ("stage_plan_accept", "stage_plan_return"):
+        page = client.get(reverse(name, args=[plan.pk])).content.decode()
+        assert "这份实施方案已审核通过，不需要再审核。" in page and "<form data-confirm" not in page
