@@ -125,6 +125,7 @@ class PeriodForm(forms.ModelForm):
                   "term_rules"]  # fmt: skip
         widgets = {f: DATE for f in ["window_start", "window_end", "self_deadline", "committee_deadline",
                                      "district_deadline", "target_on"]}  # fmt: skip
+        labels = {"rubric": "考核细则版本"}  # the model field has no Chinese verbose_name
 
 
 @login_required

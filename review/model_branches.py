@@ -74,7 +74,7 @@ def _locked(nomination, version):
     if version is not None and n.version != version:
         raise StaleEditError("这条推荐刚被其他人处理过，请刷新页面后再看。")
     if n.status != N.NOMINATED:
-        raise DomainError(f"这条推荐已{n.get_status_display()}，不能再次审定。")
+        raise DomainError(f"这条推荐已审定（{n.get_status_display()}），不能再次审定。")
     return n
 
 

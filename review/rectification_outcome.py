@@ -42,7 +42,7 @@ def _locked(rectification, version):
     if version is not None and r.version != int(version):
         raise StaleEditError("该整顿刚被其他人处理过，请刷新页面后再看。")
     if r.status != RectificationStatus.OPEN:
-        raise DomainError(f"该整顿已{r.get_status_display()}，不能再处理。")
+        raise DomainError(f"该整顿已结束（{r.get_status_display()}），不能再处理。")
     return r
 
 

@@ -79,7 +79,8 @@ def reward_new(request):
                                         amount_fen=d["amount"], document_number=d["document_number"],
                                         decided_on=d["decided_on"], reason=d["reason"]),
         done=lambda r: f"已登记{r.organization.name}以奖代补 {r.amount_yuan} 元（{r.document_number}）。",
-        template="branches/form.html", context={"title": "登记以奖代补"}, back=reverse("reward_list"),
+        template="branches/form.html", context={"title": "登记以奖代补", "confirm": "确认登记这笔以奖代补？"},
+        back=reverse("reward_list"),
     )  # fmt: skip
 
 

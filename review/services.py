@@ -458,7 +458,7 @@ def rectification_task_update(*, actor, task: RectificationTask, progress: str, 
     if not can(actor, Action.EDIT, branch) and not can(actor, Action.APPROVE, branch):
         raise DomainError("您没有权限。")
     if task.rectification.status != RectificationStatus.OPEN:
-        raise DomainError(f"该整顿已{task.rectification.get_status_display()}，不能再填写进展。")
+        raise DomainError(f"该整顿已结束（{task.rectification.get_status_display()}），不能再填写进展。")
     task.progress, task.done_on = progress, done_on
     task._history_user = actor
     task.save()
@@ -473,7 +473,7 @@ def reassess(*, actor, rectification: Rectification, summary: str):
             pk=rectification.pk
         )
         if rectification.status != RectificationStatus.OPEN:  # ended by 撤销/撤并 (review.rectification_outcome)
-            raise DomainError(f"该整顿已{rectification.get_status_display()}，不能重新考核。")
+            raise DomainError(f"该整顿已结束（{rectification.get_status_display()}），不能重新考核。")
         if rectification.tasks.filter(done_on__isnull=True).exists():
             raise DomainError("还有整改任务未完成。")
 

@@ -47,3 +47,24 @@ def test_branch_pages_do_not_scroll_sideways_on_a_phone(phone, district):
         if w[0] > w[1]:
             bad.append((u, w))
     assert bad == [], f"pages wider than the phone (scrollWidth, innerWidth): {bad}"
+
+
+def test_duty_report_actions_are_on_screen_on_a_phone(phone, district):
+    """书记述职 list on a phone: the 生成述职材料 button of every row is in view, not behind a
+    sideways scroll of the table."""
+    for name in ("湖塘镇党委", "武进国家高新区党工委", "南夏墅街道党工委"):
+        make_committee(name)
+    grant(UserFactory(username="district_dr"), district, Role.DISTRICT)
+    phone.goto(reverse("login"))
+    phone.get_by_label("用户名").fill("district_dr")
+    phone.get_by_label("密码").fill("pass-1234-word")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="登录").click()
+    assert phone.goto(reverse("duty_report_list")).ok
+    buttons = phone.get_by_role("button", name="生成述职材料")
+    assert buttons.count() == 3
+    off = phone.evaluate(
+        "Array.from(document.querySelectorAll('form button')).filter(b => b.getBoundingClientRect().right"
+        " > window.innerWidth).map(b => b.innerText)"
+    )
+    assert off == []

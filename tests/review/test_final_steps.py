@@ -18,6 +18,22 @@ pytestmark = pytest.mark.django_db
 world = test_workflow.world  # the workflow tests' fixture: a period opened, the branch without vetoes
 
 
+def test_every_confirmation_sits_on_a_form():
+    """confirm.js reads ``data-confirm`` from the submitted <form>: on a button it is never asked."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    tag = re.compile(r"<(?!form\b)([a-z]+)\b[^>]*\bdata-confirm=")
+    found = [
+        (str(path), m.group(1))
+        for base in settings.TEMPLATES[0]["DIRS"]
+        for path in Path(base).rglob("*.html")
+        for m in tag.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not found
+
+
 def _confirms(html):
     return re.findall(r'<form[^>]*data-confirm="([^"]+)"', html)
 

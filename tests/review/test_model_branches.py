@@ -45,9 +45,12 @@ def test_reviewer_nominates_district_commends(client, reviewer, district_user, b
     # A second click is refused, nothing changes.
     r = client.post(reverse("model_branch_commend", args=[n.pk]),
                     {f"c{n.pk}-commended_on": "2016-12-01", f"c{n.pk}-document_number": "另一文号"})  # fmt: skip
-    assert r.status_code == 200 and "不能再次审定" in r.content.decode()
+    assert r.status_code == 200 and "这条推荐已审定（已表彰为示范支部），不能再次审定。" in r.content.decode()
     n.refresh_from_db()
     assert n.document_number == "武组发〔2016〕120号"
+    for name in ("model_branch_commend", "model_branch_decline"):  # no form that can only be refused
+        page = client.get(reverse(name, args=[n.pk])).content.decode()
+        assert "这条推荐已审定（已表彰为示范支部），不需要再审定。" in page and "<form data-confirm" not in page
 
 
 def test_scope_other_committee_and_secretary(client, reviewer, other_branch, branch, secretary, district_user):

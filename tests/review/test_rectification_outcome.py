@@ -93,7 +93,7 @@ def test_district_marks_weak_then_merges(client, rect, district_user, reviewer, 
         assert not re.search(r"(?<![A-Za-z_])(merged|dissolved|ended|open)(?![A-Za-z_])", text)
     client.force_login(district_user)
     resp = reorganize(client, r, "dissolved")
-    assert resp.status_code == 200 and "不能再处理" in resp.content.decode()
+    assert resp.status_code == 200 and "该整顿已结束（未配合整顿，已撤销或撤并），不能再处理。" in resp.content.decode()
     # An ended rectification is not reopened by 重新考核, nor its tasks written to.
     with pytest.raises(DomainError, match="不能重新考核"):
         services.reassess(actor=reviewer, rectification=r, summary="整改到位")

@@ -2,6 +2,7 @@
 period's stage milestones, and the stage progress the dashboards count from the records."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -75,7 +76,8 @@ def test_reviewer_files_district_accepts(client, reviewer, district_user, commit
 
     client.force_login(district_user)
     page = client.get(page_url(committee, period)).content.decode()
-    assert "data-confirm" in page and reverse("stage_plan_return", args=[plan.pk]) in page
+    for name in ("stage_plan_accept", "stage_plan_return"):  # asked once: confirm.js reads the <form>
+        assert re.search(r'<form data-confirm="[^"]+"[^>]*action="' + reverse(name, args=[plan.pk]), page)
     r = client.post(reverse("stage_plan_accept", args=[plan.pk]), {"a-note": "职责明确"})
     assert r.status_code == 302
     plan.refresh_from_db()
@@ -95,7 +97,7 @@ def test_return_needs_a_reason_then_refile(client, reviewer, district_user, comm
     plan = stage_plan_submit(actor=reviewer, committee=committee, period=period, text="第一稿")
     client.force_login(district_user)
     r = client.post(reverse("stage_plan_return", args=[plan.pk]), {"r-reason": ""})
-    assert r.status_code == 200
+    assert r.status_code == 200 and re.search(r'<form data-confirm="确认退回[^"]+"', r.content.decode())
     plan.refresh_from_db()
     assert plan.status == "submitted"
     with pytest.raises(DomainError):
@@ -108,6 +110,8 @@ def test_return_needs_a_reason_then_refile(client, reviewer, district_user, comm
     client.force_login(reviewer)
     page = client.get(page_url(committee, period)).content.decode()
     assert "缺少失联党员处置的时间安排" in page and "修改后重新报送" in page
+    form = client.get(reverse("stage_plan_submit", args=[committee.pk, period.pk])).content.decode()
+    assert re.search(r'<form data-confirm="确认向区委组织部报送实施方案？"', form)
     assert submit(client, committee, period, text="第二稿").status_code == 302
     plan.refresh_from_db()
     assert (plan.status, plan.revision, plan.text, plan.decision_note) == ("submitted", 2, "第二稿", "")
@@ -338,3 +342,14 @@ def test_two_simultaneous_acceptances(locked, district, committee):
         assert results.count("ok") == 1 and any("不能再次审核" in r for r in results) and accepted == 1
     else:
         assert results == ["ok", "ok"] and accepted == 2
+
+
+def test_a_decided_plan_offers_no_second_decision(client, reviewer, district_user, committee, period):
+    """The accept/return page of a plan already decided says so instead of showing a form that
+    can only be refused."""
+    plan = stage_plan_submit(actor=reviewer, committee=committee, period=period, text="第一稿")
+    stage_plan_accept(actor=district_user, plan=plan)
+    client.force_login(district_user)
+    for name in ("stage_plan_accept", "stage_plan_return"):
+        page = client.get(reverse(name, args=[plan.pk])).content.decode()
+        assert "这份实施方案已审核通过，不需要再审核。" in page and "<form data-confirm" not in page
