@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from branches.forms import DATE
 from branches.models import OrgKind, OrgStatus
 from branches.permissions import Action, can_any
 from branches.selectors import branches_visible_to
@@ -36,7 +37,7 @@ class NominateForm(forms.Form):
 
 
 class CommendForm(forms.Form):
-    commended_on = forms.DateField(label="表彰日期", widget=forms.DateInput(attrs={"type": "date"}))
+    commended_on = forms.DateField(label="表彰日期", widget=DATE)
     document_number = forms.CharField(label="表彰文件文号", max_length=60)
     note = forms.CharField(label="审定意见", required=False)
 

@@ -1,5 +1,7 @@
-/* A final step asks once: a form with data-confirm says what will happen and what can't be undone. */
+/* A final step asks once: the submit button (or else the form) carries data-confirm, which says
+   what will happen and what can't be undone. A form with two final buttons asks each its own. */
 document.addEventListener("submit", function (e) {
-  var form = e.target, message = form.getAttribute("data-confirm");
+  var form = e.target, button = e.submitter;
+  var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
 }, true);

@@ -18,13 +18,14 @@ pytestmark = pytest.mark.django_db
 world = test_workflow.world  # the workflow tests' fixture: a period opened, the branch without vetoes
 
 
-def test_every_confirmation_sits_on_a_form():
-    """confirm.js reads ``data-confirm`` from the submitted <form>: on a button it is never asked."""
+def test_every_confirmation_sits_on_a_form_or_its_submit_button():
+    """confirm.js reads ``data-confirm`` from the submit button or the submitted <form>: anywhere
+    else (a link, a div) it is never asked (the browser test in tests/e2e/test_confirm.py)."""
     from pathlib import Path
 
     from django.conf import settings
 
-    tag = re.compile(r"<(?!form\b)([a-z]+)\b[^>]*\bdata-confirm=")
+    tag = re.compile(r"<(?!form\b|button\b)([a-z]+)\b[^>]*\bdata-confirm=")
     found = [
         (str(path), m.group(1))
         for base in settings.TEMPLATES[0]["DIRS"]
