@@ -77,3 +77,14 @@ def test_the_meeting_form_says_who_flows_in_and_out(client, committee, branch, s
     assert "不计入法定人数" in page
     assert "周区外" in page and f"区外流入</span> <span class=\"muted\">组织关系在{OUTSIDE}</span>" in page
     assert "孙在外" in page and "流出（在外）</span> <span class=\"muted\">流入北街社区党支部</span>" in page
+
+
+def test_the_member_ledger_shows_no_dues_owed_by_a_member_from_outside(branch, secretary):
+    from ledgers.books import members as ledger_members
+
+    year = TODAY.year
+    guest = from_outside(branch, dues_from=datetime.date(year, 1, 1), joined_on=datetime.date(2000, 1, 1))
+    ledger = ledger_members.member_ledger(branch, year, user=secretary)
+    row = next(r for r in ledger.dues.rows if r.member.pk == guest.pk)
+    assert row.note == dues.DUES_ELSEWHERE_NOTE
+    assert {c.state for c in row.cells} == {"exempt"}
