@@ -3,7 +3,7 @@
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
-from branches.flow_models import LifeMeeting, MemberFlow
+from branches.flow_models import FlowDirection, LifeMeeting, MemberFlow
 from branches.models import Member, OrgKind, OrgStatus, Standing
 from branches.permissions import Action, can
 from branches.selectors import members_visible_to, orgs_visible_to
@@ -86,3 +86,24 @@ def flowing_in(branch, day):
         .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gt=day))
         .exclude(branch=branch)
     )
+
+
+def flow_labels(branch, member_ids, day) -> dict[int, tuple[str, str]]:
+    """{member id: (label, where)} for the attendance grid of a ``branch`` meeting on ``day``,
+    so the secretary sees why someone is listed: 流入 (from another branch of the district; not
+    in this branch's quorum), 区外流入 (relation outside the district), 流出（在外） (this
+    branch's member working away). One query."""
+    flows = (
+        MemberFlow.objects.filter(member_id__in=list(member_ids), started_on__lte=day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+        .select_related("member__branch", "in_branch")
+    )
+    out = {}
+    for f in flows:
+        if f.direction == FlowDirection.IN:
+            out[f.member_id] = ("区外流入", f"组织关系在{f.counterpart}" if f.counterpart else "组织关系在区外")
+        elif f.member.branch_id == branch.pk:
+            out[f.member_id] = ("流出（在外）", f"流入{f.in_side}" if f.in_side else "")
+        elif f.in_branch_id == branch.pk:
+            out[f.member_id] = ("流入", f"组织关系在{f.member.branch.name}，在原支部计入法定人数")
+    return out

@@ -112,13 +112,3 @@ def life_meeting_create(request):
         back=reverse("cadre_list"),
         context={"title": "登记民主生活会（区管党员领导干部参加）"},
     )
-
-
-@login_required
-def life_meeting_detail(request, pk):
-    meeting = flow_selectors.get_life_meeting_for_user(request.user, pk)
-    return render(
-        request,
-        "branches/life_meeting_detail.html",
-        {"meeting": meeting, "participants": meeting.participants.select_related("branch").order_by("name_pinyin")},
-    )

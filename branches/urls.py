@@ -40,7 +40,7 @@ urlpatterns = [
     path("member/<int:pk>/cadre/", flow_views.member_cadre, name="member_cadre"),
     path("cadres/", flow_views.cadre_list, name="cadre_list"),
     path("cadres/life-meetings/new/", flow_views.life_meeting_create, name="life_meeting_create"),
-    path("cadres/life-meetings/<int:pk>/", flow_views.life_meeting_detail, name="life_meeting_detail"),
+    # cadres/life-meetings/<pk>/ (life_meeting_detail) is served by ledgers.life, with the meeting's photos
     path("branch/<int:pk>/roster/template.xlsx", roster_views.roster_template, name="roster_template"),
     path("branch/<int:pk>/roster/import/", roster_views.roster_import, name="roster_import"),
     path("branch/<int:pk>/roster/export.xlsx", roster_views.roster_export, name="roster_export"),

@@ -15,14 +15,22 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Coalesce, Length, Trim
 
 from assessment.rules.base import Suggestion, link, periods_in_window, rule
 from assessment.rules.helpers import final_score, points_text
 from branches.models import Organization
 from ledgers.activities.selectors import period_index
 from ledgers.life.selectors import TEAM_MEETING_LEAD_DAYS, UPPER_KINDS, package_gaps, team_meeting_before
-from ledgers.models import Activity, ActivityType, FilingStatus, MinutesFiling, TeamMeeting
+from ledgers.models import (
+    Activity,
+    ActivityType,
+    AttendanceStatus,
+    FilingStatus,
+    LifeSpeech,
+    MinutesFiling,
+    TeamMeeting,
+)
 
 HELD, CONTENT, FILED = Decimal(4), Decimal(2), Decimal(2)
 NOMINAL = HELD + CONTENT + FILED
@@ -33,11 +41,24 @@ def _meetings(ctx):
     """Every counting 组织生活会 of the window with what its package holds and its last
     filing's status: one query."""
     last = MinutesFiling.objects.filter(activity=OuterRef("pk")).order_by("-filed_at", "-id")
+    # 发言 of members present at the meeting only: one whose attendance was later changed to
+    # 缺席 / 请假 no longer counts (the filing page and the service read the same).
+    present_speeches = (
+        LifeSpeech.objects.filter(
+            activity=OuterRef("pk"),
+            member__attendance__activity=OuterRef("pk"),
+            member__attendance__status=AttendanceStatus.PRESENT,
+        )
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return list(
         Activity.objects.counting()
         .filter(branch_id__in=ctx.branch_ids, type=ActivityType.LIFE, held_on__gte=ctx.start, held_on__lte=ctx.end)
         .annotate(
-            n_speeches=Count("speeches", distinct=True),
+            n_speeches=Coalesce(Subquery(present_speeches, output_field=IntegerField()), 0),
             team_len=Length(Trim("team_check"), output_field=IntegerField()),
             personal_len=Length(Trim("personal_check"), output_field=IntegerField()),
             filing_status=Subquery(last.values("status")[:1]),
@@ -96,6 +117,7 @@ def _judge(row, upper_dates):
         missing.append(
             "上级党组织备案（会议记录已报送，尚未备案）" if status == FilingStatus.FILED
             else f"上级党组织备案（会议记录被退回：{reason}）" if status == FilingStatus.RETURNED
+            else "上级党组织备案（备案后记录已修改，待重新报送）" if status == FilingStatus.REOPENED
             else "会议记录报送上级党组织备案"
         )  # fmt: skip
     return HELD + content + (FILED if filed else 0), missing

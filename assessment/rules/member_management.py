@@ -141,7 +141,8 @@ def _dues_facts(ctx):
 
         out = {}
         for bid in ctx.branch_ids:
-            roster = roster_of(ctx, bid)
+            # 区外流入 members pay where their relation is (ledgers.dues.members.dues_elsewhere)
+            roster = [m for m in roster_of(ctx, bid) if not m.relation_outside]
             with_base = [m for m in roster if any(y == ctx.year for y, _ in bases[m.id])]
             expected = paid_n = 0
             flagged = []

@@ -20,7 +20,7 @@ from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, Oute
 from django.db.models.functions import Coalesce, Trim
 
 from assessment.rules.thresholds import CULTIVATION_STEPS, STOP_CODE
-from branches.flow_models import open_flow
+from branches.flow_models import open_flow, relation_outside
 from branches.models import (
     PRE_1949_CUTOFF,
     CommitteeSeat,
@@ -65,6 +65,7 @@ class _M:
     kongua_handling: str
     is_flowing: bool  # an open flow record (branches.flow_models), annotated
     flow_counterpart: str  # its other side: the district branch it flows into, or the outside organization
+    relation_outside: bool  # 区外流入: the relation (and the dues) are outside the district
     is_hardship: bool
     moves: tuple = ()  # (occurred_on, from_branch_id) of the transfers after the window's start, in order
 
@@ -121,7 +122,7 @@ def window_members(ctx):
         rows = (
             Member.objects.filter(Q(branch_id__in=ids) | Q(pk__in=list(moves)), joined_on__lte=ctx.end)
             .filter(Q(standing=Standing.ACTIVE) | Q(left_on__gte=ctx.start))
-            .annotate(is_flowing=open_flow(), flow_counterpart=_flow_counterpart())
+            .annotate(is_flowing=open_flow(), flow_counterpart=_flow_counterpart(), relation_outside=relation_outside())
             .order_by("name_pinyin", "id")
             .values_list(*fields)
         )

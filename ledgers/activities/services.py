@@ -25,6 +25,7 @@ from branches.models import (
 from branches.permissions import Action, require
 from ledgers.activities import textsim
 from ledgers.books.pdfs import schedule_life_ledger
+from ledgers.life.services import filed_snapshot, reopen_after_edit
 from ledgers.models import (
     Activity,
     ActivityType,
@@ -364,6 +365,7 @@ def activity_update(
         if a.type == ActivityType.LIFE and a.filings.filter(status="filed").exists():
             raise DomainError("会议记录已报送上级党组织，等待备案期间不能修改；如需修改，请上级党组织退回。")
         require_version(a.version, version)
+        filed = filed_snapshot(a)
         old_year = a.held_on.year
         for k, v in data.items():
             if k in ACTIVITY_FIELDS:
@@ -382,6 +384,7 @@ def activity_update(
             from ledgers.activities.returns import resolve_on_amend
 
             resolve_on_amend(a, actor)
+        reopen_after_edit(actor=actor, activity=a, before=filed)
         a.version += 1
         a.updated_at = timezone.now()
         a._history_user = actor

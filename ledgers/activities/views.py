@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from branches import selectors as org_selectors
+from branches.flow_selectors import flow_labels
 from branches.models import PartyGroup
 from branches.permissions import Action, can
 from ledgers.activities import duplicates, selectors, services, voids
@@ -21,7 +22,8 @@ from ledgers.activities.forms import (
     ReturnForm,
     VoidForm,
 )
-from ledgers.models import ActivityType, Attachment, AttendanceStatus, LifeMeetingLevel
+from ledgers.life.services import latest_status
+from ledgers.models import ActivityType, Attachment, AttendanceStatus, FilingStatus, LifeMeetingLevel
 from ledgers.pages import removed_photo_ids
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page
@@ -92,9 +94,11 @@ def _attendance_from_post(post):
     return out
 
 
-def _attendance_rows(expected, posted, existing=None):
-    """What the attendance grid shows: posted values first, then saved ones, else present."""
+def _attendance_rows(expected, posted, existing=None, *, branch=None, day=None):
+    """What the attendance grid shows: posted values first, then saved ones, else present;
+    with each 流动党员's side of the flow (流入 / 区外流入 / 流出（在外）)."""
     rows = []
+    flows = flow_labels(branch, [m.pk for m, _ in expected], day) if branch is not None and day and expected else {}
     for member, counts in expected:
         if member.pk in posted:
             status, reason = posted[member.pk]
@@ -102,7 +106,9 @@ def _attendance_rows(expected, posted, existing=None):
             status, reason = existing[member.pk]
         else:
             status, reason = AttendanceStatus.PRESENT, ""
-        rows.append({"member": member, "counts": counts, "status": status, "reason": reason})
+        flow, flow_where = flows.get(member.pk, ("", ""))
+        rows.append({"member": member, "counts": counts, "status": status, "reason": reason,
+                     "flow": flow, "flow_where": flow_where})  # fmt: skip
     return rows
 
 
@@ -187,7 +193,7 @@ def activity_new(request, pk):
             "type_label": ActivityType(type_).label,
             "group": group,
             "life_level": life_level,
-            "attendance": _attendance_rows(expected, posted),
+            "attendance": _attendance_rows(expected, posted, branch=branch, day=held_on or timezone.localdate()),
             "title": f"记录{ActivityType(type_).label}" + (f"（{group.name}）" if group else ""),
             "duplicates": found,
         }
@@ -351,7 +357,8 @@ def activity_edit(request, pk):
             "type": activity.type,
             "type_label": activity.get_type_display(),
             "group": activity.party_group,
-            "attendance": _attendance_rows(expected, posted, existing),
+            "attendance": _attendance_rows(expected, posted, existing, branch=branch, day=activity.held_on),
+            "filed": activity.type == ActivityType.LIFE and latest_status(activity) == FilingStatus.ACCEPTED,
             "photos": activity.photos.all(),
             "title": f"修改记录：{activity.get_type_display()}",
             "duplicates": found,

@@ -80,6 +80,8 @@ class LedgerEntry:
         a = self.activity
         if a.minutes_filed:
             return f"已于{cn_date(a.minutes_filed_on)}报上级党组织备案" if a.minutes_filed_on else "已报上级党组织备案"
+        if a.minutes_self_reported:
+            return "支部自报已备案（未经党(工)委确认）"
         return "尚未报上级党组织备案"
 
 

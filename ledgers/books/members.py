@@ -377,6 +377,8 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
         fen, note = dues.expected_amount(m, year)
         if fen == 0:
             note = "经批准免交"
+        if getattr(m, "dues_elsewhere", False):  # 区外流入: paid where the relation is
+            note = dues.DUES_ELSEWHERE_NOTE
         cells = dues_cells(m, fen, payments[m.pk], year, last_due)
         dues_rows.append(DuesRow(m, bases.get(m.pk), fen, note, cells, arrears_by_member.get(m.pk)))
 

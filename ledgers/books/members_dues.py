@@ -121,7 +121,8 @@ def dues_cells(member, expected_fen, payments: dict, year, last_due) -> list[Due
         p = payments.get(i)
         if p is not None:
             state = "paid"
-        elif month < collected or not dues.on_roster_in(member, month) or expected_fen == 0:
+        elif (month < collected or not dues.on_roster_in(member, month) or expected_fen == 0
+              or getattr(member, "dues_elsewhere", False)):  # fmt: skip
             state = "exempt"
         elif month < first:
             state = "untracked"  # before the member's 党费起算月: not owed, nothing recorded

@@ -5,15 +5,21 @@ branches' 组织生活会 each half-year (a few are skipped). Most branches file
 package (发言 of every member present) and the committee accepts it days later; in the
 reviewer's 湖塘镇党委 one branch's latest package waits for 备案 and another's was returned
 with a reason; the demo branch's latest one was returned once and filed again, so it waits in
-the demo reviewer's list. One member graded 不合格 has a 限期改正 follow-up, still open.
+the demo reviewer's list; in one branch of that committee an accepted record was corrected
+afterwards (会议记录 amended), so its 备案 lapsed and it waits to be filed again. One member
+graded 不合格 has a 限期改正 follow-up, still open. The 民主生活会 of the district cadres gets
+two photos.
 All through the services, with the branch's staff and the committee's reviewer as actors;
 "now" timestamps are moved back to when things happened.
 """
 
 from branches.demo import REVIEWER_COMMITTEE
+from branches.flow_models import LifeMeeting
+from ledgers.activities import services as activity_services
 from ledgers.appraisal import disposals
 from ledgers.demo.common import days
-from ledgers.demo.people import World, aware
+from ledgers.demo.people import World, aware, upload_of
+from ledgers.life import meetings
 from ledgers.life import services as life
 from ledgers.life.selectors import present_members, upper_of
 from ledgers.models import Activity, ActivityType, DisposalKind, FilingStatus, Grade, MinutesFiling, TeamMeeting
@@ -106,7 +112,37 @@ def seed_life_filings(w: World):
             continue
         f = life.minutes_accept(actor=b.reviewer, activity=a)
         _backdate(f, filed, decided)
+    _edited_after_filing(w, hutang)
     _disposal(w)
+    _life_meeting_photos(w)
+
+
+def _edited_after_filing(w: World, branches):
+    """A branch of the reviewer's committee amends an accepted record's minutes afterwards: the
+    备案 lapses (待重新报送)."""
+    by_org = {b.org.pk: b for b in branches}
+    accepted = MinutesFiling.objects.filter(status=FilingStatus.ACCEPTED, activity__branch_id__in=list(by_org))
+    f = accepted.select_related("activity").order_by("activity__held_on", "id").first()
+    if f is None:
+        return
+    a, b = f.activity, by_org[f.activity.branch_id]
+    attendance = {r.member_id: (r.status, r.leave_reason) for r in a.attendance.all()}
+    content = a.content + "\n会后补充：整改措施已逐条明确责任人和完成时限。"
+    try:
+        activity_services.activity_update(actor=b.user, activity=a, version=a.version, attendance=attendance,
+                                          data={"content": content})  # fmt: skip
+    except DomainError:
+        return  # e.g. locked by a submitted self-assessment
+    w.counts["filings_reopened"] += 1
+
+
+def _life_meeting_photos(w: World):
+    for m in LifeMeeting.objects.select_related("organization", "actor").order_by("id")[:3]:
+        if m.actor is None:
+            continue
+        photos = [upload_of(w.rng, f"民主生活会{i}.jpg", day=m.held_on) for i in (1, 2)]
+        meetings.life_meeting_photos_add(actor=m.actor, meeting=m, photos=photos)
+        w.counts["life_meeting_photos"] += len(photos)
 
 
 def _disposal(w: World):

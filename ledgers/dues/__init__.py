@@ -84,6 +84,7 @@ from ledgers.dues.grid import (
     expected_amount,
 )
 from ledgers.dues.members import (
+    DUES_ELSEWHERE_NOTE,
     TRANSFER_IN,
     amount_for_year,
     collected_from,
@@ -104,6 +105,7 @@ from ledgers.dues.rates import (
 )
 
 __all__ = [
+    "DUES_ELSEWHERE_NOTE",
     "ARREARS_FLAG_MONTHS",
     "ARREARS_FLAG_TEXT",
     "REMINDER_WAYS",

@@ -13,7 +13,7 @@ from django.db.models import Subquery
 
 from branches.models import Member, Standing
 from ledgers.dues.common import add_months, clean_fields, month_label, month_start, require_writable, today, yuan
-from ledgers.dues.members import amount_for_year, first_expected_month, transfer_in_q
+from ledgers.dues.members import amount_for_year, dues_elsewhere, first_expected_month, transfer_in_q
 from ledgers.models import DuesBase, DuesPayment, DuesReminder
 from wujin_branch.errors import DomainError
 
@@ -82,6 +82,7 @@ def dues_arrears_for(branch, on: datetime.date | None = None, *, member_ids=None
     window = add_months(last, 1 - arrears_lookback_months())
     members_qs = (
         Member.objects.filter(branch=branch, standing=Standing.ACTIVE)
+        .filter(~dues_elsewhere())  # 区外流入: dues are paid where the relation is (ledgers.dues.members)
         .annotate(transfer_in_on=Subquery(transfer_in_q(branch).values("occurred_on")[:1]))
         .select_related("party_group")
         .order_by("name_pinyin", "id")

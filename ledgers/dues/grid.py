@@ -22,7 +22,13 @@ from ledgers.dues.common import (
     today,
     yuan,
 )
-from ledgers.dues.members import collected_from, first_expected_month, members_with_dues, on_roster_in
+from ledgers.dues.members import (
+    DUES_ELSEWHERE_NOTE,
+    collected_from,
+    first_expected_month,
+    members_with_dues,
+    on_roster_in,
+)
 from ledgers.dues.rates import FIRST_MONTH
 from ledgers.models import DuesPayment, PaymentMethod
 from wujin_branch.errors import DomainError
@@ -75,7 +81,9 @@ def dues_month_grid(branch, month: datetime.date) -> dict:
     for m in members:
         fen, note = expected_amount(m, month.year)
         expected = True
-        if month < collected_from(m.joined_on, m.transfer_in_on):
+        if m.dues_elsewhere:
+            expected, note = False, DUES_ELSEWHERE_NOTE
+        elif month < collected_from(m.joined_on, m.transfer_in_on):
             expected, note = False, "转入前由原党组织收缴"
         elif month < first_expected_month(m):
             expected, note = False, f"党费起算月（{month_label(m.dues_from)}）前，不计欠交；已交的可登记"

@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import OuterRef, Subquery
 
+from branches.flow_models import relation_outside
 from branches.models import Member, MemberTransfer, Standing, TransferDirection
 from ledgers.dues.common import add_months, month_end, month_start
 from ledgers.models import DuesBase
@@ -19,6 +20,19 @@ def transfer_in_q(branch):
     )
 
 
+# 党费 is paid where the 组织关系 is (DOMAIN.md: a member counts where the relation is; 流入地
+# 主管 covers 组织生活 and education, not the dues): a 区外流入 member kept on a branch of the
+# district pays the outside organization, so that branch expects nothing from them — no
+# arrears, no reminder, not in the dues item's roster. A member flowing between two branches
+# of the district keeps ``member.branch`` at the 流出 side, which collects as before.
+DUES_ELSEWHERE_NOTE = "组织关系在区外（区外流入），党费在组织关系所在党组织交纳"
+
+
+def dues_elsewhere():
+    """Annotation: the member (OuterRef pk) pays dues elsewhere (an open 区外流入 flow)."""
+    return relation_outside()
+
+
 def members_with_dues(branch, year):
     """Members of the branch with their latest base up to ``year`` and transfer-in date (one query)."""
     latest = DuesBase.objects.filter(member=OuterRef("pk"), year__lte=year).order_by("-year")
@@ -26,6 +40,7 @@ def members_with_dues(branch, year):
         base_year=Subquery(latest.values("year")[:1]),
         base_fen=Subquery(latest.values("monthly_fen")[:1]),
         transfer_in_on=Subquery(transfer_in_q(branch).values("occurred_on")[:1]),
+        dues_elsewhere=dues_elsewhere(),
     )
 
 

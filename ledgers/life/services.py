@@ -5,7 +5,9 @@ and the 书记's 班子 / personal 对照检查 (on the ``Activity``) and each p
 (``LifeSpeech``). The committee (a reviewer above the branch, or the district) marks it
 已备案 or returns it with a reason; the branch sees the reason on its record, completes it and
 files again (a new ``MinutesFiling`` row, so the path stays visible). Only an accepted filing
-sets ``Activity.minutes_filed`` / ``minutes_filed_on``. Each step locks the record, re-checks
+sets ``Activity.minutes_filed`` / ``minutes_filed_on``. The record's state is its latest
+filing row: a material edit after 备案 (``reopen_after_edit``, called by ``activity_update``)
+adds a 待重新报送 row, clears the 备案 and tells the committee. Each step locks the record, re-checks
 the state and the actor's role after the lock, writes the row with its history and tells the
 other side.
 """
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from branches.models import Organization, Role
+from branches.models import Member, Organization, Role
 from branches.notify import ancestor_paths, notify_branch_users, users_with
 from branches.permissions import Action, can, require
 from ledgers.books.pdfs import schedule_life_ledger
@@ -38,27 +40,36 @@ def _locked_life(activity) -> Activity:
     return a
 
 
+def latest_status(a) -> str | None:
+    """The status of the record's latest filing row (None: never filed)."""
+    return a.filings.order_by("-filed_at", "-id").values_list("status", flat=True).first()
+
+
 def life_speeches_save(*, actor, activity: Activity, speeches: dict) -> int:
     """Replace the record's 发言 list with ``{member_id: gist}`` (an empty gist removes the
     row); only members present at the meeting may be listed. Returns the number kept."""
     require(actor, Action.EDIT, activity.branch)
     with transaction.atomic():
         a = _locked_life(activity)
-        if a.filings.filter(status__in=[FilingStatus.FILED, FilingStatus.ACCEPTED]).exists():
+        if latest_status(a) in (FilingStatus.FILED, FilingStatus.ACCEPTED):
             raise DomainError("会议记录已报送上级党组织，发言记录不能再修改。")
         return _save_speeches(a, speeches, actor)
 
 
 def _save_speeches(a, speeches, actor) -> int:
     allowed = {m.pk: m for m in present_members(a)}
-    wanted = {}
+    wanted, refused = {}, []
     for mid, gist in speeches.items():
         gist = (gist or "").strip()
         if not gist:
             continue
         if mid not in allowed:
-            raise DomainError("发言人须是出席本次会议的党员。")
+            refused.append(mid)
+            continue
         wanted[mid] = gist
+    if refused:
+        names = "、".join(Member.objects.filter(pk__in=refused).order_by("name_pinyin").values_list("name", flat=True))
+        raise DomainError(f"发言人须是出席本次会议的党员：{names or '所选人员'}未登记为出席，请先在记录中修改出勤。")
     existing = {s.member_id: s for s in LifeSpeech.objects.filter(activity=a)}
     for mid, s in existing.items():
         if mid not in wanted:
@@ -88,10 +99,10 @@ def minutes_file(*, actor, activity: Activity, speeches: dict, note: str = "") -
         a = _locked_life(activity)
         if a.returned:
             raise DomainError("本记录已被退回补充，请先修改记录再报送。")
-        statuses = set(a.filings.values_list("status", flat=True))
-        if FilingStatus.ACCEPTED in statuses:
+        status = latest_status(a)
+        if status == FilingStatus.ACCEPTED:
             raise DomainError("本次组织生活会的会议记录已备案，无需再报送。")
-        if FilingStatus.FILED in statuses:
+        if status == FilingStatus.FILED:
             raise DomainError("会议记录已报送，正在等待上级党组织备案。")
         n = _save_speeches(a, speeches, actor)
         gaps = package_gaps(level=a.life_level, team_check=a.team_check, personal_check=a.personal_check,
@@ -129,8 +140,9 @@ def minutes_accept(*, actor, activity: Activity) -> MinutesFiling:
         f._history_user = actor
         f.save()
         a.minutes_filed, a.minutes_filed_on = True, timezone.localdate()
+        a.minutes_self_reported, a.minutes_self_reported_on = False, None  # a real 备案 replaces the old claim
         a._history_user = actor
-        a.save(update_fields=["minutes_filed", "minutes_filed_on"])
+        a.save(update_fields=["minutes_filed", "minutes_filed_on", "minutes_self_reported", "minutes_self_reported_on"])
         schedule_life_ledger(a.branch_id, a.held_on.year)
         url = reverse("activity_detail", args=[a.pk])
         title = f"组织生活会会议记录已备案：{a.held_on:%m月%d日}"
@@ -158,6 +170,55 @@ def minutes_return(*, actor, activity: Activity, reason: str) -> MinutesFiling:
         title = f"组织生活会会议记录被上级退回：{a.held_on:%m月%d日}"
         body = f"退回理由：{reason}\n请补齐后重新报送。"
         notify_branch_users(a.branch, title, body, url)
+    return f
+
+
+# Fields of the record the committee's 备案 covers: changing one after 备案 reopens it.
+MATERIAL_FIELDS = {
+    "held_on": "日期",
+    "topic": "主题",
+    "content": "会议记录",
+    "decisions": "决议事项",
+    "life_level": "组织生活会层级",
+    "party_group_id": "党小组",
+    "team_check": "书记代表班子对照检查",
+    "personal_check": "书记个人对照检查",
+}
+
+
+def filed_snapshot(a) -> dict | None:
+    """What the 备案 of ``a`` (locked) covers, or None when the record is not 已备案: read
+    before an edit and handed to ``reopen_after_edit`` after it."""
+    if a.type != ActivityType.LIFE or latest_status(a) != FilingStatus.ACCEPTED:
+        return None
+    snap = {f: getattr(a, f) for f in MATERIAL_FIELDS}
+    snap["attendance"] = dict(a.attendance.values_list("member_id", "status"))
+    return snap
+
+
+def reopen_after_edit(*, actor, activity: Activity, before: dict | None) -> MinutesFiling | None:
+    """Inside the edit's transaction, after the change: if the record was 已备案 and a field
+    the 备案 covers (minutes, 对照检查, attendance …) changed, the 备案 lapses — a 待重新报送
+    row names what changed, the record no longer shows 已备案 and the committee is told. A
+    change of place or photos only keeps the 备案."""
+    if before is None:
+        return None
+    a = activity
+    changed = [label for f, label in MATERIAL_FIELDS.items() if before[f] != getattr(a, f)]
+    if before["attendance"] != dict(a.attendance.values_list("member_id", "status")):
+        changed.append("出勤情况")
+    if not changed:
+        return None
+    f = MinutesFiling(activity=a, status=FilingStatus.REOPENED, filed_by=actor,
+                      note=f"备案后修改了{'、'.join(changed)}"[:NOTE_MAX],
+                      speech_count=a.speeches.filter(member__in=present_members(a)).count())  # fmt: skip
+    f.full_clean()
+    f._history_user = actor
+    f.save()
+    a.minutes_filed, a.minutes_filed_on = False, None
+    url = reverse("minutes_filing", args=[a.pk])
+    title = f"{a.branch.name}在备案后修改了组织生活会记录（{a.held_on:%Y年%m月%d日}），待重新报送"
+    send(_committee_users(a.branch), title[:200], f.note, url)
     return f
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ledgers.life import views
+from ledgers.life import meeting_views, views
 
 urlpatterns = [
     path("activity/<int:pk>/filing/", views.minutes_filing, name="minutes_filing"),
@@ -10,4 +10,6 @@ urlpatterns = [
     path("activity/<int:pk>/filing/return/", views.minutes_filing_return, name="minutes_filing_return"),
     path("review/minutes-filings/", views.minutes_filing_inbox, name="minutes_filing_inbox"),
     path("org/<int:pk>/team-meetings/", views.team_meetings, name="team_meetings"),
+    # 民主生活会 (branches.LifeMeeting) with its photos: served here, where photos live
+    path("cadres/life-meetings/<int:pk>/", meeting_views.life_meeting_detail, name="life_meeting_detail"),
 ]

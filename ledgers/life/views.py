@@ -62,10 +62,13 @@ def _life_activity(request, pk, action=Action.VIEW):
 
 def _context(request, a, *, return_form=None):
     filings = list(selectors.filings_of(a))
-    open_filing = next((f for f in filings if f.status == FilingStatus.FILED), None)
-    accepted = next((f for f in filings if f.status == FilingStatus.ACCEPTED), None)
-    speeches = selectors.speeches_of(a)
+    latest = filings[0] if filings else None  # the record's state is its latest row
+    open_filing = latest if latest and latest.status == FilingStatus.FILED else None
+    accepted = latest if latest and latest.status == FilingStatus.ACCEPTED else None
     members = list(selectors.present_members(a))
+    # a 发言 of someone no longer marked present is not shown and does not count
+    present = {m.pk for m in members}
+    speeches = {mid: s for mid, s in selectors.speeches_of(a).items() if mid in present}
     upper = selectors.upper_of(a.branch)
     team_meeting = None
     if upper is not None:

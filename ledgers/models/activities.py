@@ -148,6 +148,11 @@ class Activity(models.Model):
     personal_check = models.TextField("书记个人对照检查", blank=True)
     minutes_filed = models.BooleanField("会议记录已报上级党组织备案", default=False)
     minutes_filed_on = models.DateField("备案日期", null=True, blank=True)
+    # Before 备案 came from the committee (issue #17) the branch ticked ``minutes_filed``
+    # itself; migration 0013 moved those ticks here: shown as the branch's own claim, scored
+    # nothing, cleared by a real 备案.
+    minutes_self_reported = models.BooleanField("支部自报已备案（未经党(工)委确认）", default=False)
+    minutes_self_reported_on = models.DateField("支部自报的备案日期", null=True, blank=True)
 
     # Derived from attendance by the service, stored so that calendars and scores for
     # thousands of branches are one grouped query.

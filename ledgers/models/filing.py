@@ -6,8 +6,10 @@ follow-up of members graded 不合格 in 民主评议 (seed §二(三)2, §二(�
   ``personal_check``).
 - ``MinutesFiling``: one 报送 of the minutes package to the upper committee and the
   committee's decision on it (已备案, or 退回 with a reason). A returned package is filed again
-  as a new row, so the whole path is visible. ``Activity.minutes_filed`` / ``minutes_filed_on``
-  are derived from the accepted row by the service, never ticked by the branch.
+  as a new row, so the whole path is visible. The record's state is its latest row: a
+  material edit after 备案 adds a ``REOPENED`` row (待重新报送) and the branch files again.
+  ``Activity.minutes_filed`` / ``minutes_filed_on`` are derived from the latest row being
+  accepted, never ticked by the branch.
 - ``TeamMeeting``: the 班子会议 of a 党委 / 党总支, held before its branches' 组织生活会, with
   批评和自我批评.
 - ``MemberDisposal``: 不合格党员处置 — 限期改正, 劝其退党, 除名 … with the branch meeting's
@@ -45,6 +47,10 @@ class FilingStatus(models.TextChoices):
     FILED = "filed", "已报送，待备案"
     ACCEPTED = "accepted", "已备案"
     RETURNED = "returned", "已退回"
+    # The branch changed what was filed (minutes, 对照检查, attendance …) after 备案: the
+    # 备案 no longer covers the record and it has to be filed again (STYLE.md: editing after
+    # a step starts a new revision). A row of its own, written by the edit, so the path shows it.
+    REOPENED = "reopened", "备案后记录已修改，待重新报送"
 
 
 class MinutesFiling(models.Model):
@@ -67,7 +73,6 @@ class MinutesFiling(models.Model):
         indexes = [models.Index(fields=["status", "filed_at"])]
         constraints = [
             models.UniqueConstraint(fields=["activity"], condition=Q(status="filed"), name="one_open_filing"),
-            models.UniqueConstraint(fields=["activity"], condition=Q(status="accepted"), name="one_accepted_filing"),
         ]
 
     def __str__(self):

@@ -7,7 +7,16 @@ from decimal import Decimal
 import pytest
 
 from ledgers.life.selectors import upper_of
-from ledgers.models import ActivityType, FilingStatus, LifeMeetingLevel, LifeSpeech, MinutesFiling, TeamMeeting
+from ledgers.models import (
+    ActivityType,
+    Attendance,
+    AttendanceStatus,
+    FilingStatus,
+    LifeMeetingLevel,
+    LifeSpeech,
+    MinutesFiling,
+    TeamMeeting,
+)
 from tests.assessment.test_rules import activity, members, one
 from tests.factories import make_branch
 
@@ -19,6 +28,7 @@ def life(branch, held_on, *, checks=True, speakers=(), level=LifeMeetingLevel.BR
     a = activity(branch, held_on, type=ActivityType.LIFE, life_level=level, present_count=len(speakers),
                  team_check="班子对照检查材料" if checks else "", personal_check="个人对照检查" if checks else "",
                  **kw)  # fmt: skip
+    Attendance.objects.bulk_create(Attendance(activity=a, member=m, status=AttendanceStatus.PRESENT) for m in speakers)
     LifeSpeech.objects.bulk_create(LifeSpeech(activity=a, member=m, gist="发言要点") for m in speakers)
     return a
 
@@ -131,3 +141,31 @@ def test_the_rules_table_explains_the_new_reading(client, reviewer):
     client.force_login(reviewer)
     body = client.get(reverse("rules_table")).content.decode()
     assert "经上级党组织备案（而非支部自行勾选）得2分" in body and "书记代表班子和书记个人的对照检查" in body
+
+
+def test_a_speech_of_a_member_no_longer_present_does_not_count(branch):
+    """发言 count for members present only (issue #17 follow-up): three present spoke, then the
+    attendance was corrected — one of them was in fact absent, and a fourth member, who has no
+    发言, was present. Three 发言 for three present no longer pass as 逐一发言."""
+    people = members(branch, 4)
+    for day in (datetime.date(2025, 4, 10), datetime.date(2025, 10, 10)):
+        a = life(branch, day, speakers=people[:3])
+        upper_meeting(branch, day - datetime.timedelta(days=5))
+        file(a)
+    a.attendance.filter(member=people[2]).update(status=AttendanceStatus.ABSENT)
+    Attendance.objects.create(activity=a, member=people[3], status=AttendanceStatus.PRESENT)
+    s = one("freq_life", branch)
+    assert "下半年（10月10日）得7.5分，缺党员逐一发言记录（出席3人，记录2人）" in s.reason
+    assert s.score == D("7.5")
+
+
+def test_a_filing_lapsed_by_an_edit_scores_nothing_for_filing(branch):
+    people = members(branch, 2)
+    for day in (datetime.date(2025, 4, 10), datetime.date(2025, 10, 10)):
+        a = life(branch, day, speakers=people)
+        upper_meeting(branch, day - datetime.timedelta(days=5))
+        file(a)
+    MinutesFiling.objects.create(activity=a, status=FilingStatus.REOPENED, note="备案后修改了会议记录", speech_count=2)
+    s = one("freq_life", branch)
+    assert s.score == D("7")
+    assert "备案后记录已修改，待重新报送" in s.reason
