@@ -91,3 +91,16 @@ def phone(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """A fresh wide-screen page (no cookies shared with other tests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
+    accept_confirmations(context)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

@@ -14,7 +14,6 @@ from PIL import Image
 from branches.models import Position, Role
 from ledgers.activities import services
 from ledgers.models import Activity, ActivityType, RecordReturn
-from tests.e2e.conftest import accept_confirmations
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term
 
 pytestmark = pytest.mark.e2e
@@ -40,18 +39,6 @@ def _log_in(page, username):
     with page.expect_navigation():
         page.get_by_role("button", name="登录").click()
     assert "/login/" not in page.url, page.locator("main").inner_text()
-
-
-@pytest.fixture
-def desktop(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
-    accept_confirmations(context)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_reviewer_returns_and_secretary_amends(desktop, phone):
