@@ -6,7 +6,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -244,8 +244,14 @@ def term_alerts(term, *, on=None) -> list[Alert]:
 
 
 def branch_page(branch):
-    """Everything the branch page shows, in a fixed number of queries."""
-    term = current_term(branch)
+    """Everything the branch page shows, in a fixed number of queries. The branch's terms
+    are read at once (the current one, as ``current_term`` picks it, and the last five
+    ended); the current term's seats and 督促换届 steps are prefetched."""
+    terms = list(CommitteeTerm.objects.filter(branch=branch).order_by("-elected_on", "-id"))
+    term = next((t for t in terms if t.ended_on is None), None)
+    if term is not None:
+        seats = CommitteeSeat.objects.select_related("holder").order_by("id")
+        prefetch_related_objects([term], Prefetch("seats", queryset=seats), "interventions")
     groups = list(
         PartyGroup.objects.filter(branch=branch, is_active=True)
         .select_related("leader")
@@ -276,13 +282,13 @@ def branch_page(branch):
     return {
         "term": term,
         "seats": sorted_seats(term),
-        "past_terms": CommitteeTerm.objects.filter(branch=branch, ended_on__isnull=False).order_by("-elected_on")[:5],
+        "past_terms": [t for t in terms if t.ended_on is not None][:5],
         "groups": groups,
         "counts": counts,
         "flows_out": flows_out,
         "flows_in": flows_in,
         "alerts": alerts,
-        "changes": branch.changes.select_related("actor").all()[:10],
+        "changes": list(branch.changes.all()[:10]),
     }
 
 

@@ -77,7 +77,7 @@ def branch_detail(request, pk):
     if branch.is_active:
         from ledgers.activities.selectors import due_now
 
-        ctx["due_now"] = due_now(branch)
+        ctx["due_now"] = due_now(branch, groups=ctx["groups"])
         ctx.update(_returned(branch))
     ctx["is_secretary_view"] = any(
         s.org_id == branch.pk and s.role in (Role.SECRETARY, Role.WORKER) for s in user_scopes(request.user)
