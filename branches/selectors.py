@@ -139,6 +139,11 @@ def with_flow_direction(members):
     return members.annotate(flow_direction=Subquery(flows.values("direction")[:1]))
 
 
+# what the branch page shows of a flow (``out_side`` / ``in_side`` read the names)
+_FLOW_COLUMNS = ("id", "direction", "in_branch_id", "counterpart", "started_on", "ended_on", "member_id",
+                 "member__name", "member__branch_id", "member__branch__name", "in_branch__name")  # fmt: skip
+
+
 def branch_flows(branch):
     """The branch's open flows, one query: (流出 — its members working away, which it assists;
     流入 — members it manages: from a branch of the district, or whose relation is outside it)."""
@@ -147,6 +152,7 @@ def branch_flows(branch):
         .filter(member__standing=Standing.ACTIVE)
         .filter(Q(member__branch=branch) | Q(in_branch=branch))
         .select_related("member__branch", "in_branch")
+        .only(*_FLOW_COLUMNS)
         .order_by("member__name_pinyin", "id")
     )
     def assists(f):
@@ -199,6 +205,23 @@ def roster_page(branch) -> list[RosterRow]:
     return [RosterRow(*r) for r in rows]
 
 
+def roster_counts(rows) -> dict:
+    """The branch page's member counts from its complete roster (``RosterRow``): those whose
+    relation is in the district (a member has one open flow at most; 流入 from outside the
+    district is shown apart)."""
+    inside = [r for r in rows if r.flow_direction != FlowDirection.IN]
+    return {
+        "total": len(inside),
+        "full": sum(r.status == MemberStatus.FULL for r in inside),
+        "probationary": sum(r.status == MemberStatus.PROBATIONARY for r in inside),
+        "lost": sum(r.is_lost for r in inside),
+        "kongua": sum(r.is_kongua for r in inside),
+        "hardship": sum(r.is_hardship for r in inside),
+        "pre1949": sum(r.joined_on < PRE_1949_CUTOFF for r in inside),
+        "ungrouped": sum(r.group_name is None for r in inside),
+    }
+
+
 def current_term(branch):
     seats = CommitteeSeat.objects.select_related("holder").order_by("id")
     return (
@@ -243,8 +266,10 @@ def term_alerts(term, *, on=None) -> list[Alert]:
     return alerts
 
 
-def branch_page(branch):
-    """Everything the branch page shows, in a fixed number of queries. The branch's terms
+def branch_page(branch, *, roster=None):
+    """Everything the branch page shows, in a fixed number of queries (``roster``: the
+    branch's ``roster_page`` when the caller has read it; the counts then come from it
+    when it holds every member). The branch's terms
     are read at once (the current one, as ``current_term`` picks it, and the last five
     ended); the current term's seats and 督促换届 steps are prefetched."""
     terms = list(CommitteeTerm.objects.filter(branch=branch).order_by("-elected_on", "-id"))
@@ -255,20 +280,24 @@ def branch_page(branch):
     groups = list(
         PartyGroup.objects.filter(branch=branch, is_active=True)
         .select_related("leader")
+        .only("id", "name", "number", "branch_id", "is_active", "leader_id", "leader__name")
         .annotate(n_members=Count("members", filter=Q(members__standing=Standing.ACTIVE)))
         .order_by(*GROUP_ORDER)
     )
     # counted where the relation is: one flowing in from outside the district is shown apart
-    counts = active_members(branch).alias(outside=relation_outside()).filter(outside=False).aggregate(
-        total=Count("id"),
-        full=Count("id", filter=Q(status=MemberStatus.FULL)),
-        probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
-        lost=Count("id", filter=Q(is_lost=True)),
-        kongua=Count("id", filter=Q(is_kongua=True)),
-        hardship=Count("id", filter=Q(is_hardship=True)),
-        pre1949=Count("id", filter=Q(joined_on__lt=datetime.date(1949, 10, 1))),
-        ungrouped=Count("id", filter=Q(party_group__isnull=True)),
-    )
+    if roster is not None and len(roster) < ROSTER_PAGE:
+        counts = roster_counts(roster)  # the whole roster is at hand: no second pass over the members
+    else:
+        counts = active_members(branch).alias(outside=relation_outside()).filter(outside=False).aggregate(
+            total=Count("id"),
+            full=Count("id", filter=Q(status=MemberStatus.FULL)),
+            probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
+            lost=Count("id", filter=Q(is_lost=True)),
+            kongua=Count("id", filter=Q(is_kongua=True)),
+            hardship=Count("id", filter=Q(is_hardship=True)),
+            pre1949=Count("id", filter=Q(joined_on__lt=PRE_1949_CUTOFF)),
+            ungrouped=Count("id", filter=Q(party_group__isnull=True)),
+        )
     flows_out, flows_in = branch_flows(branch)
     counts["flow_out"], counts["flow_in"] = len(flows_out), len(flows_in)
     counts["from_outside"] = sum(1 for f in flows_in if f.direction == FlowDirection.IN)

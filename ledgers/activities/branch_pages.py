@@ -70,9 +70,9 @@ def _returned(branch) -> dict:
 def branch_detail(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk)
     ctx = branch_context(request, branch)
-    ctx.update(org_selectors.branch_page(branch))
-    ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
     ctx["members"] = org_selectors.roster_page(branch)
+    ctx.update(org_selectors.branch_page(branch, roster=ctx["members"]))
+    ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
     ctx["this_year"] = org_selectors.today().year
     if branch.is_active:
         from ledgers.activities.selectors import due_now
