@@ -30,7 +30,7 @@ def _url_pattern(name, nargs, urlconf, prefix):
     marks = [str(_MARK + i) for i in range(nargs)]
     url = reverse(name, args=marks, urlconf=urlconf)
     for i, mark in enumerate(marks):
-        url = url.replace(mark, "{%d}" % i)
+        url = url.replace(mark, "{" + str(i) + "}")
     return url
 
 
