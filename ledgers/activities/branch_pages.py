@@ -53,19 +53,6 @@ def silent_list(request):
 # ---------------------------------------------------------------- branch
 
 
-def _returned(branch) -> dict:
-    """Records sent back to the branch, shown first on its page (one query; the returned
-    assessment comes from the template tag ``returned_assessment`` of the assessment app)."""
-    from ledgers.models import Activity
-
-    return {
-        "returned_records": list(
-            Activity.objects.filter(branch=branch, returned=True).only("id", "type", "held_on", "topic")
-            .order_by("-held_on")[:20]
-        ),
-    }
-
-
 @login_required
 def branch_detail(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk)
@@ -75,10 +62,9 @@ def branch_detail(request, pk):
     ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
     ctx["this_year"] = org_selectors.today().year
     if branch.is_active:
-        from ledgers.activities.selectors import due_now
-
-        ctx["due_now"] = due_now(branch, groups=ctx["groups"])
-        ctx.update(_returned(branch))
+        on = org_selectors.today()
+        records, ctx["returned_records"] = activities_selectors.home_records(branch, on.year)
+        ctx["due_now"] = activities_selectors.due_now(branch, today=on, groups=ctx["groups"], records=records)
     ctx["is_secretary_view"] = any(
         s.org_id == branch.pk and s.role in (Role.SECRETARY, Role.WORKER) for s in user_scopes(request.user)
     )
