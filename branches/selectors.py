@@ -29,7 +29,7 @@ from branches.models import (
     Position,
     Standing,
 )
-from branches.permissions import Action, can, scope_q, user_scopes
+from branches.permissions import ROLE_ACTIONS, Action, can, scope_q, user_scopes
 
 
 def today():
@@ -275,7 +275,8 @@ def branch_page(branch, *, roster=None):
     terms = list(CommitteeTerm.objects.filter(branch=branch).order_by("-elected_on", "-id"))
     term = next((t for t in terms if t.ended_on is None), None)
     if term is not None:
-        seats = CommitteeSeat.objects.select_related("holder").order_by("id")
+        seat_fields = [f.name for f in CommitteeSeat._meta.concrete_fields if f.name != "holder"]
+        seats = CommitteeSeat.objects.select_related("holder").only(*seat_fields, "holder__name").order_by("id")
         prefetch_related_objects([term], Prefetch("seats", queryset=seats), "interventions")
     groups = list(
         PartyGroup.objects.filter(branch=branch, is_active=True)
@@ -411,11 +412,14 @@ def tree_children(user, node, *, include_inactive=False):
 
 
 def visible_ancestors(user, node):
-    """Breadcrumbs: the ancestors the user may see (one query)."""
+    """Breadcrumbs: the ancestors the user may see (``orgs_visible_to`` worked out on the
+    paths: one query, none when no scope reaches above the node, e.g. a branch secretary)."""
+    scopes = [sc.path for sc in user_scopes(user) if Action.VIEW in ROLE_ACTIONS[sc.role]]
     paths = [node.path[: Organization.steplen * d] for d in range(1, node.depth)]
+    paths = [p for p in paths if any(p.startswith(sc) for sc in scopes)]
     if not paths:
         return []
-    return list(orgs_visible_to(user).filter(path__in=paths).order_by("depth"))
+    return list(Organization.objects.filter(path__in=paths).order_by("depth"))
 
 
 def tree_root_for(user):
