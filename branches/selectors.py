@@ -6,7 +6,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +29,7 @@ from branches.models import (
     Position,
     Standing,
 )
-from branches.permissions import Action, can, scope_q, user_scopes
+from branches.permissions import ROLE_ACTIONS, Action, can, scope_q, user_scopes
 
 
 def today():
@@ -139,6 +139,11 @@ def with_flow_direction(members):
     return members.annotate(flow_direction=Subquery(flows.values("direction")[:1]))
 
 
+# what the branch page shows of a flow (``out_side`` / ``in_side`` read the names)
+_FLOW_COLUMNS = ("id", "direction", "in_branch_id", "counterpart", "started_on", "ended_on", "member_id",
+                 "member__name", "member__branch_id", "member__branch__name", "in_branch__name")  # fmt: skip
+
+
 def branch_flows(branch):
     """The branch's open flows, one query: (流出 — its members working away, which it assists;
     流入 — members it manages: from a branch of the district, or whose relation is outside it)."""
@@ -147,6 +152,7 @@ def branch_flows(branch):
         .filter(member__standing=Standing.ACTIVE)
         .filter(Q(member__branch=branch) | Q(in_branch=branch))
         .select_related("member__branch", "in_branch")
+        .only(*_FLOW_COLUMNS)
         .order_by("member__name_pinyin", "id")
     )
     def assists(f):
@@ -199,6 +205,23 @@ def roster_page(branch) -> list[RosterRow]:
     return [RosterRow(*r) for r in rows]
 
 
+def roster_counts(rows) -> dict:
+    """The branch page's member counts from its complete roster (``RosterRow``): those whose
+    relation is in the district (a member has one open flow at most; 流入 from outside the
+    district is shown apart)."""
+    inside = [r for r in rows if r.flow_direction != FlowDirection.IN]
+    return {
+        "total": len(inside),
+        "full": sum(r.status == MemberStatus.FULL for r in inside),
+        "probationary": sum(r.status == MemberStatus.PROBATIONARY for r in inside),
+        "lost": sum(r.is_lost for r in inside),
+        "kongua": sum(r.is_kongua for r in inside),
+        "hardship": sum(r.is_hardship for r in inside),
+        "pre1949": sum(r.joined_on < PRE_1949_CUTOFF for r in inside),
+        "ungrouped": sum(r.group_name is None for r in inside),
+    }
+
+
 def current_term(branch):
     seats = CommitteeSeat.objects.select_related("holder").order_by("id")
     return (
@@ -243,26 +266,39 @@ def term_alerts(term, *, on=None) -> list[Alert]:
     return alerts
 
 
-def branch_page(branch):
-    """Everything the branch page shows, in a fixed number of queries."""
-    term = current_term(branch)
+def branch_page(branch, *, roster=None):
+    """Everything the branch page shows, in a fixed number of queries (``roster``: the
+    branch's ``roster_page`` when the caller has read it; the counts then come from it
+    when it holds every member). The branch's terms
+    are read at once (the current one, as ``current_term`` picks it, and the last five
+    ended); the current term's seats and 督促换届 steps are prefetched."""
+    terms = list(CommitteeTerm.objects.filter(branch=branch).order_by("-elected_on", "-id"))
+    term = next((t for t in terms if t.ended_on is None), None)
+    if term is not None:
+        seat_fields = [f.name for f in CommitteeSeat._meta.concrete_fields if f.name != "holder"]
+        seats = CommitteeSeat.objects.select_related("holder").only(*seat_fields, "holder__name").order_by("id")
+        prefetch_related_objects([term], Prefetch("seats", queryset=seats), "interventions")
     groups = list(
         PartyGroup.objects.filter(branch=branch, is_active=True)
         .select_related("leader")
+        .only("id", "name", "number", "branch_id", "is_active", "leader_id", "leader__name")
         .annotate(n_members=Count("members", filter=Q(members__standing=Standing.ACTIVE)))
         .order_by(*GROUP_ORDER)
     )
     # counted where the relation is: one flowing in from outside the district is shown apart
-    counts = active_members(branch).alias(outside=relation_outside()).filter(outside=False).aggregate(
-        total=Count("id"),
-        full=Count("id", filter=Q(status=MemberStatus.FULL)),
-        probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
-        lost=Count("id", filter=Q(is_lost=True)),
-        kongua=Count("id", filter=Q(is_kongua=True)),
-        hardship=Count("id", filter=Q(is_hardship=True)),
-        pre1949=Count("id", filter=Q(joined_on__lt=datetime.date(1949, 10, 1))),
-        ungrouped=Count("id", filter=Q(party_group__isnull=True)),
-    )
+    if roster is not None and len(roster) < ROSTER_PAGE:
+        counts = roster_counts(roster)  # the whole roster is at hand: no second pass over the members
+    else:
+        counts = active_members(branch).alias(outside=relation_outside()).filter(outside=False).aggregate(
+            total=Count("id"),
+            full=Count("id", filter=Q(status=MemberStatus.FULL)),
+            probationary=Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
+            lost=Count("id", filter=Q(is_lost=True)),
+            kongua=Count("id", filter=Q(is_kongua=True)),
+            hardship=Count("id", filter=Q(is_hardship=True)),
+            pre1949=Count("id", filter=Q(joined_on__lt=PRE_1949_CUTOFF)),
+            ungrouped=Count("id", filter=Q(party_group__isnull=True)),
+        )
     flows_out, flows_in = branch_flows(branch)
     counts["flow_out"], counts["flow_in"] = len(flows_out), len(flows_in)
     counts["from_outside"] = sum(1 for f in flows_in if f.direction == FlowDirection.IN)
@@ -276,13 +312,13 @@ def branch_page(branch):
     return {
         "term": term,
         "seats": sorted_seats(term),
-        "past_terms": CommitteeTerm.objects.filter(branch=branch, ended_on__isnull=False).order_by("-elected_on")[:5],
+        "past_terms": [t for t in terms if t.ended_on is not None][:5],
         "groups": groups,
         "counts": counts,
         "flows_out": flows_out,
         "flows_in": flows_in,
         "alerts": alerts,
-        "changes": branch.changes.select_related("actor").all()[:10],
+        "changes": list(branch.changes.all()[:10]),
     }
 
 
@@ -376,11 +412,14 @@ def tree_children(user, node, *, include_inactive=False):
 
 
 def visible_ancestors(user, node):
-    """Breadcrumbs: the ancestors the user may see (one query)."""
+    """Breadcrumbs: the ancestors the user may see (``orgs_visible_to`` worked out on the
+    paths: one query, none when no scope reaches above the node, e.g. a branch secretary)."""
+    scopes = [sc.path for sc in user_scopes(user) if Action.VIEW in ROLE_ACTIONS[sc.role]]
     paths = [node.path[: Organization.steplen * d] for d in range(1, node.depth)]
+    paths = [p for p in paths if any(p.startswith(sc) for sc in scopes)]
     if not paths:
         return []
-    return list(orgs_visible_to(user).filter(path__in=paths).order_by("depth"))
+    return list(Organization.objects.filter(path__in=paths).order_by("depth"))
 
 
 def tree_root_for(user):

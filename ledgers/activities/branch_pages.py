@@ -53,32 +53,18 @@ def silent_list(request):
 # ---------------------------------------------------------------- branch
 
 
-def _returned(branch) -> dict:
-    """Records sent back to the branch, shown first on its page (one query; the returned
-    assessment comes from the template tag ``returned_assessment`` of the assessment app)."""
-    from ledgers.models import Activity
-
-    return {
-        "returned_records": list(
-            Activity.objects.filter(branch=branch, returned=True).only("id", "type", "held_on", "topic")
-            .order_by("-held_on")[:20]
-        ),
-    }
-
-
 @login_required
 def branch_detail(request, pk):
     branch = org_selectors.get_branch_for_user(request.user, pk)
     ctx = branch_context(request, branch)
-    ctx.update(org_selectors.branch_page(branch))
-    ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
     ctx["members"] = org_selectors.roster_page(branch)
+    ctx.update(org_selectors.branch_page(branch, roster=ctx["members"]))
+    ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
     ctx["this_year"] = org_selectors.today().year
     if branch.is_active:
-        from ledgers.activities.selectors import due_now
-
-        ctx["due_now"] = due_now(branch)
-        ctx.update(_returned(branch))
+        on = org_selectors.today()
+        records, ctx["returned_records"] = activities_selectors.home_records(branch, on.year)
+        ctx["due_now"] = activities_selectors.due_now(branch, today=on, groups=ctx["groups"], records=records)
     ctx["is_secretary_view"] = any(
         s.org_id == branch.pk and s.role in (Role.SECRETARY, Role.WORKER) for s in user_scopes(request.user)
     )

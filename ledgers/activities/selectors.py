@@ -7,6 +7,7 @@ quorum and has at least one photo; a period with records that miss either is *pa
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractMonth
@@ -191,16 +192,78 @@ def calendar_months(rows) -> list[tuple[int, list]]:
     return [(m, items) for m, items in months.items() if items]
 
 
-def due_now(branch, *, today=None) -> list[str]:
-    """What is still to be held in the current month/quarter/half/year, for the branch home."""
+class _Rec(NamedTuple):
+    type: str
+    party_group_id: int | None
+    held_on: datetime.date
+    counts: bool
+
+
+class ReturnedRow(NamedTuple):
+    """A record sent back to the branch, as its page lists it."""
+
+    pk: int
+    type: str
+    held_on: datetime.date
+    topic: str
+
+    def get_type_display(self):
+        return _TYPE_LABELS.get(self.type, self.type)
+
+
+_TYPE_LABELS = dict(ActivityType.choices)
+RETURNED_ON_HOME = 20
+
+
+def home_records(branch, year) -> tuple[list, list[ReturnedRow]]:
+    """For the branch home, in one query: the year's records of the required types (for
+    ``due_now(records=…)``) and the records sent back to the branch, latest first (at most
+    ``RETURNED_ON_HOME``)."""
+    rows = list(
+        Activity.objects.filter(branch=branch)
+        .filter(Q(returned=True) | Q(held_on__year=year, type__in=[t for t, _, _ in REQUIREMENTS]))
+        .with_counts()
+        .values_list("id", "type", "party_group_id", "held_on", "counts", "returned", "topic")
+    )
+    types = {t for t, _, _ in REQUIREMENTS}
+    records = [_Rec(t, g, d, c) for _, t, g, d, c, _, _ in rows if d.year == year and t in types]
+    returned = sorted((r for r in rows if r[5]), key=lambda r: (r[3], r[0]), reverse=True)[:RETURNED_ON_HOME]
+    return records, [ReturnedRow(pk, t, d, topic) for pk, t, _, d, _, _, topic in returned]
+
+
+def due_now(branch, *, today=None, groups=None, records=None) -> list[str]:
+    """What is still to be held in the current month/quarter/half/year, for the branch home:
+    the cells of ``branch_calendar`` that contain today, worked out for those periods only
+    (the year's records as plain rows; ``groups``: the branch's active party groups in their
+    order, when the caller has them already; ``records``: the year's records as ``home_records``
+    gives them)."""
     today = today or timezone.localdate()
+    if groups is None:
+        groups = list(PartyGroup.objects.filter(branch=branch, is_active=True))
+    if records is None:
+        records = [
+            _Rec(*r)
+            for r in Activity.objects.filter(
+                branch=branch, held_on__year=today.year, type__in=[t for t, _, _ in REQUIREMENTS]
+            )
+            .with_counts()
+            .values_list("type", "party_group_id", "held_on", "counts")
+        ]
     out = []
-    for row in branch_calendar(branch, today.year, today=today):
-        for cell in row.cells:
-            if cell.start <= today <= cell.end and cell.state in ("current", "partial"):
-                short = "（已有记录，但缺照片、到会人数不足、会议记录过短或被退回补充）"
-                extra = short if cell.state == "partial" else ""
-                out.append(f"{row.label}：{cell.label}{extra}，截止 {cell.end:%m月%d日}")
+    short = "（已有记录，但缺照片、到会人数不足、会议记录过短或被退回补充）"
+    for type_, kind, label in REQUIREMENTS:
+        index = period_index(kind, today.month)
+        start, end = period_bounds(kind, today.year, index)
+        inside = [r for r in records if r.type == type_ and start <= r.held_on <= end]
+        if type_ == ActivityType.GROUP:
+            targets = [(f"{label[:4]}·{g.name}", [r for r in inside if r.party_group_id == g.pk]) for g in groups]
+        else:
+            targets = [(label, inside)]
+        for row_label, recs in targets:
+            state = _cell_state(recs, start, end, today, branch.founded_on)
+            if state in ("current", "partial"):
+                extra = short if state == "partial" else ""
+                out.append(f"{row_label}：{period_label(kind, index)}{extra}，截止 {end:%m月%d日}")
     if n := overdue_examination_count(branch, on=today):
         out.append(f"入党积极分子考察：{n} 人逾期未考察，请及时考察并记录")
     return out
