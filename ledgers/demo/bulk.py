@@ -15,9 +15,9 @@ import time
 from collections import defaultdict
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
+from branches.demo.copy import Tables
 from ledgers.activities import textsim
 from ledgers.demo.common import CHANGE_REASON, days
 from ledgers.demo.minutes import Writer
@@ -31,80 +31,6 @@ ATT_COLS = ("id", "activity_id", "member_id", "status", "leave_reason", "counts_
 HATT_COLS = ATT_COLS + ("history_date", "history_change_reason", "history_type", "history_user_id")
 PHOTO_FILES = ("original", "display", "thumb", "width", "height")
 PHOTO_HASHES = ("phash", "band0", "band1", "band2", "band3", "sha256")
-
-
-class Tables:
-    """Row writer: PostgreSQL COPY, or bulk_create elsewhere. Rows are dicts by attname."""
-
-    def __init__(self):
-        self.pg = connection.vendor == "postgresql"
-        self._next = {}
-        self._columns = {}
-
-    def columns(self, model):
-        cols = self._columns.get(model)
-        if cols is None:
-            cols = []
-            for f in model._meta.concrete_fields:
-                if f.primary_key and f.attname != "id":
-                    continue  # history_id: the database numbers history rows
-                cols.append((f.column, f.attname, f.get_default()))
-            self._columns[model] = cols
-        return cols
-
-    def reserve(self, model, n) -> int:
-        """The first of ``n`` consecutive free ids of ``model``'s table."""
-        table = model._meta.db_table
-        if n == 0:
-            return 0
-        if self.pg:
-            # The seed holds the only writer (organizations were empty), so a block of ids is safe.
-            with connection.cursor() as c:
-                c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                seq = c.fetchone()[0]
-                c.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [seq, seq, n])
-                last = c.fetchone()[0]
-            return last - n + 1
-        if model not in self._next:
-            top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            self._next[model] = top + 1
-        first = self._next[model]
-        self._next[model] += n
-        return first
-
-    def write(self, model, rows):
-        if not rows:
-            return
-        cols = self.columns(model)
-        if self.pg:
-            qn = connection.ops.quote_name
-            sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c, _, _ in cols)}) FROM STDIN"
-            with connection.cursor() as c, c.cursor.copy(sql) as copy:
-                for r in rows:
-                    copy.write_row([r.get(a, d) for _, a, d in cols])
-        else:
-            model.objects.bulk_create([model(**{a: r.get(a, d) for _, a, d in cols}) for r in rows], batch_size=500)
-
-    def write_tuples(self, model, attnames, rows):
-        """Fast path for narrow tables: ``rows`` are tuples in ``attnames`` order."""
-        if not rows:
-            return
-        if self.pg:
-            qn = connection.ops.quote_name
-            fields = {f.attname: f.column for f in model._meta.concrete_fields}
-            sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(fields[a]) for a in attnames)}) FROM STDIN"
-            with connection.cursor() as c, c.cursor.copy(sql) as copy:
-                for r in rows:
-                    copy.write_row(r)
-        else:
-            model.objects.bulk_create([model(**dict(zip(attnames, r, strict=True))) for r in rows], batch_size=500)
-
-    def analyze(self, *tables):
-        """Fresh statistics before the integrity checks query what was just loaded."""
-        if self.pg:
-            with connection.cursor() as c:
-                for t in tables:
-                    c.execute(f"ANALYZE {t}")
 
 
 def pool_photos(rng, n, *, folder="demo-pool"):
