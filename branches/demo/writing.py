@@ -64,11 +64,15 @@ class WritingMixin:
         for m in cadres:
             m.is_district_cadre = True
         with self.phase(f"党小组 {len(self.groups):,} 个、党员 {len(members):,} 名"):
-            self._insert(PartyGroup, self.groups, history=False)
-            self._insert(Member, members)
+            # Members get their ids first, so the groups are written with their leaders (the
+            # foreign keys are checked at commit) instead of updated afterwards.
+            first = self.tables.reserve(Member, len(members))
+            for k, m in enumerate(members):
+                m.pk = first + k
             for g, leader in self.leaders:
                 g.leader = leader
-            PartyGroup.objects.bulk_update([g for g, _ in self.leaders], ["leader"], batch_size=BATCH)
+            self._insert(PartyGroup, self.groups, history=False)
+            self._insert(Member, members)
             self._history(PartyGroup, self.groups)
         with self.phase(f"届次 {len(self.terms):,} 个、职务 {len(self.seats):,} 个"):
             for term, under_reviewer in self.postponed:
