@@ -10,6 +10,7 @@ members …) and ``ledgers.demo.bulk`` (activity records).
 
 import contextlib
 import enum
+import time
 
 from django.db import connection
 from django.db.models.fields.files import FieldFile, FileField
@@ -153,8 +154,8 @@ class Tables:
         self.write(hmodel, [{a: _plain(v) for a, v in r.items()} for r in rows])
 
     def history_from_rows(self, model, first, last, *, date_sql, user, reason, join=""):
-        """On PostgreSQL, the "+" history rows of ``model`` rows ``first``..``last`` (ids), copied
-        in the database from the rows just written: nothing crosses the wire a second time.
+        """The "+" history rows of ``model`` rows ``first``..``last`` (ids), copied in the database
+        from the rows just written (``INSERT … SELECT``): nothing crosses the wire a second time.
         ``date_sql`` is the history date as an SQL expression over ``t`` (the row) and ``join``."""
         hmodel = model.history.model
         qn = connection.ops.quote_name
@@ -189,7 +190,7 @@ def _is_superuser() -> bool:
 
 
 @contextlib.contextmanager
-def foreign_keys_checked_at_end(models):
+def foreign_keys_checked_at_end(models, log=None):
     """District scale: rows written inside the block are checked against their foreign keys
     once, set-wise, at the end, instead of one trigger call per row at commit.
 
@@ -211,7 +212,10 @@ def foreign_keys_checked_at_end(models):
     finally:
         with connection.cursor() as c:
             c.execute("SET LOCAL session_replication_role = DEFAULT")
+    t = time.perf_counter()
     verify_foreign_keys(models)
+    if log:
+        log(f"  外键核对（{len(models)} 张表）：{time.perf_counter() - t:.2f} 秒")
 
 
 def verify_foreign_keys(models):

@@ -28,7 +28,6 @@ from wujin_branch import images
 from wujin_branch.storage import private_storage
 
 ATT_COLS = ("id", "activity_id", "member_id", "status", "leave_reason", "counts_for_quorum")
-HATT_COLS = ATT_COLS + ("history_date", "history_change_reason", "history_type", "history_user_id")
 PHOTO_FILES = ("original", "display", "thumb", "width", "height")
 PHOTO_HASHES = ("phash", "band0", "band1", "band2", "band3", "sha256")
 
@@ -68,7 +67,6 @@ class RecordWriter:
         self.rng, self.actor, self.today, self.pool = rng, actor, today, pool
         self.tables = tables or Tables()
         self.writer, self.simhash = Writer(rng), PieceSimhash()
-        self.history = {"history_change_reason": CHANGE_REASON, "history_type": "+", "history_user_id": actor.pk}
         self.timing = defaultdict(float)
         self.totals = defaultdict(int)
         self.special = []
@@ -178,52 +176,31 @@ class RecordWriter:
             photo["sha256"] = f"{self.rng.getrandbits(256):064x}"
 
     def write(self, activity_rows, att_rows, photo_rows):
-        tables, actor = self.tables, self.actor
-        HActivity, HAttendance, HPhoto = Activity.history.model, Attendance.history.model, Photo.history.model
-        if tables.pg:  # history rows copied from the rows just written, inside the database
-            history = {"user": actor, "reason": CHANGE_REASON}
-            t0 = time.perf_counter()
-            tables.write(Activity, activity_rows)
-            if activity_rows:
-                tables.history_from_rows(
-                    Activity, activity_rows[0]["id"], activity_rows[-1]["id"], date_sql="t.created_at", **history
-                )
-            self.timing["写入记录及历史"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            tables.write_tuples(Attendance, ATT_COLS, att_rows)
-            self.timing["写入出勤"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            if att_rows:
-                tables.history_from_rows(
-                    Attendance, att_rows[0][0], att_rows[-1][0], date_sql="a.created_at",
-                    join=f"JOIN {Activity._meta.db_table} a ON a.id = t.activity_id", **history,
-                )  # fmt: skip
-            self.timing["写入出勤历史"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            tables.write(Photo, photo_rows)
-            if photo_rows:
-                tables.history_from_rows(
-                    Photo, photo_rows[0]["id"], photo_rows[-1]["id"], date_sql="t.uploaded_at", **history
-                )
-            self.timing["写入照片及历史"] += time.perf_counter() - t0
-        else:
-            t0 = time.perf_counter()
-            tables.write(Activity, activity_rows)
-            tables.write(HActivity, [{**r, "history_date": r["created_at"], **self.history} for r in activity_rows])
-            self.timing["写入记录及历史"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            tables.write_tuples(Attendance, ATT_COLS, att_rows)
-            self.timing["写入出勤"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            entered = {r["id"]: r["created_at"] for r in activity_rows}
-            tables.write_tuples(
-                HAttendance, HATT_COLS, [(*r, entered[r[1]], CHANGE_REASON, "+", actor.pk) for r in att_rows]
-            )
-            self.timing["写入出勤历史"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            tables.write(Photo, photo_rows)
-            tables.write(HPhoto, [{**r, "history_date": r["uploaded_at"], **self.history} for r in photo_rows])
-            self.timing["写入照片及历史"] += time.perf_counter() - t0
+        """The rows, then their "+" history rows copied from them inside the database."""
+        tables = self.tables
+        history = {"user": self.actor, "reason": CHANGE_REASON}
+        t0 = time.perf_counter()
+        tables.write(Activity, activity_rows)
+        if activity_rows:
+            first, last = activity_rows[0]["id"], activity_rows[-1]["id"]
+            tables.history_from_rows(Activity, first, last, date_sql="t.created_at", **history)
+        self.timing["写入记录及历史"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        tables.write_tuples(Attendance, ATT_COLS, att_rows)
+        self.timing["写入出勤"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if att_rows:
+            tables.history_from_rows(
+                Attendance, att_rows[0][0], att_rows[-1][0], date_sql="a.created_at",
+                join=f"JOIN {Activity._meta.db_table} a ON a.id = t.activity_id", **history,
+            )  # fmt: skip
+        self.timing["写入出勤历史"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        tables.write(Photo, photo_rows)
+        if photo_rows:
+            first, last = photo_rows[0]["id"], photo_rows[-1]["id"]
+            tables.history_from_rows(Photo, first, last, date_sql="t.uploaded_at", **history)
+        self.timing["写入照片及历史"] += time.perf_counter() - t0
         self.totals["activities"] += len(activity_rows)
         self.totals["attendance"] += len(att_rows)
         self.totals["photos"] += len(photo_rows)
