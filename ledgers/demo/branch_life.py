@@ -27,6 +27,7 @@ from ledgers.models import (
     MemberRecord,
     NoticeCategory,
     Photo,
+    PublicNotice,
     RecordKind,
     RoomCheck,
     RoomItem,
@@ -228,11 +229,8 @@ def seed_rooms(w: World):
                     note="" if present else rng.choice(["已列入今年阵地改造计划", "正在制作，预计下月上墙"]),
                 )  # fmt: skip
             else:
-                taken = None
                 if with_photo:  # the same draws as upload_of, so the rest of the demo stays as it was
-                    hour, minute = rng.randint(8, 17), rng.randint(0, 59)
-                    taken = timezone.make_aware(datetime.datetime.combine(checked, datetime.time(hour, minute)))
-                    bits = rng.getrandbits(64)
+                    taken, bits = _pooled_photo_draw(rng, checked)
                 note = "" if present else rng.choice(["已列入今年阵地改造计划", "正在制作，预计下月上墙"])
                 check = RoomCheck(room=room, item=item, present=present, checked_on=checked, note=note)
                 check._history_user = b.user
@@ -243,22 +241,31 @@ def seed_rooms(w: World):
                     photos.append((check, b, taken, bits, f"IMG_{checked:%Y%m%d}_{item}.jpg"))
             w.counts["room_checks"] += 1
             w.counts["photos"] += with_photo
-    _write_room_checks(checks, photos, pool, w.actor)
+    _write_with_photos(RoomCheck, checks, photos, pool, w.actor)
 
 
-def _write_room_checks(checks, photos, pool, actor):
+def _pooled_photo_draw(rng, day):
+    """The draws ``upload_of(rng, …, day=day)`` makes (capture time, picture seed), without drawing a picture."""
+    hour, minute = rng.randint(8, 17), rng.randint(0, 59)
+    taken = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+    return taken, rng.getrandbits(64)
+
+
+def _write_with_photos(model, owners, photos, pool, actor):
+    """``owners`` (rows of ``model``) and their photos, with history rows, in bulk. ``photos``
+    are (owner, branch, capture time, picture seed, file name); the rows point at ``pool``."""
     tables = Tables()
-    tables.insert_objects(RoomCheck, checks)
-    tables.history_of(RoomCheck, checks, user=actor)
-    ct = ContentType.objects.get_for_model(RoomCheck)
+    tables.insert_objects(model, owners)
+    tables.history_of(model, owners, user=actor)
+    ct = ContentType.objects.get_for_model(model)
     rows = []
-    for check, b, taken, bits, name in photos:
+    for owner, b, taken, bits, name in photos:
         own = random.Random(bits)  # the photo's own hashes: distinct photos, as the upload path gives
         names, width, height = pool[bits % len(pool)]
         phash = images.to_signed64(own.getrandbits(64))
         band = images.hash_bands(phash)
         p = Photo(
-            branch=b.org, owner_type=ct, owner_id=check.pk, original=names["original"], display=names["display"],
+            branch=b.org, owner_type=ct, owner_id=owner.pk, original=names["original"], display=names["display"],
             thumb=names["thumb"], width=width, height=height, taken_at=taken, phash=phash, band0=band[0],
             band1=band[1], band2=band[2], band3=band[3], sha256=f"{own.getrandbits(256):064x}", original_name=name,
             uploaded_by=b.user,
@@ -290,7 +297,10 @@ NOTICES = [
 
 
 def seed_notices(w: World):
+    """The demo branch's postings through ``notice_create``; the other branches' in bulk, their
+    photos over the pool of stored pictures (as for the 阵地 checklist)."""
     rng = w.rng
+    notices, photos, pool = [], [], None
     for b in w.branches:
         for year in (w.last, w.this):
             for category, title, (m1, m2), content in NOTICES:
@@ -301,13 +311,27 @@ def seed_notices(w: World):
                 posted = w.day(D(year, m1, 1), D(year, m2, 28))
                 if posted > w.today or (year == w.this and posted.month == 12):
                     continue
-                photos = [upload_of(rng, f"IMG_{posted:%Y%m%d}_gkl.jpg", day=posted)] if rng.random() < 0.3 else []
-                disclosure.notice_create(
-                    actor=b.user, branch=b.org, category=category, title=title.format(year=year), posted_on=posted,
-                    content=content.format(n=len(b.members)), photos=photos,
-                )  # fmt: skip
+                with_photo = rng.random() < 0.3
+                name = f"IMG_{posted:%Y%m%d}_gkl.jpg"
+                if b.demo:
+                    disclosure.notice_create(
+                        actor=b.user, branch=b.org, category=category, title=title.format(year=year),
+                        posted_on=posted, content=content.format(n=len(b.members)),
+                        photos=[upload_of(rng, name, day=posted)] if with_photo else [],
+                    )  # fmt: skip
+                else:
+                    n = PublicNotice(branch=b.org, category=category, title=title.format(year=year).strip(),
+                                     posted_on=posted, content=content.format(n=len(b.members)).strip(),
+                                     created_by=b.user)  # fmt: skip
+                    n._history_user = b.user
+                    notices.append(n)
+                    if with_photo:
+                        if pool is None:
+                            pool = pool_photos(random.Random("notices"), ROOM_POOL, folder="demo-notice-pool")
+                        photos.append((n, b, *_pooled_photo_draw(rng, posted), name))
                 w.counts["notices"] += 1
-                w.counts["photos"] += len(photos)
+                w.counts["photos"] += with_photo
+    _write_with_photos(PublicNotice, notices, photos, pool, w.actor)
 
 
 # ---------------------------------------------------------------- member records and screenings
