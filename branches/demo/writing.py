@@ -1,6 +1,7 @@
-"""Writing what the builder made: ``bulk_create`` table by table, with bulk history rows."""
+"""Writing what the builder made: table by table (``COPY`` on PostgreSQL), with bulk history rows."""
 
 from branches.demo.common import BATCH, days
+from branches.demo.copy import Tables
 from branches.models import (
     CommitteeSeat,
     CommitteeTerm,
@@ -19,20 +20,12 @@ class WritingMixin:
     """Writes the built rows (part of ``DemoBuilder``)."""
 
     def _insert(self, model, objs, *, history=True):
-        model.objects.bulk_create(objs, batch_size=BATCH)
+        self.tables.insert_objects(model, objs, batch_size=BATCH)
         if history:
             self._history(model, objs)
 
     def _history(self, model, objs):
-        manager = model.history
-        for i in range(0, len(objs), BATCH):
-            manager.bulk_history_create(
-                objs[i : i + BATCH],
-                batch_size=BATCH,
-                default_user=self.actor,
-                default_date=self.now,
-                default_change_reason="演示数据",
-            )
+        self.tables.history_of(model, objs, user=self.actor, date=self.now, reason="演示数据")
 
     def _life_meeting(self, org, cadres):
         """One 民主生活会 of the reviewer's committee this year, two of its cadres taking part (the third has none)."""
@@ -54,6 +47,7 @@ class WritingMixin:
         demo = next((b for b in self.branches if b.spec.demo), None)
         reviewer_committee = next((c for c in plan if c.reviewer), plan[0])
         counts = {}
+        self.tables = Tables()
         with self.phase("账号"):
             users = self._users(demo)
             self.actor = users["district"]
@@ -70,11 +64,15 @@ class WritingMixin:
         for m in cadres:
             m.is_district_cadre = True
         with self.phase(f"党小组 {len(self.groups):,} 个、党员 {len(members):,} 名"):
-            self._insert(PartyGroup, self.groups, history=False)
-            self._insert(Member, members)
+            # Members get their ids first, so the groups are written with their leaders (the
+            # foreign keys are checked at commit) instead of updated afterwards.
+            first = self.tables.reserve(Member, len(members))
+            for k, m in enumerate(members):
+                m.pk = first + k
             for g, leader in self.leaders:
                 g.leader = leader
-            PartyGroup.objects.bulk_update([g for g, _ in self.leaders], ["leader"], batch_size=BATCH)
+            self._insert(PartyGroup, self.groups, history=False)
+            self._insert(Member, members)
             self._history(PartyGroup, self.groups)
         with self.phase(f"届次 {len(self.terms):,} 个、职务 {len(self.seats):,} 个"):
             for term, under_reviewer in self.postponed:

@@ -29,13 +29,17 @@ same day gives the same records.
 
 import random
 
+from branches.demo.copy import foreign_keys_checked_at_end
 from ledgers.activities import services, textsim
 from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash
 from ledgers.demo.common import AT, CHUNK_BRANCHES, POOL_SIZE, D, days
 from ledgers.demo.planning import Planner, branch_infos
 from ledgers.demo.records import log_flags_after_commit, nearly_the_same, phase_of, pick_anomalies
+from ledgers.models import Activity, Attendance, Photo
 
 SMALL_POOL = 40  # small demo: generated pictures shared by its ~1,900 photo rows
+# District scale: the tables whose foreign keys are checked once after writing (see foreign_keys_checked_at_end).
+WRITTEN = [Activity, Attendance, Photo, Activity.history.model, Attendance.history.model, Photo.history.model]
 
 
 def _check(writer, log):
@@ -85,6 +89,14 @@ def _seed_district(builder, rng, today, window_start, log) -> dict:
     for info in infos:
         info.diligence = 1.0 if info.demo else rng.choice([0.99, 0.98, 0.97, 0.95, 0.93, 0.9, 0.85, 0.7])
     writer = RecordWriter(rng, actor=builder.actor, today=today, pool=pool)
+    with foreign_keys_checked_at_end(WRITTEN, log=log):
+        _write_district(writer, planner, infos, rng, today)
+    writer.report(log)
+    _check(writer, log)
+    return dict(writer.totals)
+
+
+def _write_district(writer, planner, infos, rng, today):
     for chunk, c0 in enumerate(range(0, len(infos), CHUNK_BRANCHES)):
         plans = []
         for info in infos[c0 : c0 + CHUNK_BRANCHES]:
@@ -101,9 +113,6 @@ def _seed_district(builder, rng, today, window_start, log) -> dict:
         if chunk < 3:
             writer.special += _copy_text(rng, activity_rows)
         writer.write(activity_rows, att_rows, photo_rows)
-    writer.report(log)
-    _check(writer, log)
-    return dict(writer.totals)
 
 
 def _share_photo(rng, photo_rows) -> list[int]:

@@ -15,9 +15,9 @@ import time
 from collections import defaultdict
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
+from branches.demo.copy import Tables
 from ledgers.activities import textsim
 from ledgers.demo.common import CHANGE_REASON, days
 from ledgers.demo.minutes import Writer
@@ -28,83 +28,8 @@ from wujin_branch import images
 from wujin_branch.storage import private_storage
 
 ATT_COLS = ("id", "activity_id", "member_id", "status", "leave_reason", "counts_for_quorum")
-HATT_COLS = ATT_COLS + ("history_date", "history_change_reason", "history_type", "history_user_id")
 PHOTO_FILES = ("original", "display", "thumb", "width", "height")
 PHOTO_HASHES = ("phash", "band0", "band1", "band2", "band3", "sha256")
-
-
-class Tables:
-    """Row writer: PostgreSQL COPY, or bulk_create elsewhere. Rows are dicts by attname."""
-
-    def __init__(self):
-        self.pg = connection.vendor == "postgresql"
-        self._next = {}
-        self._columns = {}
-
-    def columns(self, model):
-        cols = self._columns.get(model)
-        if cols is None:
-            cols = []
-            for f in model._meta.concrete_fields:
-                if f.primary_key and f.attname != "id":
-                    continue  # history_id: the database numbers history rows
-                cols.append((f.column, f.attname, f.get_default()))
-            self._columns[model] = cols
-        return cols
-
-    def reserve(self, model, n) -> int:
-        """The first of ``n`` consecutive free ids of ``model``'s table."""
-        table = model._meta.db_table
-        if n == 0:
-            return 0
-        if self.pg:
-            # The seed holds the only writer (organizations were empty), so a block of ids is safe.
-            with connection.cursor() as c:
-                c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                seq = c.fetchone()[0]
-                c.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [seq, seq, n])
-                last = c.fetchone()[0]
-            return last - n + 1
-        if model not in self._next:
-            top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            self._next[model] = top + 1
-        first = self._next[model]
-        self._next[model] += n
-        return first
-
-    def write(self, model, rows):
-        if not rows:
-            return
-        cols = self.columns(model)
-        if self.pg:
-            qn = connection.ops.quote_name
-            sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c, _, _ in cols)}) FROM STDIN"
-            with connection.cursor() as c, c.cursor.copy(sql) as copy:
-                for r in rows:
-                    copy.write_row([r.get(a, d) for _, a, d in cols])
-        else:
-            model.objects.bulk_create([model(**{a: r.get(a, d) for _, a, d in cols}) for r in rows], batch_size=500)
-
-    def write_tuples(self, model, attnames, rows):
-        """Fast path for narrow tables: ``rows`` are tuples in ``attnames`` order."""
-        if not rows:
-            return
-        if self.pg:
-            qn = connection.ops.quote_name
-            fields = {f.attname: f.column for f in model._meta.concrete_fields}
-            sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(fields[a]) for a in attnames)}) FROM STDIN"
-            with connection.cursor() as c, c.cursor.copy(sql) as copy:
-                for r in rows:
-                    copy.write_row(r)
-        else:
-            model.objects.bulk_create([model(**dict(zip(attnames, r, strict=True))) for r in rows], batch_size=500)
-
-    def analyze(self, *tables):
-        """Fresh statistics before the integrity checks query what was just loaded."""
-        if self.pg:
-            with connection.cursor() as c:
-                for t in tables:
-                    c.execute(f"ANALYZE {t}")
 
 
 def pool_photos(rng, n, *, folder="demo-pool"):
@@ -142,7 +67,6 @@ class RecordWriter:
         self.rng, self.actor, self.today, self.pool = rng, actor, today, pool
         self.tables = tables or Tables()
         self.writer, self.simhash = Writer(rng), PieceSimhash()
-        self.history = {"history_change_reason": CHANGE_REASON, "history_type": "+", "history_user_id": actor.pk}
         self.timing = defaultdict(float)
         self.totals = defaultdict(int)
         self.special = []
@@ -252,24 +176,30 @@ class RecordWriter:
             photo["sha256"] = f"{self.rng.getrandbits(256):064x}"
 
     def write(self, activity_rows, att_rows, photo_rows):
-        tables, actor = self.tables, self.actor
-        HActivity, HAttendance, HPhoto = Activity.history.model, Attendance.history.model, Photo.history.model
+        """The rows, then their "+" history rows copied from them inside the database."""
+        tables = self.tables
+        history = {"user": self.actor, "reason": CHANGE_REASON}
         t0 = time.perf_counter()
         tables.write(Activity, activity_rows)
-        tables.write(HActivity, [{**r, "history_date": r["created_at"], **self.history} for r in activity_rows])
+        if activity_rows:
+            first, last = activity_rows[0]["id"], activity_rows[-1]["id"]
+            tables.history_from_rows(Activity, first, last, date_sql="t.created_at", **history)
         self.timing["写入记录及历史"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         tables.write_tuples(Attendance, ATT_COLS, att_rows)
         self.timing["写入出勤"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        entered = {r["id"]: r["created_at"] for r in activity_rows}
-        tables.write_tuples(
-            HAttendance, HATT_COLS, [(*r, entered[r[1]], CHANGE_REASON, "+", actor.pk) for r in att_rows]
-        )
+        if att_rows:
+            tables.history_from_rows(
+                Attendance, att_rows[0][0], att_rows[-1][0], date_sql="a.created_at",
+                join=f"JOIN {Activity._meta.db_table} a ON a.id = t.activity_id", **history,
+            )  # fmt: skip
         self.timing["写入出勤历史"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         tables.write(Photo, photo_rows)
-        tables.write(HPhoto, [{**r, "history_date": r["uploaded_at"], **self.history} for r in photo_rows])
+        if photo_rows:
+            first, last = photo_rows[0]["id"], photo_rows[-1]["id"]
+            tables.history_from_rows(Photo, first, last, date_sql="t.uploaded_at", **history)
         self.timing["写入照片及历史"] += time.perf_counter() - t0
         self.totals["activities"] += len(activity_rows)
         self.totals["attendance"] += len(att_rows)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -231,9 +232,11 @@ def backdate(model, pks, field_name, when_by_pk):
     objs = [model(pk=pk, **{field_name: when_by_pk[pk]}) for pk in pks]
     model.objects.bulk_update(objs, [field_name], batch_size=500)
     hist = getattr(model, "history", None)
-    if hist is not None:
-        for pk in pks:
-            hist.model.objects.filter(id=pk).update(history_date=when_by_pk[pk])
+    if hist is not None:  # every history row of an object gets its time: one UPDATE per 500 objects
+        for i in range(0, len(pks), 500):
+            chunk = pks[i : i + 500]
+            moved = Case(*[When(id=pk, then=Value(when_by_pk[pk])) for pk in chunk], output_field=DateTimeField())
+            hist.model.objects.filter(id__in=chunk).update(history_date=moved)
 
 
 def aware(day: D, hour=None, rng=None) -> datetime.datetime:

@@ -25,7 +25,10 @@ transaction. For every active branch with members it writes last year and this y
 Writes go through the services, with the branch's own staff as the actor (the demo
 secretary's branch: the demo 党务工作者; elsewhere a non-login staff user per branch,
 ``<code>-sec``, made here) and the committee's reviewer for committee decisions, so the
-history shows who did what. Dates that the services set to "now" are moved back to when
+history shows who did what. For speed, the other branches' member records, 阵地 checklist items
+(with photos) and funding entries (with receipts) are built alike and written in bulk with their
+history rows (``branch_life``); the demo branch's still go through the services. Dates that the
+services set to "now" are moved back to when
 the thing happened. The demo secretary's branch (东街村党支部) is complete and healthy, with
 one or two things to fix. All randomness comes from ``rng``: the same seed on the same day
 gives the same data.

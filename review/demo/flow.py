@@ -4,7 +4,7 @@ flow of a branch through the real review services."""
 import datetime
 from decimal import Decimal
 
-from django.db.models import Max
+from django.db import connection
 from django.utils import timezone
 
 from assessment.models import Assessment, ItemScore, Period, Veto
@@ -74,18 +74,30 @@ class Clock:
     def __init__(self, when: datetime.datetime):
         self.when = min(when, timezone.now())
 
+    def _tops(self):
+        """The highest id of every stamped table and history table, in one query."""
+        tables = [m for m, _ in self.STAMPED] + [m.history.model for m in self.HISTORY]
+        qn = connection.ops.quote_name
+        cols = [f"(SELECT MAX({qn(m._meta.pk.column)}) FROM {qn(m._meta.db_table)})" for m in tables]
+        with connection.cursor() as c:
+            c.execute("SELECT " + ", ".join(cols))
+            return [n or 0 for n in c.fetchone()]
+
     def __enter__(self):
-        self.before = {m: m.objects.aggregate(n=Max("pk"))["n"] or 0 for m, _ in self.STAMPED}
-        self.hist = {m: m.history.model.objects.aggregate(n=Max("history_id"))["n"] or 0 for m in self.HISTORY}
+        self.before = self._tops()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             return False
-        for model, name in self.STAMPED:
-            model.objects.filter(pk__gt=self.before[model]).update(**{name: self.when})
-        for model in self.HISTORY:
-            model.history.model.objects.filter(history_id__gt=self.hist[model]).update(history_date=self.when)
+        after = self._tops()
+        n = len(self.STAMPED)
+        for (model, name), b, a in zip(self.STAMPED, self.before[:n], after[:n], strict=True):
+            if a > b:  # only the tables written inside the block
+                model.objects.filter(pk__gt=b).update(**{name: self.when})
+        for model, b, a in zip(self.HISTORY, self.before[n:], after[n:], strict=True):
+            if a > b:
+                model.history.model.objects.filter(history_id__gt=b).update(history_date=self.when)
         return False
 
 

@@ -373,3 +373,21 @@ def test_district_generator_small_run_is_deterministic_and_valid():
 
     mini(8, flush=True)
     assert list(Member.objects.order_by("id").values_list("name", "id_number", "birth_date")) != names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_foreign_keys_checked_at_end_catches_a_row_pointing_nowhere(member):
+    """District scale skips PostgreSQL's per-row foreign-key checks while loading, then checks every
+    foreign key once: a row pointing nowhere fails the seed (nothing is committed)."""
+    from django.db import connection, transaction
+
+    from branches.demo.copy import foreign_keys_checked_at_end, verify_foreign_keys
+
+    verify_foreign_keys([Member])  # the fixtures' rows are fine
+    if connection.vendor != "postgresql":
+        pytest.skip("per-row checks are skipped only on PostgreSQL")
+    with pytest.raises(RuntimeError, match="branch_id"), transaction.atomic():
+        with foreign_keys_checked_at_end([Member]):
+            Member.objects.filter(pk=member.pk).update(branch_id=10**9)
+    member.refresh_from_db()
+    assert member.branch_id != 10**9

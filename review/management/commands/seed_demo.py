@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from branches.demo import DEMO_PASSWORD, DemoBuilder, district_plan, flush_demo_data, small_plan
+from branches.demo.common import without_savepoints
 from branches.models import Organization
 from ledgers.demo.activities import seed_activities
 from wujin_branch import versions
@@ -50,7 +51,7 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         log = self.stdout.write
-        with transaction.atomic():
+        with transaction.atomic(), without_savepoints(connection):
             if flush:
                 t = time.perf_counter()
                 tables = flush_demo_data()
