@@ -170,3 +170,17 @@ def written_once(django_db_blocker):
         ensure_reference_data()
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Test databases cloned from a template migrated once per set of migrations
+    (tests/schema_template.py), instead of every worker running every migration."""
+    from django.conf import settings
+
+    from .schema_template import ensure_template
+
+    default = settings.DATABASES["default"]
+    template = ensure_template(default)
+    if template:
+        default.setdefault("TEST", {})["TEMPLATE"] = template
