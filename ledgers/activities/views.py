@@ -12,7 +12,7 @@ from branches import selectors as org_selectors
 from branches.flow_selectors import flow_labels
 from branches.models import PartyGroup
 from branches.permissions import Action, can
-from ledgers.activities import duplicates, selectors, services, voids
+from ledgers.activities import duplicates, integrity, selectors, services, voids
 from ledgers.activities import returns as record_returns
 from ledgers.activities.forms import (
     ActivityCreateForm,
@@ -400,7 +400,7 @@ def flag_explain(request, pk):
     form = ExplainForm(request.POST)
     if form.is_valid():
         try:
-            services.flag_explain(actor=request.user, flag=flag, explanation=form.cleaned_data["explanation"])
+            integrity.flag_explain(actor=request.user, flag=flag, explanation=form.cleaned_data["explanation"])
         except DomainError as e:
             messages.error(request, e.message)
         else:

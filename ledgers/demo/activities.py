@@ -30,7 +30,7 @@ same day gives the same records.
 import random
 
 from branches.demo.copy import foreign_keys_checked_at_end
-from ledgers.activities import services, textsim
+from ledgers.activities import integrity, textsim
 from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash
 from ledgers.demo.common import AT, CHUNK_BRANCHES, POOL_SIZE, D, days
 from ledgers.demo.planning import Planner, branch_infos
@@ -49,7 +49,7 @@ def _check(writer, log):
     with phase_of(log, f"完整性检查（有意设置异常的 {len(special)} 条记录）"):
         writer.tables.analyze("ledgers_activity", "ledgers_photo", "ledgers_integrityflag")
         for pk in special:
-            services.activity_check_integrity(activity_id=pk)
+            integrity.activity_check_integrity(activity_id=pk)
     log_flags_after_commit(log)
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from branches.models import MemberStatus, MemberTransfer, PartyGroup, Position, TransferDirection
 from branches.services import member_transfer
-from ledgers.activities import selectors, services
+from ledgers.activities import integrity, selectors, services
 from ledgers.models import Activity, ActivityType, FlagKind, IntegrityFlag, Photo
 from tests.factories import MemberFactory, make_term
 from wujin_branch import images
@@ -239,7 +239,7 @@ def test_flags_reused_photo_late_entry_similar_text(committee_branch, other_bran
     assert kinds == {FlagKind.REUSED_PHOTO, FlagKind.LATE_ENTRY, FlagKind.SIMILAR_TEXT}
     assert second.flags.get(kind=FlagKind.REUSED_PHOTO).other_activity == first
     # recomputing is idempotent
-    assert services.activity_check_integrity(activity_id=second.pk) == 0
+    assert integrity.activity_check_integrity(activity_id=second.pk) == 0
     assert second.flags.count() == 3
 
 
@@ -393,7 +393,7 @@ def test_flag_explain_reviewer_only(client, activity, secretary, reviewer):
     flag.refresh_from_db()
     assert flag.explained and flag.explained_by == reviewer
     # explained flags survive a recomputation
-    services.activity_check_integrity(activity_id=activity.pk)
+    integrity.activity_check_integrity(activity_id=activity.pk)
     assert IntegrityFlag.objects.filter(pk=flag.pk).exists()
 
 

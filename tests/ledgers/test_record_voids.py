@@ -10,8 +10,8 @@ from assessment.models import Assessment
 from assessment.rules import Context
 from assessment.rules.reads import window_activities
 from branches.models import Position
+from ledgers.activities import integrity, selectors, services, voids
 from ledgers.activities import returns as record_returns
-from ledgers.activities import selectors, services, voids
 from ledgers.books import life as life_book
 from ledgers.models import Activity, FlagKind, IntegrityFlag, RecordReturn, RecordVoid, ReturnResolution, VoidAction
 from tests.factories import MemberFactory, make_term
@@ -41,7 +41,7 @@ def twins(branch, secretary):
         for _ in range(2)
     ]
     for a in made:
-        services.activity_check_integrity(activity_id=a.pk)
+        integrity.activity_check_integrity(activity_id=a.pk)
     assert all(a.is_complete for a in made)
     return made
 
@@ -80,7 +80,7 @@ def test_a_voided_duplicate_counts_nowhere_and_can_be_restored(twins, secretary,
     assert [(x.pk, v.reason) for x, v in ledger.voided] == [(second.pk, "与上一条重复录入")]  # … lists it apart
     assert ledger.total.held == 1
     # the first record's own check no longer compares with the voided twin
-    services.activity_check_integrity(activity_id=first.pk)
+    integrity.activity_check_integrity(activity_id=first.pk)
     assert not IntegrityFlag.objects.filter(activity=first, other_activity=second).exists()
     assert Activity.all_objects.filter(pk=second.pk).exists() and not Activity.objects.filter(pk=second.pk).exists()
     assert second.history.filter(voided=True).exists() and second.history.filter(voided=False).exists()
