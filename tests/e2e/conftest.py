@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+PASSWORD = "pass-1234-word"  # every factory user's (tests/factories.py)
 
 
 def accept_confirmations(context):
@@ -104,3 +105,15 @@ def desktop(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+def log_in(page, username, password=PASSWORD):
+    """Through the login form, as a person would; fails with the page's words if refused."""
+    from django.urls import reverse
+
+    page.goto(reverse("login"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    assert "/login/" not in page.url, "login failed: " + page.locator("main").inner_text()

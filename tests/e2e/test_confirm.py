@@ -10,19 +10,12 @@ from review import brands
 from review.brand_models import BrandStatus, PartyBrand
 from review.model_branch_models import ModelBranchNomination, NominationStatus
 from review.model_branches import model_branch_nominate
+from tests.e2e.conftest import log_in
 from tests.factories import UserFactory, grant, make_branch, make_committee, org_tree
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "pass-1234-word"
 
 
-def _log_in(page, username):
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/login/" not in page.url, page.locator("main").inner_text()
 
 
 def test_button_and_form_questions_are_asked_once(phone):
@@ -36,7 +29,7 @@ def test_button_and_form_questions_are_asked_once(phone):
     nomination = model_branch_nominate(actor=district, branch=branch, year=timezone.localdate().year,
                                        reason="组织生活规范")  # fmt: skip
 
-    _log_in(phone, "reviewer_c")
+    log_in(phone, "reviewer_c")
     phone.goto(reverse("brand_detail", args=[brand.pk]))
     with phone.expect_navigation():
         phone.get_by_role("button", name="推荐").click()
@@ -45,7 +38,7 @@ def test_button_and_form_questions_are_asked_once(phone):
 
     phone.context.confirmations.clear()
     phone.context.clear_cookies()
-    _log_in(phone, "district_c")
+    log_in(phone, "district_c")
     phone.goto(reverse("model_branch_list"))
     form = phone.locator("form[data-confirm]").filter(has=phone.get_by_role("button", name="表彰为示范支部"))
     form.get_by_label("表彰文件文号").fill("武组发〔2016〕120号")

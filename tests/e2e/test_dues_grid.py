@@ -11,6 +11,7 @@ from django.urls import reverse
 from branches.models import Role
 from ledgers import dues
 from ledgers.models import DuesGroup, DuesPayment
+from tests.e2e.conftest import log_in
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
 from tests.ledgers.test_dues import install_rate_table
 
@@ -38,12 +39,7 @@ def _setup():
 
 
 def _log_in(page, branch):
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill("secretary_dues")
-    page.get_by_label("密码").fill("pass-1234-word")
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/login/" not in page.url, "login failed: " + page.locator("main").inner_text()
+    log_in(page, "secretary_dues")
     page.wait_for_url(re.compile(re.escape(reverse("branch_detail", args=[branch.pk])) + r"$"))
 
 

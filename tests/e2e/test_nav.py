@@ -5,26 +5,19 @@ import pytest
 from django.urls import reverse
 
 from branches.models import Role
+from tests.e2e.conftest import log_in
 from tests.factories import UserFactory, grant, org_tree
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "pass-1234-word"
 
 
-def _log_in(page, username):
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/login/" not in page.url, page.locator("main").inner_text()
 
 
 @pytest.mark.parametrize("screen", ["phone", "desktop"])
 def test_grouped_menus_open_lead_and_close(screen, request, live_server):
     page = request.getfixturevalue(screen)
     grant(UserFactory(username="district_nav"), org_tree(), Role.DISTRICT)
-    _log_in(page, "district_nav")
+    log_in(page, "district_nav")
     nav = page.locator("header nav")
     reward = nav.get_by_role("link", name="以奖代补")
     assert not reward.is_visible()

@@ -11,6 +11,7 @@ from PIL import Image
 
 from branches.models import Position, Role
 from ledgers.models import Activity, ActivityType, Attendance, Photo
+from tests.e2e.conftest import log_in
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term
 
 pytestmark = pytest.mark.e2e
@@ -45,12 +46,7 @@ def _jpeg(path, color, pattern):
 
 
 def _log_in(page, branch):
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill("secretary_dj")
-    page.get_by_label("密码").fill("pass-1234-word")
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/login/" not in page.url, "login failed: " + page.locator("main").inner_text()
+    log_in(page, "secretary_dj")
     # Home forwards a single-branch secretary to the branch page.
     page.wait_for_url(re.compile(re.escape(reverse("branch_detail", args=[branch.pk])) + r"$"))
 

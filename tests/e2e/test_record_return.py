@@ -14,11 +14,11 @@ from PIL import Image
 from branches.models import Position, Role
 from ledgers.activities import services
 from ledgers.models import Activity, ActivityType, RecordReturn
+from tests.e2e.conftest import log_in
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "pass-1234-word"
 REASON = "会议记录只有一句话，请补充讨论的主要内容和形成的决议。"
 AMENDED = "传达学习上级党委部署；讨论本月发展党员工作；决定由组织委员负责联系入党积极分子。"
 
@@ -32,13 +32,6 @@ def _photo():
     return SimpleUploadedFile("现场.jpg", buf.getvalue(), content_type="image/jpeg")
 
 
-def _log_in(page, username):
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/login/" not in page.url, page.locator("main").inner_text()
 
 
 def test_reviewer_returns_and_secretary_amends(desktop, phone):
@@ -57,7 +50,7 @@ def test_reviewer_returns_and_secretary_amends(desktop, phone):
     url = reverse("activity_detail", args=[record.pk])
 
     # The reviewer, on a computer: a reason is required, then the record is returned.
-    _log_in(desktop, "reviewer_ht")
+    log_in(desktop, "reviewer_ht")
     desktop.goto(url)
     form = desktop.locator("#return-form")
     form.get_by_label("退回理由").fill(REASON)
@@ -69,7 +62,7 @@ def test_reviewer_returns_and_secretary_amends(desktop, phone):
     assert desktop.get_by_text("退回补充中").is_visible()
 
     # The secretary, on a phone: the notice, the record, the amendment.
-    _log_in(phone, "secretary_dj")
+    log_in(phone, "secretary_dj")
     phone.get_by_role("link", name=re.compile("通知")).first.click()
     phone.get_by_role("link", name=re.compile("组织生活记录被退回补充")).first.click()
     phone.wait_for_url(re.compile(re.escape(url) + "$"))

@@ -21,7 +21,7 @@ from assessment.services import period_create, period_open_run
 from branches.models import Position, Role
 from ledgers.models import FundingYear
 from review.models import Objection, ObjectionStatus, Publication, ReviewEvent
-from tests.e2e.conftest import PHONE, accept_confirmations
+from tests.e2e.conftest import PHONE, accept_confirmations, log_in
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee, make_term, org_tree
 from wujin_branch.models import Job
 
@@ -79,13 +79,6 @@ def _context(browser, live_server, phone=False):
     return accept_confirmations(context)
 
 
-def _log_in(page, username):
-    page.goto(reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("pass-1234-word")
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert "/login/" not in page.url, "login failed: " + page.locator("main").inner_text()
 
 
 def _messages(page):
@@ -141,7 +134,7 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
     try:
         # ------------------------------------------------ secretary: self-assessment and submit (phone)
         sec = new_page(phone=True)
-        _log_in(sec, "secretary_dj")
+        log_in(sec, "secretary_dj")
         sec.wait_for_url(re.compile(re.escape(reverse("branch_detail", args=[branch.pk])) + r"$"))
         _click_and_wait(sec, sec.get_by_role("link", name="规范化建设考核"))
         sec.wait_for_url(re.compile(re.escape(reverse("assessment_self", args=[a.pk])) + r"$"))
@@ -174,7 +167,7 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
 
         # ------------------------------------------------ reviewer: return it to the branch
         rev = new_page()
-        _log_in(rev, "reviewer_ht")
+        log_in(rev, "reviewer_ht")
         _click_and_wait(rev, rev.locator("header").get_by_role("link", name="审核看板"))
         _click_and_wait(rev, _row_link(rev, BRANCH))
         rev.wait_for_url(re.compile(re.escape(view_url) + r"$"))
@@ -230,7 +223,7 @@ def test_branch_walks_the_whole_review_path(browser, live_server, tmp_path):
 
         # ------------------------------------------------ district: scores, accepts, publishes
         dis = new_page()
-        _log_in(dis, "district_wj")
+        log_in(dis, "district_wj")
         _click_and_wait(dis, dis.locator("header").get_by_role("link", name="考核看板"))
         _click_and_wait(dis, dis.locator("main table").get_by_role("link", name=COMMITTEE))
         _click_and_wait(dis, _row_link(dis, BRANCH))
