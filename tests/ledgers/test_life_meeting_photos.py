@@ -57,3 +57,21 @@ def test_bad_uploads_are_refused_in_chinese(client, lm, reviewer):
     r = client.post(reverse("life_meeting_detail", args=[lm.pk]), {"photos": [bad]})
     assert r.status_code == 200 and not meetings.life_meeting_photos(lm).exists()
     assert "errorlist" in r.content.decode()
+
+
+def test_the_page_runs_the_same_queries_for_one_photo_or_five(client, lm, reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(reviewer)
+    url = reverse("life_meeting_detail", args=[lm.pk])
+    meetings.life_meeting_photos_add(actor=reviewer, meeting=lm, photos=[jpeg()])
+    client.get(url)  # warm the menu's cached counts
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).content.decode().count("民主生活会照片") == 1
+    meetings.life_meeting_photos_add(actor=reviewer, meeting=lm,
+                                     photos=[jpeg(pattern=i % 2, color=(20 * i, 90, 200), name=f"{i}.jpg")
+                                             for i in range(1, 5)])  # fmt: skip
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(url).content.decode().count("民主生活会照片") == 5
+    assert len(five) == len(one)
