@@ -11,12 +11,11 @@ an older template after a deploy) stays in the cache.
 
 import hashlib
 
-from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
 from branches.permissions import user_scopes
 from review.dashboards import today
-from wujin_branch import versions
+from wujin_branch import safe_cache, versions
 
 TIMEOUT = 3600
 SOURCES = (versions.ORGS, versions.ASSESSMENTS)
@@ -32,8 +31,8 @@ def fragment_key(name: str, user, *parts) -> str:
 def fragment(name: str, user, parts: tuple, render) -> str:
     """The HTML ``render()`` gives, from the cache while the data is unchanged."""
     key = fragment_key(name, user, *parts)
-    html = cache.get(key)
+    html = safe_cache.get(key)
     if html is None:
         html = str(render())
-        cache.set(key, html, TIMEOUT)
+        safe_cache.set(key, html, TIMEOUT)
     return mark_safe(html)

@@ -126,6 +126,24 @@ def _reference_data(request):
     transactional = "live_server" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
     request.getfixturevalue("transactional_db" if transactional else "db")
     ensure_reference_data()
+    if not transactional:
+        branch_versions_at_once()
+
+
+def branch_versions_at_once():
+    """A test's transaction never commits, so the branch version triggers, deferred to the
+    commit (``wujin_branch.branch_versions``), would never fire and a branch page cached before
+    a change would be served after it: in such a test they fire at the end of each statement."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT string_agg(quote_ident(tgname), ', ') FROM pg_trigger WHERE tgname LIKE %s",
+                       ["%_branch_touch"])  # fmt: skip
+        names = cursor.fetchone()[0]
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
 
 
 @pytest.fixture(autouse=True)

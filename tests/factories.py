@@ -160,3 +160,13 @@ __all__ = [
     "make_term",
     "org_tree",
 ]
+
+
+def touch(branch):
+    """A write to the branch's row: its version token changes (database trigger), so a page of
+    it cached before is rendered afresh."""
+    from django.db.models import F
+
+    from branches.models import Organization
+
+    Organization.objects.filter(pk=branch.pk).update(name=F("name"))

@@ -6,14 +6,13 @@ and forgotten whenever that user's notices are written or read (``unread_changed
 again after commit, so a page rendered in between cannot keep the old count). With a shared
 cache (Redis, as deployed) the badge is right on the next request; with each process's own
 memory (no REDIS_URL, several processes) another process may show the old count for up to
-``UNREAD_TTL`` seconds.
+``UNREAD_TTL`` seconds, as does every process while the cache is down (``safe_cache``).
 """
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from wujin_branch import outbox
+from wujin_branch import outbox, safe_cache
 from wujin_branch.models import Notice
 
 UNREAD_TTL = 60
@@ -26,18 +25,18 @@ def _unread_key(user_id):
 def unread_count(user) -> int:
     """The user's unread notices (a query only when the cache has forgotten it)."""
     key = _unread_key(user.pk)
-    n = cache.get(key)
+    n = safe_cache.get(key)
     if n is None:
         n = Notice.objects.filter(user=user, read_at__isnull=True).count()
-        cache.set(key, n, UNREAD_TTL)
+        safe_cache.set(key, n, UNREAD_TTL)
     return n
 
 
 def unread_changed(user_ids) -> None:
     keys = [_unread_key(u) for u in set(user_ids)]
     if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        safe_cache.delete_many(keys)
+        transaction.on_commit(lambda: safe_cache.delete_many(keys))
 
 
 def mark_all_read(user) -> int:

@@ -6,12 +6,13 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from branches import selectors as org_selectors
-from branches.models import Role
-from branches.permissions import Action, can_any, user_scopes
+from branches.permissions import Action, can_any
 from branches.views import branch_context
 from ledgers.activities import selectors as activities_selectors
+from wujin_branch import branch_cache
 
 
 @login_required
@@ -55,17 +56,24 @@ def silent_list(request):
 
 @login_required
 def branch_detail(request, pk):
+    """The branch page (a secretary's home). Below the title it is one fragment kept per branch
+    until any of the branch's data changes (``wujin_branch.branch_cache``), keyed also by the
+    day (what is due now) and by what the user may do there."""
     branch = org_selectors.get_branch_for_user(request.user, pk)
     ctx = branch_context(request, branch)
+    ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
+    on = org_selectors.today()
+    flags = (ctx["can_edit"], ctx["can_approve"], ctx["can_manage"], tuple(a.pk for a in ctx["ancestors"]))
+    ctx["body"] = branch_cache.fragment("home", branch.pk, (on.isoformat(), flags), lambda: _home_body(ctx, on))
+    return render(request, "branches/branch_detail.html", ctx)
+
+
+def _home_body(ctx, on):
+    branch = ctx["branch"]
+    ctx = dict(ctx, this_year=on.year)
     ctx["members"] = org_selectors.roster_page(branch)
     ctx.update(org_selectors.branch_page(branch, roster=ctx["members"]))
-    ctx["ancestors"] = org_selectors.visible_ancestors(request.user, branch)
-    ctx["this_year"] = org_selectors.today().year
     if branch.is_active:
-        on = org_selectors.today()
         records, ctx["returned_records"] = activities_selectors.home_records(branch, on.year)
         ctx["due_now"] = activities_selectors.due_now(branch, today=on, groups=ctx["groups"], records=records)
-    ctx["is_secretary_view"] = any(
-        s.org_id == branch.pk and s.role in (Role.SECRETARY, Role.WORKER) for s in user_scopes(request.user)
-    )
-    return render(request, "branches/branch_detail.html", ctx)
+    return render_to_string("branches/_branch_home_body.html", ctx)

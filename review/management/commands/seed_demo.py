@@ -9,7 +9,7 @@ from branches.demo import DEMO_PASSWORD, DemoBuilder, district_plan, flush_demo_
 from branches.demo.common import without_savepoints
 from branches.models import Organization
 from ledgers.demo.activities import seed_activities
-from wujin_branch import versions
+from wujin_branch import branch_versions, versions
 
 
 class Command(BaseCommand):
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         log = self.stdout.write
         with transaction.atomic(), without_savepoints(connection):
+            branch_versions.suspend()  # a version bump per row loaded would cost more than the load
             if flush:
                 t = time.perf_counter()
                 tables = flush_demo_data()
@@ -78,6 +79,7 @@ class Command(BaseCommand):
             # The writers above insert in bulk, past the services that bump the data versions:
             # new tokens, so no dashboard cached before a --flush is served for the new data.
             versions.bump(versions.ORGS, versions.ASSESSMENTS)
+            branch_versions.forget_all()
         if connection.vendor == "postgresql":
             # Fresh statistics, or the planner guesses one row per table after a bulk load.
             t = time.perf_counter()

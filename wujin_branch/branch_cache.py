@@ -1,0 +1,32 @@
+"""Fragments of a branch's pages, rendered once and kept until the branch's data changes.
+
+The key is made of the branch's version token (changed by database triggers whenever a row of
+the branch changes, ``wujin_branch.branch_versions``), the organizations' and the periods'
+tokens (names of other organizations and periods that the fragment shows), what the page was
+asked with and who looks (their rights on the branch), read before the data itself: the next
+request after a change misses and renders afresh, whatever service made the change. Where the
+database keeps no branch tokens (SQLite) nothing is cached. A cache that fails costs a fresh
+render, never the page.
+"""
+
+import hashlib
+
+from django.utils.safestring import mark_safe
+
+from wujin_branch import branch_versions, safe_cache, versions
+
+TIMEOUT = 3600  # bounds how long an unread fragment, or one from an older template, stays
+
+
+def fragment(name: str, branch_id: int, parts: tuple, render) -> str:
+    """The HTML ``render()`` gives for this branch, from the cache while its data is unchanged."""
+    if not branch_versions.enabled():
+        return mark_safe(str(render()))
+    tokens = versions.tokens(branch_versions.key(branch_id), versions.ORGS, branch_versions.PERIODS)
+    raw = "|".join(map(str, (tokens, name, int(branch_id), *parts)))
+    key = "branch-page:" + hashlib.sha256(raw.encode()).hexdigest()
+    html = safe_cache.get(key)
+    if html is None:
+        html = str(render())
+        safe_cache.set(key, html, TIMEOUT)
+    return mark_safe(html)
