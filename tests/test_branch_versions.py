@@ -154,3 +154,29 @@ def test_token_changes_at_the_commit_and_not_when_suspended():
     with transaction.atomic():
         branch_versions.forget_all()
     assert token(b.pk) is None
+
+
+def test_record_list_and_calendar_show_a_new_record_and_an_explained_flag(client, branch, secretary, reviewer):
+    from ledgers.models import IntegrityFlag
+
+    first = activity_services.activity_create(actor=secretary, branch=branch, data=base_data(topic="第一次学习"),
+                                              attendance={}, photos=[jpeg()])  # fmt: skip
+    year = first.held_on.year
+    list_url = reverse("activity_list", args=[branch.pk]) + f"?year={year}"
+    calendar_url = reverse("branch_calendar", args=[branch.pk]) + f"?year={year}"
+    client.force_login(secretary)
+    assert "第一次学习" in client.get(list_url).content.decode()
+    calendar = client.get(calendar_url).content.decode()
+    second = activity_services.activity_create(actor=secretary, branch=branch,
+                                               data=base_data(topic="第二次学习", held_on=first.held_on), attendance={},
+                                               photos=[jpeg()])  # fmt: skip
+    assert "第二次学习" in client.get(list_url).content.decode()
+    assert client.get(calendar_url).content.decode().count(reverse("activity_detail", args=[second.pk])) > 0
+    assert calendar.count(reverse("activity_detail", args=[second.pk])) == 0
+
+    IntegrityFlag.objects.create(activity=second, kind=IntegrityFlag._meta.get_field("kind").choices[0][0])
+    client.force_login(reviewer)
+    badges = client.get(list_url).content.decode().count("异常 ")
+    assert badges >= 1
+    IntegrityFlag.objects.filter(activity=second).update(explained=True)  # past the services
+    assert client.get(list_url).content.decode().count("异常 ") == badges - 1

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from ledgers.activities.forms import (
 from ledgers.life.services import latest_status
 from ledgers.models import ActivityType, Attachment, AttendanceStatus, FilingStatus, LifeMeetingLevel
 from ledgers.pages import removed_photo_ids
+from wujin_branch import branch_cache
 from wujin_branch.errors import DomainError
 from wujin_branch.pages import form_page
 from wujin_branch.storage import stored_response
@@ -40,46 +42,54 @@ def _year(request):
 
 @login_required
 def activity_list(request, pk):
+    """A branch's records of a year; below the title one fragment kept per branch until its
+    data changes (``wujin_branch.branch_cache``)."""
     branch = org_selectors.get_branch_for_user(request.user, pk)
     year = _year(request)
     type_ = request.GET.get("type") or None
     if type_ not in ActivityType.values:
         type_ = None
-    return render(
-        request,
-        "ledgers/activity_list.html",
-        {
-            "branch": branch,
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-            "type": type_,
-            "types": ActivityType.choices,
-            "activities": selectors.activities_for(branch, year=year, type=type_),
-            "can_edit": can(request.user, Action.EDIT, branch),
-            "can_review": can(request.user, Action.APPROVE, branch),
-        },
-    )
+    ctx = {
+        "branch": branch,
+        "year": year,
+        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+        "type": type_,
+        "types": ActivityType.choices,
+        "can_edit": can(request.user, Action.EDIT, branch),
+        "can_review": can(request.user, Action.APPROVE, branch),
+    }
+    parts = (year, type_, ctx["can_edit"], ctx["can_review"], timezone.localdate().year)
+
+    def body():
+        activities = selectors.activities_for(branch, year=year, type=type_)
+        return render_to_string("ledgers/_activity_list_body.html", {**ctx, "activities": activities})
+
+    ctx["body"] = branch_cache.fragment("activities", branch.pk, parts, body)
+    return render(request, "ledgers/activity_list.html", ctx)
 
 
 @login_required
 def calendar(request, pk):
+    """The year's 完成情况 of a branch; one fragment kept per branch and day until its data
+    changes (``wujin_branch.branch_cache``)."""
     branch = org_selectors.get_branch_for_user(request.user, pk)
     year = _year(request)
-    rows = selectors.branch_calendar(branch, year)
-    return render(
-        request,
-        "ledgers/calendar.html",
-        {
-            "branch": branch,
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+    today = timezone.localdate()
+    ctx = {"branch": branch, "year": year, "can_edit": can(request.user, Action.EDIT, branch)}
+
+    def body():
+        rows = selectors.branch_calendar(branch, year)
+        return render_to_string("ledgers/_calendar_body.html", {
+            **ctx,
+            "years": range(today.year, today.year - 6, -1),
             "rows": rows,
             "months": selectors.calendar_months(rows),
-            "this_month": timezone.localdate().month if year == timezone.localdate().year else None,
+            "this_month": today.month if year == today.year else None,
             "max_cells": 12,
-            "can_edit": can(request.user, Action.EDIT, branch),
-        },
-    )
+        })  # fmt: skip
+
+    ctx["body"] = branch_cache.fragment("calendar", branch.pk, (year, ctx["can_edit"], today.isoformat()), body)
+    return render(request, "ledgers/calendar.html", ctx)
 
 
 def _attendance_from_post(post):

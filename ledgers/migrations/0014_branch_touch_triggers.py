@@ -8,6 +8,7 @@ from wujin_branch import branch_versions
 SPEC = {
     "ledgers_activity": ("branch_id", ""),
     "ledgers_photo": ("branch_id", ""),
+    "ledgers_integrityflag": ("activity_id", "ledgers_activity"),  # 异常 counts on the record list
 }
 create, drop = branch_versions.triggers(SPEC)
 
