@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,18 +40,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(database_url) -> dict:
-    """Production settings over plain http on 127.0.0.1: DEBUG off, no test switches, no
-    shared Redis (the cache is each worker's memory; Celery would run tasks in the request)."""
+def server_env(database_url, cache_url="") -> dict:
+    """Production settings over plain http on 127.0.0.1: DEBUG off, no test switches, not the
+    machine's shared Redis: the cache is a Redis of the load test's own (``start_redis``), as
+    deployed, else each worker's memory; no broker (Celery would run tasks in the request)."""
     env = {k: v for k, v in os.environ.items() if k not in ("TESTING", "DEBUG", "REDIS_URL", "CACHE_URL",
                                                             "CELERY_BROKER_URL")}  # fmt: skip
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_URL=database_url, ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="False", SESSION_COOKIE_SECURE="False", CSRF_COOKIE_SECURE="False",
         SECURE_HSTS_SECONDS="0", STATIC_ROOT=str(VAR / "static"), LOG_LEVEL="WARNING",
-        LEDGER_PDF_PREBUILD="False", PYTHONUNBUFFERED="1",
+        LEDGER_PDF_PREBUILD="False", PYTHONUNBUFFERED="1", CACHE_URL=cache_url,
     )  # fmt: skip
     return env
+
+
+def start_redis() -> tuple[subprocess.Popen | None, str]:
+    """A Redis for the cache alone on a free 127.0.0.1 port (nothing on disk, LRU), stopped by
+    its PID afterwards; (None, "") when redis-server is not installed."""
+    exe = shutil.which("redis-server")
+    if not exe:
+        return None, ""
+    port = free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.1)
+    stop(proc)
+    return None, ""
 
 
 def collectstatic(env):
@@ -166,7 +189,7 @@ async def _drive(base_url, users, args, master_pid):
 
 
 def main(argv=None):
-    from bench.db import DEFAULT_DATABASE_URL, ensure_database, prepare, setup_django
+    from bench.db import DEFAULT_DATABASE_URL
 
     parser = argparse.ArgumentParser(description="100 个登录用户的负载测试（gunicorn + 全区规模数据）")
     parser.add_argument("--duration", type=int, default=60, help="每个阶段的秒数（默认 60，可设 10–600）")
@@ -181,7 +204,18 @@ def main(argv=None):
         parser.error("--duration 须在 10 到 600 秒之间")
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    env = server_env(url)  # before setup_django, which sets test switches for this process
+    redis, cache_url = start_redis()
+    try:
+        return _run(args, url, cache_url)
+    finally:
+        if redis is not None:
+            stop(redis)
+
+
+def _run(args, url, cache_url):
+    from bench.db import ensure_database, prepare, setup_django
+
+    env = server_env(url, cache_url)  # before setup_django, which sets test switches for this process
     ensure_database(url)
     setup_django(url)
     from bench.loadusers import build_users
@@ -199,7 +233,8 @@ def main(argv=None):
     collectstatic(env)
     port = free_port()
     proc = start_gunicorn(env, port, args.workers, recycle=not args.no_recycle)
-    print(f"gunicorn（PID {proc.pid}，{args.workers} 个同步 worker）在 127.0.0.1:{port}")
+    where = f"本次启动的 Redis {cache_url}" if cache_url else "各 worker 自己的内存（未安装 redis-server）"
+    print(f"gunicorn（PID {proc.pid}，{args.workers} 个同步 worker）在 127.0.0.1:{port}；缓存：{where}")
     try:
         mixed, trivial = asyncio.run(_drive(f"http://127.0.0.1:{port}", users, args, proc.pid))
         rss = worker_rss_mb(proc.pid)

@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from branches import selectors
 from branches import services as branches
@@ -20,6 +22,7 @@ from branches.forms import (
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, can, can_any
 from branches.views import branch_context
+from wujin_branch import branch_cache
 from wujin_branch.pages import form_page
 
 # ---------------------------------------------------------------- members
@@ -27,29 +30,33 @@ from wujin_branch.pages import form_page
 
 @login_required
 def member_list(request):
-    base = selectors.members_list(request.user)
-    f = MemberFilter(request.GET or None, queryset=base, request=request)
-    qs = f.qs.order_by("name_pinyin", "id")
+    """The members one may see, filtered. A branch's plain list (no search, as its secretary
+    opens it) is one fragment kept until the branch's data changes (``wujin_branch.branch_cache``);
+    never one with full identity numbers, which stay out of the cache."""
     branch = None
     if request.GET.get("branch"):
         try:
             branch = selectors.get_branch_for_user(request.user, int(request.GET["branch"]))
         except (ValueError, Http404):
             raise Http404 from None
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "branches/member_list.html",
-        {
-            "filter": f,
-            "page": page,
-            "branch": branch,
-            "querystring": params.urlencode(),
-            "can_see_id": can_any(request.user, Action.SEE_ID),
-        },
-    )
+    can_see_id = can_any(request.user, Action.SEE_ID)
+
+    def body():
+        base = selectors.members_list(request.user)
+        f = MemberFilter(request.GET or None, queryset=base, request=request)
+        qs = f.qs.order_by("name_pinyin", "id")
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        params = request.GET.copy()
+        params.pop("page", None)
+        return render_to_string("branches/_member_list_body.html", {
+            "filter": f, "page": page, "branch": branch, "querystring": params.urlencode(), "can_see_id": can_see_id,
+        })  # fmt: skip
+
+    if branch is not None and not can_see_id and set(request.GET) <= {"branch", "page"}:
+        html = branch_cache.fragment("members", branch.pk, (request.GET.get("page", ""),), body)
+    else:
+        html = body()
+    return render(request, "branches/member_list.html", {"branch": branch, "body": mark_safe(html)})
 
 
 @login_required

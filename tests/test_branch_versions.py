@@ -180,3 +180,21 @@ def test_record_list_and_calendar_show_a_new_record_and_an_explained_flag(client
     assert badges >= 1
     IntegrityFlag.objects.filter(activity=second).update(explained=True)  # past the services
     assert client.get(list_url).content.decode().count("异常 ") == badges - 1
+
+
+def test_member_list_of_a_branch_is_cached_but_never_with_full_identity_numbers(client, branch, secretary,
+                                                                                 district_user):  # fmt: skip
+    from django.core.cache import cache
+
+    m = MemberFactory(branch=branch, name="孙六")
+    url = reverse("member_list") + f"?branch={branch.pk}"
+    client.force_login(secretary)
+    html = client.get(url).content.decode()
+    assert "孙六" in html and m.id_number not in html
+    Member.objects.filter(pk=m.pk).update(name="孙七")
+    assert "孙七" in client.get(url).content.decode()
+
+    client.force_login(district_user)
+    assert m.id_number in client.get(url).content.decode()  # district staff see it in full …
+    kept = list(cache._cache.values())  # the test cache is the process's memory (pickled values)
+    assert kept and not any(m.id_number.encode() in v for v in kept)  # … but it is not kept
