@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from branches import selectors
@@ -17,6 +18,7 @@ from branches.forms import (
 from branches.models import Organization, OrgKind, OrgStatus
 from branches.permissions import Action, can, user_scopes
 from branches.services import ALLOWED_CHILD_KINDS
+from wujin_branch import branch_cache
 from wujin_branch.pages import form_page
 
 
@@ -58,28 +60,32 @@ def org_tree(request, pk=None):
     if node.kind == OrgKind.BRANCH:
         return redirect("branch_detail", pk=node.pk)
     show_inactive = request.GET.get("inactive") == "1"
-    children = selectors.tree_children(request.user, node, include_inactive=show_inactive)
-    totals = {
-        "branches": sum(c.branches for c in children),
-        "members": sum(c.members for c in children),
-        "secretary_vacant": sum(c.secretary_vacant for c in children),
-        "overdue": sum(c.overdue for c in children),
-        "due_soon": sum(c.due_soon for c in children),
-        "empty": sum(c.empty for c in children),
+    ctx = {
+        "node": node,
+        "ancestors": selectors.visible_ancestors(request.user, node),
+        "can_manage": can(request.user, Action.MANAGE, node),
+        "child_kinds": [OrgKind(k) for k in ALLOWED_CHILD_KINDS[node.kind]],
+        "show_inactive": show_inactive,
     }
-    return render(
-        request,
-        "branches/org_tree.html",
-        {
-            "node": node,
-            "children": children,
-            "totals": totals,
-            "ancestors": selectors.visible_ancestors(request.user, node),
-            "can_manage": can(request.user, Action.MANAGE, node),
-            "child_kinds": [OrgKind(k) for k in ALLOWED_CHILD_KINDS[node.kind]],
-            "show_inactive": show_inactive,
-        },
-    )
+
+    def body():
+        children = selectors.tree_children(request.user, node, include_inactive=show_inactive)
+        totals = {
+            "branches": sum(c.branches for c in children),
+            "members": sum(c.members for c in children),
+            "secretary_vacant": sum(c.secretary_vacant for c in children),
+            "overdue": sum(c.overdue for c in children),
+            "due_soon": sum(c.due_soon for c in children),
+            "empty": sum(c.empty for c in children),
+        }
+        return render_to_string("branches/_org_tree_body.html", {**ctx, "children": children, "totals": totals})
+
+    # Counts over the subtree, kept until a member, organization, term, seat or flow changes
+    # anywhere (``wujin_branch.branch_cache``); what the user sees below the node depends on scope.
+    scopes = sorted((s.role, s.org_id) for s in user_scopes(request.user))
+    parts = (node.pk, show_inactive, ctx["can_manage"], scopes, selectors.today().isoformat())
+    ctx["body"] = branch_cache.tree_fragment("org-tree", parts, body)
+    return render(request, "branches/org_tree.html", ctx)
 
 
 # ---------------------------------------------------------------- organizations

@@ -2,6 +2,7 @@
 (``wujin_branch.branch_versions``, ``wujin_branch.branch_cache``). PostgreSQL only: SQLite has
 no triggers and caches nothing."""
 
+import datetime
 import socket
 
 import pytest
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from assessment.models import Period
 from branches import services as org_services
-from branches.models import CommitteeSeat, Member, Organization, Position
+from branches.models import CommitteeSeat, Member, Organization, Position, Standing
 from ledgers.activities import services as activity_services
 from ledgers.models import Activity, Photo
 from tests.factories import MemberFactory, MemberFlowFactory, make_branch, make_term
@@ -198,3 +199,19 @@ def test_member_list_of_a_branch_is_cached_but_never_with_full_identity_numbers(
     assert m.id_number in client.get(url).content.decode()  # district staff see it in full …
     kept = list(cache._cache.values())  # the test cache is the process's memory (pickled values)
     assert kept and not any(m.id_number.encode() in v for v in kept)  # … but it is not kept
+
+
+def test_org_tree_counts_follow_members_and_seats(client, committee, branch, reviewer):
+    import re
+
+    def members_cell(html):
+        return re.search(r'在册党员</div><div class="stat">(\d+)', html).group(1)
+
+    client.force_login(reviewer)
+    url = reverse("org_tree", args=[committee.pk])
+    before = int(members_cell(client.get(url).content.decode()))
+    MemberFactory(branch=branch)
+    assert int(members_cell(client.get(url).content.decode())) == before + 1
+    Member.objects.filter(branch=branch).update(standing=Standing.DECEASED, left_on=datetime.date.today())  # in bulk
+    gone = Member.objects.filter(branch=branch).count()
+    assert int(members_cell(client.get(url).content.decode())) == before + 1 - gone

@@ -20,10 +20,20 @@ TIMEOUT = 3600  # bounds how long an unread fragment, or one from an older templ
 
 def fragment(name: str, branch_id: int, parts: tuple, render) -> str:
     """The HTML ``render()`` gives for this branch, from the cache while its data is unchanged."""
+    return cached(name, (branch_versions.key(branch_id),), (int(branch_id), *parts), render)
+
+
+def tree_fragment(name: str, parts: tuple, render) -> str:
+    """The HTML ``render()`` gives from counts over the organization tree (members, branches,
+    terms and seats anywhere), from the cache while none of them changed."""
+    return cached(name, (branch_versions.TREE,), parts, render)
+
+
+def cached(name: str, keys: tuple, parts: tuple, render) -> str:
     if not branch_versions.enabled():
         return mark_safe(str(render()))
-    tokens = versions.tokens(branch_versions.key(branch_id), versions.ORGS, branch_versions.PERIODS)
-    raw = "|".join(map(str, (tokens, name, int(branch_id), *parts)))
+    tokens = versions.tokens(*keys, versions.ORGS, branch_versions.PERIODS)
+    raw = "|".join(map(str, (tokens, name, *parts)))
     key = "branch-page:" + hashlib.sha256(raw.encode()).hexdigest()
     html = safe_cache.get(key)
     if html is None:

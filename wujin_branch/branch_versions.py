@@ -25,6 +25,7 @@ from django.db import connection
 
 FUNCTION = "kernel_branch_touch"
 PERIODS = "periods"
+TREE = "tree"  # counts over the whole tree: members, organizations, terms, seats, flows
 
 FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -148,4 +149,4 @@ def forget_all() -> None:
 
     from wujin_branch.models import DataVersion
 
-    DataVersion.objects.filter(Q(key__startswith="branch:") | Q(key=PERIODS)).delete()
+    DataVersion.objects.filter(Q(key__startswith="branch:") | Q(key__in=[PERIODS, TREE])).delete()
