@@ -30,13 +30,22 @@ def tree_fragment(name: str, parts: tuple, render) -> str:
 
 
 def cached(name: str, keys: tuple, parts: tuple, render) -> str:
+    return mark_safe(_cached(name, keys, parts, lambda: str(render())))
+
+
+def tree_value(name: str, parts: tuple, compute):
+    """A value computed over the organization tree (a count), kept like ``tree_fragment``."""
+    return _cached(name, (branch_versions.TREE,), parts, compute)
+
+
+def _cached(name, keys, parts, compute):
     if not branch_versions.enabled():
-        return mark_safe(str(render()))
+        return compute()
     tokens = versions.tokens(*keys, versions.ORGS, branch_versions.PERIODS)
     raw = "|".join(map(str, (tokens, name, *parts)))
     key = "branch-page:" + hashlib.sha256(raw.encode()).hexdigest()
-    html = safe_cache.get(key)
-    if html is None:
-        html = str(render())
-        safe_cache.set(key, html, TIMEOUT)
-    return mark_safe(html)
+    value = safe_cache.get(key)
+    if value is None:
+        value = compute()
+        safe_cache.set(key, value, TIMEOUT)
+    return value
