@@ -161,22 +161,26 @@ def parts_pdf(kind: str, branch_id: int, year: int, parts: list[str], *, keep: b
     kept under ``<kind>-parts`` keyed by its own HTML and taken from there when unchanged, so a
     changed record lays out only its part again; parts no longer in the book are removed.
 
+    The parts not stored are laid out side by side in ``LEDGER_PDF_PROCESSES`` forked processes
+    (``wujin_branch.pdf_processes``); this process reads and stores the parts and joins them.
     The parts carry no @font-face rules: one renderer gives them the built font, registered
-    once for all of them (``wujin_branch.pdf.PdfRenderer``)."""
+    once for all of them (``wujin_branch.pdf.PdfRenderer``), before the children are forked."""
+    from wujin_branch.pdf_processes import render_all
+
     folder_kind = f"{kind}-parts"
-    contents, names = [], set()
-    renderer = None
-    for html in parts:
-        content = stored_pdf(folder_kind, branch_id, year, html) if keep else None
-        if content is None:
-            renderer = renderer or PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF")
-            content = renderer.pdf(html)
+    names = [stored_name(folder_kind, branch_id, year, html) for html in parts]
+    contents = [stored_pdf(folder_kind, branch_id, year, html) if keep else None for html in parts]
+    missing = [i for i, content in enumerate(contents) if content is None]
+    if missing:
+        renderer = PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF")
+        laid_out = render_all(renderer, [parts[i] for i in missing], processes=settings.LEDGER_PDF_PROCESSES,
+                              timeout=settings.LEDGER_PDF_TIMEOUT)  # fmt: skip
+        for i, done in zip(missing, laid_out, strict=True):
+            contents[i] = done.pdf
             if keep:
-                _keep(stored_name(folder_kind, branch_id, year, html), content)
-        names.add(stored_name(folder_kind, branch_id, year, html))
-        contents.append(content)
+                _keep(names[i], done.pdf)
     if keep:
-        _prune(_folder(folder_kind, branch_id, year), names)
+        _prune(_folder(folder_kind, branch_id, year), set(names))
     return join_pdfs(contents)
 
 

@@ -1,0 +1,123 @@
+"""Lay out several HTML documents at once, each in a forked worker process (issue #15).
+
+WeasyPrint runs on one core, and a year's 党组织生活台账 is a dozen documents (its parts) of
+about half a second each. ``render_all`` forks up to ``processes`` children that lay out
+whole documents and send back the PDF bytes; the caller gets them in order. Fork, not spawn
+or forkserver: a child starts in milliseconds with WeasyPrint loaded, the settings read and
+the renderer's fonts already registered (the renderer is made before the fork and inherited).
+
+It works in every process that lays out a ledger:
+
+- a Celery prefork worker: billiard marks its pool processes daemonic in billiard's own
+  process object; the standard library's ``multiprocessing``, which refuses children to a
+  daemonic process, sees the main-process object it inherited and forks (checked for real by
+  tests/review/test_celery_worker.py with ``--pool=prefork``);
+- a web request (a stored PDF missing) and a solo worker: plain processes.
+
+The children touch no database and share no connection with the parent: the store the photos
+are read from is set up afresh in each child (a bucket client must not share the parent's
+sockets), signal handlers inherited from gunicorn or Celery are reset, and a child dies with
+its parent (``PR_SET_PDEATHSIG``). A child that raises passes its exception to the caller, one
+that dies makes the pool broken (``BrokenProcessPool``, at once), one that hangs is killed at
+the deadline (``PdfLayoutTimeout``): an error, never a wait without end.
+"""
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_RESET_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGABRT", "SIGWINCH")
+
+_renderer = None  # the parent's renderer, inherited by each forked child
+
+
+class PdfLayoutTimeout(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pid: int  # the process that laid it out
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def process_count(setting: int, documents: int) -> int:
+    """How many processes lay out ``documents``: ``setting`` (0: one per CPU), never more than
+    there are documents; 1 means in this process."""
+    wanted = setting if setting > 0 else cpu_count()
+    return max(1, min(wanted, documents))
+
+
+def _child_init():
+    """In each child, before any document: die with the parent, the default signal handling
+    (not the Celery or gunicorn handlers the parent installed), a store of its own."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent still kills its children on errors
+        pass
+    for name in _RESET_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if _renderer is not None:
+        _renderer.after_fork()
+
+
+def _render(html: str) -> Rendered:
+    return Rendered(_renderer.pdf(html), os.getpid())
+
+
+def _stop(executor):
+    """Kill the pool's processes (a hung layout does not end by itself), then reap them."""
+    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        for proc in list((getattr(executor, "_processes", None) or {}).values()):
+            if proc.is_alive():
+                proc.kill()
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def render_all(renderer, htmls: list[str], *, processes: int = 0, timeout: float = 120) -> list[Rendered]:
+    """Each of ``htmls`` laid out by ``renderer`` (``wujin_branch.pdf.PdfRenderer``), in order.
+    ``processes``: 0 for one per CPU, 1 for this process only. ``timeout``: seconds for all of
+    them together, after which the children are killed and ``PdfLayoutTimeout`` is raised."""
+    global _renderer
+
+    count = process_count(processes, len(htmls))
+    if count == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [Rendered(renderer.pdf(html), os.getpid()) for html in htmls]
+    _renderer = renderer
+    executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_child_init)
+    try:
+        futures = {executor.submit(_render, html): i for i, html in enumerate(htmls)}
+        out = [None] * len(htmls)
+        try:
+            for future in as_completed(futures, timeout=timeout):
+                out[futures[future]] = future.result()
+        except FuturesTimeout:
+            raise PdfLayoutTimeout(f"PDF 排版超过 {timeout:g} 秒，已停止") from None
+    except BaseException:
+        _stop(executor)
+        raise
+    finally:
+        _renderer = None
+    executor.shutdown(wait=True)
+    logger.info("laid out %d documents in %d processes %s", len(htmls), count, sorted({r.pid for r in out}))
+    return out
