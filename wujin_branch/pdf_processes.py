@@ -8,10 +8,11 @@ the renderer's fonts already registered (the renderer is made before the fork an
 
 It works in every process that lays out a ledger:
 
-- a Celery prefork worker: billiard marks its pool processes daemonic in billiard's own
-  process object; the standard library's ``multiprocessing``, which refuses children to a
-  daemonic process, sees the main-process object it inherited and forks (checked for real by
-  tests/review/test_celery_worker.py with ``--pool=prefork``);
+- a Celery prefork worker: its pool processes are daemonic, and ``multiprocessing`` refuses
+  children to a daemonic process (so they are not orphaned when it is stopped). Billiard starts
+  children from them anyway; here the flag is lifted while the pool forks (``_may_fork``), the
+  children being bound to their parent's life by other means (below). Checked for real by
+  tests/review/test_celery_worker.py with ``--pool=prefork``;
 - a web request (a stored PDF missing) and a solo worker: plain processes.
 
 The children touch no database and share no connection with the parent: the store the photos
@@ -22,6 +23,7 @@ that dies makes the pool broken (``BrokenProcessPool``, at once), one that hangs
 the deadline (``PdfLayoutTimeout``): an error, never a wait without end.
 """
 
+import contextlib
 import ctypes
 import logging
 import multiprocessing
@@ -78,6 +80,21 @@ def _child_init():
         _renderer.after_fork()
 
 
+@contextlib.contextmanager
+def _may_fork():
+    """Let a daemonic process (a Celery prefork pool process) start the pool's children: the
+    standard library asserts on the flag, billiard does not; the children die with this process
+    (PR_SET_PDEATHSIG) and are killed on any error here, so none outlives it."""
+    config = multiprocessing.current_process()._config
+    daemon = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
+
+
 def _render(html: str) -> Rendered:
     return Rendered(_renderer.pdf(html), os.getpid())
 
@@ -106,7 +123,8 @@ def render_all(renderer, htmls: list[str], *, processes: int = 0, timeout: float
     _renderer = renderer
     executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_child_init)
     try:
-        futures = {executor.submit(_render, html): i for i, html in enumerate(htmls)}
+        with _may_fork():  # the fork context starts every process at the first submit
+            futures = {executor.submit(_render, html): i for i, html in enumerate(htmls)}
         out = [None] * len(htmls)
         try:
             for future in as_completed(futures, timeout=timeout):
