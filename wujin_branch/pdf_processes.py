@@ -123,8 +123,10 @@ def render_all(renderer, htmls: list[str], *, processes: int = 0, timeout: float
     _renderer = renderer
     executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_child_init)
     try:
+        # longest first (by its HTML), so that the last to finish is a short one
+        order = sorted(range(len(htmls)), key=lambda i: -len(htmls[i]))
         with _may_fork():  # the fork context starts every process at the first submit
-            futures = {executor.submit(_render, html): i for i, html in enumerate(htmls)}
+            futures = {executor.submit(_render, htmls[i]): i for i in order}
         out = [None] * len(htmls)
         try:
             for future in as_completed(futures, timeout=timeout):

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from assessment import sheets as assessment_sheets
 from assessment.models import Assessment, RubricVersion, Veto
@@ -210,23 +210,27 @@ def test_a_prefork_worker_lays_out_the_ledger_parts_in_processes_of_its_own(brok
     proc = start_worker(broker, log, pool="prefork", name="pdf-prefork", env={"LEDGER_PDF_PROCESSES": "2"})
     try:
         year = datetime.date.today().year - 1
-        for month, topic in ((3, "研究年度工作计划"), (5, "学习党章党规")):
-            activity_create(actor=secretary, branch=branch, attendance={}, data={
-                "type": ActivityType.COMMITTEE, "held_on": datetime.date(year, month, 5), "place": "村党群服务中心",
-                "form": "offline", "host": "张伟", "recorder": "王芳", "topic": topic, "content": "讨论通过。",
-            })  # fmt: skip
-        html = life.ledger_html_for_pdf(life.life_ledger(branch, year))
+        with transaction.atomic():  # both records there when the tasks are sent
+            for month, topic in ((3, "研究年度工作计划"), (5, "学习党章党规")):
+                activity_create(actor=secretary, branch=branch, attendance={}, data={
+                    "type": ActivityType.COMMITTEE, "held_on": datetime.date(year, month, 5), "place": "村党群服务中心",
+                    "form": "offline", "host": "张伟", "recorder": "王芳", "topic": topic, "content": "讨论通过。",
+                })  # fmt: skip
+        folder = f"{pdfs.CACHE_DIR}/life/{branch.pk}/{year}"
         deadline = time.monotonic() + TIMEOUT
-        pool = set()
-        while time.monotonic() < deadline and proc.poll() is None:
+        pool, names = set(), []
+        while time.monotonic() < deadline and not names and proc.poll() is None:
             pool |= set(children(proc.pid))
-            if pdfs.stored_pdf("life", branch.pk, year, html) is not None:
-                break
+            try:
+                names = [f"{folder}/{n}" for n in private_storage.listdir(folder)[1] if n.endswith(".pdf")]
+            except FileNotFoundError:
+                pass
             time.sleep(0.3)
         output = log.read_text(errors="replace")
         assert proc.poll() is None, f"the worker exited ({proc.returncode}):\n{output[-3000:]}"
-        content = pdfs.stored_pdf("life", branch.pk, year, html)
-        assert content is not None, f"no ledger PDF after {TIMEOUT} s; worker log:\n{output[-3000:]}"
+        assert names, f"no ledger PDF after {TIMEOUT} s; worker log:\n{output[-3000:]}"
+        with private_storage.open(names[0], "rb") as f:
+            content = f.read()
     finally:
         stop_worker(proc)
     laid_out = re.findall(r"laid out 3 documents in 2 processes \[([\d, ]+)\]", output)
