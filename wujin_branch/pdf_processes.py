@@ -118,26 +118,35 @@ def _stop(executor):
     executor.shutdown(wait=True, cancel_futures=True)
 
 
-def render_all(renderer, htmls: list[str], *, processes: int = 0, timeout: float = 120) -> list[Rendered]:
-    """Each of ``htmls`` laid out by ``renderer`` (``wujin_branch.pdf.PdfRenderer``), in order.
-    ``processes``: 0 for one per CPU, 1 for this process only. ``timeout``: seconds for all of
-    them together, after which the children are killed and ``PdfLayoutTimeout`` is raised."""
+def render_all(renderer, htmls: list[str], *, processes: int = 0, timeout: float = 120, on_done=None):
+    """Each of ``htmls`` laid out by ``renderer`` (``wujin_branch.pdf.PdfRenderer``): a list of
+    ``Rendered`` in order, and ``on_done(index, rendered)`` called in this process as each is
+    done (in any order). ``processes``: 0 for one per CPU, 1 for this process only.
+    ``timeout``: seconds for all of them together, after which the children are killed and
+    ``PdfLayoutTimeout`` is raised."""
     global _renderer
+
+    out = [None] * len(htmls)
+
+    def done(i, rendered):
+        out[i] = rendered
+        if on_done is not None:
+            on_done(i, rendered)
 
     count = process_count(processes, len(htmls))
     if count == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [Rendered(renderer.pdf(html), os.getpid()) for html in htmls]
+        for i, html in enumerate(htmls):
+            done(i, Rendered(renderer.pdf(html), os.getpid()))
+        return out
     _renderer = renderer
     executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_child_init)
     try:
-        # longest first (by its HTML), so that the last to finish is a short one
-        order = sorted(range(len(htmls)), key=lambda i: -len(htmls[i]))
+        # in order: the parts done first can be joined while the others are laid out
         with _may_fork():  # the fork context starts every process at the first submit
-            futures = {executor.submit(_render, htmls[i]): i for i in order}
-        out = [None] * len(htmls)
+            futures = {executor.submit(_render, html): i for i, html in enumerate(htmls)}
         try:
             for future in as_completed(futures, timeout=timeout):
-                out[futures[future]] = future.result()
+                done(futures[future], future.result())
         except FuturesTimeout:
             raise PdfLayoutTimeout(f"PDF 排版超过 {timeout:g} 秒，已停止") from None
     except BaseException:
