@@ -93,12 +93,14 @@ def _may_fork():
     config = multiprocessing.current_process()._config
     daemon = config.get("daemon")
     config["daemon"] = False
-    gc.freeze()  # see below
+    gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
-        if daemon is not None:
+        if daemon is None:
+            config.pop("daemon", None)
+        else:
             config["daemon"] = daemon
 
 
