@@ -26,16 +26,27 @@ if __package__ in (None, ""):
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/wt_pdf_bench"
 
 
+def _children_cpu():
+    """CPU seconds of this process's finished children (the layout's worker processes)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _ms(fn, repeat):
-    """Median wall time and median CPU time of this process (the machine may be shared), in ms."""
-    wall, cpu = [], []
+    """Median wall time, median CPU time of this process and of its layout processes (the
+    machine may be shared: compare wall times taken at the same load), in ms."""
+    wall, cpu, child = [], [], []
     for _ in range(repeat):
-        t, c = time.perf_counter(), time.process_time()
+        t, c, k = time.perf_counter(), time.process_time(), _children_cpu()
         fn()
         wall.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
+        child.append((_children_cpu() - k) * 1000)
     each = ", ".join(f"{s:,.0f}" for s in wall)
-    return f"中位 {statistics.median(wall):,.0f} ms（CPU {statistics.median(cpu):,.0f} ms；{each}）"
+    children = f" + 子进程 {statistics.median(child):,.0f} ms" if any(child) else ""
+    return f"中位 {statistics.median(wall):,.0f} ms（CPU {statistics.median(cpu):,.0f} ms{children}；{each}）"
 
 
 def _full_size_photos(branch):

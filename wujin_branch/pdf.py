@@ -13,10 +13,34 @@ are kept (a local folder or a bucket), and the HTML, which keys the stored ledge
 not depend on a machine's folders.
 """
 
+import functools
 import mimetypes
+import re
 from pathlib import Path
 
 STORED = "stored:"  # the scheme of a stored file in a PDF's HTML
+
+# WeasyPrint's default stylesheet gives every element five pseudo-elements for footnotes and
+# notes (``::footnote-call { … }`` …). No PDF here has either, yet styling them (five for each
+# of the 6,000 elements of a year's 党组织生活台账) is a tenth of the layout's time. The PDFs are
+# laid out with that stylesheet less those five rules; the pages come out the same
+# (tests/ledgers/test_pdf_processes.py compares them).
+NOTE_RULES = re.compile(r"^::(?:footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}\n]*\}$", re.M)
+
+
+@functools.cache
+def ua_stylesheet():
+    """WeasyPrint's default stylesheet without the footnote and note rules, or None (WeasyPrint's
+    own) when its text is not the one this was written for."""
+    from weasyprint import CSS
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
+
+    css, removed = NOTE_RULES.subn("", UA)
+    if removed != 5:
+        return None
+    # its @counter-style rules go to a throwaway registry: documents use WeasyPrint's own copy
+    return CSS(string=css, counter_style=CounterStyle())
 
 
 def stored_url(name: str) -> str:
@@ -65,6 +89,7 @@ class PdfRenderer:
 
         from wujin_branch.fonts import pdf_font_css
 
+        self.storage = storage
         self.fetcher = file_fetcher(storage, label, prefixes=prefixes)
         self.font_config = FontConfiguration()
         self.stylesheets = (
@@ -73,11 +98,17 @@ class PdfRenderer:
             else []
         )
 
+    def after_fork(self):
+        """In a forked child (``wujin_branch.pdf_processes``): a store of its own, so a bucket
+        client never shares the parent's connections (a lazy store is set up again on first use)."""
+        from django.utils.functional import LazyObject, empty
+
+        if isinstance(self.storage, LazyObject):
+            self.storage._wrapped = empty
+
     def render(self, html: str):
         """Lay out one document (``weasyprint.Document``)."""
-        import weasyprint
-
-        return weasyprint.HTML(string=html, url_fetcher=self.fetcher).render(
+        return html_class()(string=html, url_fetcher=self.fetcher).render(
             stylesheets=self.stylesheets, font_config=self.font_config
         )
 
@@ -89,3 +120,17 @@ class PdfRenderer:
 
     def pdf(self, html: str) -> bytes:
         return self.render(html).write_pdf()
+
+
+@functools.cache
+def html_class():
+    import weasyprint
+
+    class Html(weasyprint.HTML):
+        """``weasyprint.HTML`` with ``ua_stylesheet`` (no footnote or note pseudo-elements)."""
+
+        def _ua_stylesheets(self, forms=False):
+            sheet = ua_stylesheet()
+            return super()._ua_stylesheets(forms) if forms or sheet is None else [sheet]
+
+    return Html

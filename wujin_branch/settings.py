@@ -274,6 +274,10 @@ CELERY_IMPORTS = ("ledgers.activities.tasks", "ledgers.books.tasks", "ledgers.du
 # change (ledgers.books.pdfs): a burst of edits costs one build, and the download is a file read.
 LEDGER_PDF_PREBUILD = env.bool("LEDGER_PDF_PREBUILD", default=True)
 LEDGER_PDF_DELAY = env.int("LEDGER_PDF_DELAY", default=60)
+# The parts of a 党组织生活台账 not stored yet are laid out in this many forked processes at
+# once (0: one per CPU; 1: in the process itself), all within LEDGER_PDF_TIMEOUT seconds.
+LEDGER_PDF_PROCESSES = env.int("LEDGER_PDF_PROCESSES", default=0)
+LEDGER_PDF_TIMEOUT = env.int("LEDGER_PDF_TIMEOUT", default=120)
 # A record counts (calendar, counts, suggested scores) only with a topic and minutes of at
 # least this many characters (内容形式符合要求, issue #17).
 RECORD_MIN_MINUTES_CHARS = env.int("RECORD_MIN_MINUTES_CHARS", default=20)

@@ -137,23 +137,51 @@ def store_pdf(kind: str, branch_id: int, year: int, html: str, content: bytes) -
     return name
 
 
+class Joiner:
+    """One PDF of several PDFs' pages in book order, with their bookmarks and the first one's
+    title. Parts may come in any order (``add``); each is appended as soon as those before it
+    are in, so joining goes on while later parts are still being laid out."""
+
+    def __init__(self, count: int):
+        from pypdf import PdfWriter
+
+        self.contents: list[bytes | None] = [None] * count
+        self.writer = PdfWriter()
+        self.appended = 0
+        self.metadata = None
+
+    def add(self, index: int, content: bytes) -> None:
+        import io
+
+        from pypdf import PdfReader
+
+        self.contents[index] = content
+        while self.appended < len(self.contents) and self.contents[self.appended] is not None:
+            reader = PdfReader(io.BytesIO(self.contents[self.appended]))
+            if self.appended == 0:
+                self.metadata = reader.metadata
+            self.writer.append(reader)
+            self.appended += 1
+
+    def pdf(self) -> bytes:
+        import io
+
+        assert self.appended == len(self.contents), "a part is missing"
+        if len(self.contents) == 1:
+            return self.contents[0]
+        if self.metadata:
+            self.writer.add_metadata(dict(self.metadata))
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
+
+
 def join_pdfs(contents: list[bytes]) -> bytes:
     """One PDF of these PDFs' pages in order, with their bookmarks and the first one's title."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-
-    readers = [PdfReader(io.BytesIO(c)) for c in contents]
-    if len(readers) == 1:
-        return contents[0]
-    writer = PdfWriter()
-    for r in readers:
-        writer.append(r)
-    if readers[0].metadata:
-        writer.add_metadata(dict(readers[0].metadata))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    joiner = Joiner(len(contents))
+    for i, content in enumerate(contents):
+        joiner.add(i, content)
+    return joiner.pdf()
 
 
 def parts_pdf(kind: str, branch_id: int, year: int, parts: list[str], *, keep: bool = True) -> bytes:
@@ -161,23 +189,35 @@ def parts_pdf(kind: str, branch_id: int, year: int, parts: list[str], *, keep: b
     kept under ``<kind>-parts`` keyed by its own HTML and taken from there when unchanged, so a
     changed record lays out only its part again; parts no longer in the book are removed.
 
+    The parts not stored are laid out side by side in ``LEDGER_PDF_PROCESSES`` forked processes
+    (``wujin_branch.pdf_processes``); this process stores each part and joins it in as it comes.
     The parts carry no @font-face rules: one renderer gives them the built font, registered
-    once for all of them (``wujin_branch.pdf.PdfRenderer``)."""
+    once for all of them (``wujin_branch.pdf.PdfRenderer``), before the children are forked."""
+    from wujin_branch.pdf_processes import render_all
+
     folder_kind = f"{kind}-parts"
-    contents, names = [], set()
-    renderer = None
-    for html in parts:
+    names = [stored_name(folder_kind, branch_id, year, html) for html in parts]
+    joiner = Joiner(len(parts))
+    missing = []
+    for i, html in enumerate(parts):
         content = stored_pdf(folder_kind, branch_id, year, html) if keep else None
         if content is None:
-            renderer = renderer or PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF")
-            content = renderer.pdf(html)
-            if keep:
-                _keep(stored_name(folder_kind, branch_id, year, html), content)
-        names.add(stored_name(folder_kind, branch_id, year, html))
-        contents.append(content)
+            missing.append(i)
+        else:
+            joiner.add(i, content)
+
+    def laid_out(j, done):
+        if keep:
+            _keep(names[missing[j]], done.pdf)
+        joiner.add(missing[j], done.pdf)
+
+    if missing:
+        renderer = PdfRenderer(storage=private_storage, prefixes=(PHOTO_DIR,), label="台账 PDF")
+        render_all(renderer, [parts[i] for i in missing], processes=settings.LEDGER_PDF_PROCESSES,
+                   timeout=settings.LEDGER_PDF_TIMEOUT, on_done=laid_out)  # fmt: skip
     if keep:
-        _prune(_folder(folder_kind, branch_id, year), names)
-    return join_pdfs(contents)
+        _prune(_folder(folder_kind, branch_id, year), set(names))
+    return joiner.pdf()
 
 
 def cached_pdf(kind: str, branch_id: int, year: int, html: str) -> bytes:

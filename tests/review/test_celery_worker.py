@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from assessment import sheets as assessment_sheets
 from assessment.models import Assessment, RubricVersion, Veto
@@ -23,7 +23,7 @@ from ledgers.books import life, pdfs
 from ledgers.models import ActivityType
 from review import exports
 from tests.factories import MemberFactory, UserFactory, grant, make_branch, make_committee
-from tests.workers import own_broker, skip_or_fail, start_worker, stop_worker
+from tests.workers import children, own_broker, skip_or_fail, start_worker, stop_worker
 from wujin_branch.models import Job, JobStatus
 from wujin_branch.storage import private_storage
 
@@ -189,3 +189,53 @@ def test_a_member_change_has_the_worker_build_the_masked_member_ledger(worker, s
     assert member_ledgers.member_ledger_pdf(branch, year, user=secretary) == content  # the download serves it
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
     assert "张卫国" in text and m.id_number_masked in text.replace(" ", "") and m.id_number not in text
+
+
+@pytest.mark.real_celery
+@pytest.mark.django_db(transaction=True)
+def test_a_prefork_worker_lays_out_the_ledger_parts_in_processes_of_its_own(broker, tmp_path, settings, secretary,
+                                                                            branch):  # fmt: skip
+    """A prefork pool process is daemonic to billiard; it still forks the layout processes
+    (``wujin_branch.pdf_processes``): three parts (front, March, May) laid out by two
+    grandchildren of the worker, the book stored and complete."""
+    import re
+
+    from wujin_branch import fonts
+
+    if not fonts.FACES[0].source.exists():
+        skip_or_fail(f"{fonts.FACES[0].source} is missing (apt-get install fonts-noto-cjk)")
+    fonts.build()
+    settings.LEDGER_PDF_DELAY = 0
+    log = tmp_path / "worker.log"
+    proc = start_worker(broker, log, pool="prefork", name="pdf-prefork", env={"LEDGER_PDF_PROCESSES": "2"})
+    try:
+        year = datetime.date.today().year - 1
+        with transaction.atomic():  # both records there when the tasks are sent
+            for month, topic in ((3, "研究年度工作计划"), (5, "学习党章党规")):
+                activity_create(actor=secretary, branch=branch, attendance={}, data={
+                    "type": ActivityType.COMMITTEE, "held_on": datetime.date(year, month, 5), "place": "村党群服务中心",
+                    "form": "offline", "host": "张伟", "recorder": "王芳", "topic": topic, "content": "讨论通过。",
+                })  # fmt: skip
+        folder = f"{pdfs.CACHE_DIR}/life/{branch.pk}/{year}"
+        deadline = time.monotonic() + TIMEOUT
+        pool, names = set(), []
+        while time.monotonic() < deadline and not names and proc.poll() is None:
+            pool |= set(children(proc.pid))
+            try:
+                names = [f"{folder}/{n}" for n in private_storage.listdir(folder)[1] if n.endswith(".pdf")]
+            except FileNotFoundError:
+                pass
+            time.sleep(0.3)
+        output = log.read_text(errors="replace")
+        assert proc.poll() is None, f"the worker exited ({proc.returncode}):\n{output[-3000:]}"
+        assert names, f"no ledger PDF after {TIMEOUT} s; worker log:\n{output[-3000:]}"
+        with private_storage.open(names[0], "rb") as f:
+            content = f.read()
+    finally:
+        stop_worker(proc)
+    laid_out = re.findall(r"laid out 3 documents in 2 processes \[([\d, ]+)\]", output)
+    assert laid_out, output[-3000:]
+    pids = {int(pid) for pid in laid_out[-1].split(", ")}
+    assert pool and not pids & (pool | {proc.pid})  # neither the worker nor its pool process
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
+    assert "研究年度工作计划" in text and "学习党章党规" in text
