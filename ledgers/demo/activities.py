@@ -29,7 +29,7 @@ same day gives the same records.
 
 import random
 
-from branches.demo.copy import foreign_keys_checked_at_end
+from branches.demo.copy import foreign_keys_checked_at_end, indexes_built_at_end
 from ledgers.activities import integrity, textsim
 from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash
 from ledgers.demo.common import AT, CHUNK_BRANCHES, POOL_SIZE, D, days
@@ -38,7 +38,8 @@ from ledgers.demo.records import log_flags_after_commit, nearly_the_same, phase_
 from ledgers.models import Activity, Attendance, Photo
 
 SMALL_POOL = 40  # small demo: generated pictures shared by its ~1,900 photo rows
-# District scale: the tables whose foreign keys are checked once after writing (see foreign_keys_checked_at_end).
+# District scale: the tables whose foreign keys are checked once after writing (see foreign_keys_checked_at_end)
+# and whose secondary indexes are built once the rows are in (indexes_built_at_end).
 WRITTEN = [Activity, Attendance, Photo, Activity.history.model, Attendance.history.model, Photo.history.model]
 
 
@@ -89,7 +90,7 @@ def _seed_district(builder, rng, today, window_start, log) -> dict:
     for info in infos:
         info.diligence = 1.0 if info.demo else rng.choice([0.99, 0.98, 0.97, 0.95, 0.93, 0.9, 0.85, 0.7])
     writer = RecordWriter(rng, actor=builder.actor, today=today, pool=pool)
-    with foreign_keys_checked_at_end(WRITTEN, log=log):
+    with indexes_built_at_end(WRITTEN, log=log), foreign_keys_checked_at_end(WRITTEN, log=log):
         _write_district(writer, planner, infos, rng, today)
     writer.report(log)
     _check(writer, log)

@@ -72,6 +72,32 @@ def test_district_scale_mini_run_is_deterministic_and_consistent(settings):
     assert _fingerprint() != first
 
 
+def test_district_scale_leaves_the_indexes_as_the_migrations_made_them():
+    """District scale drops the record tables' secondary indexes for the load and builds them
+    again after: the same indexes, by name and definition, must be there once it is done."""
+    from django.db import connection
+
+    from ledgers.demo.activities import WRITTEN
+
+    if connection.vendor != "postgresql":
+        pytest.skip("indexes are dropped for the load only on PostgreSQL")
+    tables = [m._meta.db_table for m in WRITTEN]
+
+    def indexes():
+        with connection.cursor() as c:
+            c.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1, 2",
+                [tables],
+            )
+            return c.fetchall()
+
+    before = indexes()
+    assert len(before) > 40  # the band, hash, foreign-key and history indexes
+    output = seed(scale="district", branches=6, members_per_branch=5, seed=3)
+    assert "重建索引" in output
+    assert indexes() == before
+
+
 def test_piece_simhash_equals_textsim():
     ps = PieceSimhash()
     values = {"a": 2026, "b": 3, "c": "东街村党支部", "d": "会议室"}
