@@ -31,7 +31,7 @@ import random
 
 from branches.demo.copy import foreign_keys_checked_at_end, indexes_built_at_end
 from ledgers.activities import integrity, textsim
-from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash
+from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash, written_alongside
 from ledgers.demo.common import AT, CHUNK_BRANCHES, POOL_SIZE, D, days
 from ledgers.demo.planning import Planner, branch_infos
 from ledgers.demo.records import log_flags_after_commit, nearly_the_same, phase_of, pick_anomalies
@@ -91,13 +91,19 @@ def _seed_district(builder, rng, today, window_start, log) -> dict:
         info.diligence = 1.0 if info.demo else rng.choice([0.99, 0.98, 0.97, 0.95, 0.93, 0.9, 0.85, 0.7])
     writer = RecordWriter(rng, actor=builder.actor, today=today, pool=pool)
     with indexes_built_at_end(WRITTEN, log=log), foreign_keys_checked_at_end(WRITTEN, log=log):
-        _write_district(writer, planner, infos, rng, today)
+        with phase_of(log, "组织生活记录·生成与写入（同时进行）"):
+            _write_district(writer, planner, infos, rng, today)
     writer.report(log)
     _check(writer, log)
     return dict(writer.totals)
 
 
 def _write_district(writer, planner, infos, rng, today):
+    with written_alongside(writer) as send:
+        _build_district(writer, send, planner, infos, rng, today)
+
+
+def _build_district(writer, send, planner, infos, rng, today):
     for chunk, c0 in enumerate(range(0, len(infos), CHUNK_BRANCHES)):
         plans = []
         for info in infos[c0 : c0 + CHUNK_BRANCHES]:
@@ -113,7 +119,7 @@ def _write_district(writer, planner, infos, rng, today):
             writer.special += _share_photo(rng, photo_rows)
         if chunk < 3:
             writer.special += _copy_text(rng, activity_rows)
-        writer.write(activity_rows, att_rows, photo_rows)
+        send(activity_rows, att_rows, photo_rows)
 
 
 def _share_photo(rng, photo_rows) -> list[int]:
