@@ -70,6 +70,7 @@ class RecordWriter:
         self.rng, self.actor, self.today, self.pool = rng, actor, today, pool
         self.tables = tables or Tables()
         self.writer, self.simhash = Writer(rng), PieceSimhash()
+        self.tz = timezone.get_current_timezone()  # looked up once: per row it was a tenth of the build
         self.timing = defaultdict(float)
         self.totals = defaultdict(int)
         self.special = []
@@ -95,7 +96,7 @@ class RecordWriter:
             else:
                 h = self.simhash(p.pieces)
             p.content, p.topic = data["content"], data["topic"]
-            at = entered_at(rng, p, self.today)
+            at = entered_at(rng, p, self.today, tz=self.tz)
             row = {
                 **data,
                 "id": pk,
@@ -139,7 +140,7 @@ class RecordWriter:
     def _photo_row(self, p, j, pk, at, offset):
         rng = self.rng
         names, w, hgt = self.pool[(offset + 7 * j) % len(self.pool)]
-        shot = timezone.make_aware(datetime.datetime.combine(p.held_on, p.start_time)) + days(
+        shot = timezone.make_aware(datetime.datetime.combine(p.held_on, p.start_time), self.tz) + days(
             minutes=rng.randint(5, 80)
         )
         if j == 0 and p.photo_shift:
@@ -161,7 +162,7 @@ class RecordWriter:
             "band2": b[2],
             "band3": b[3],
             "sha256": f"{rng.getrandbits(256):064x}",
-            "original_name": f"IMG_{timezone.localtime(shot):%Y%m%d_%H%M%S}_{j + 1}.jpg",
+            "original_name": f"IMG_{timezone.localtime(shot, self.tz):%Y%m%d_%H%M%S}_{j + 1}.jpg",
             "uploaded_by_id": self.actor.pk,
             "uploaded_at": at,
             "owner_type_id": None,
