@@ -71,9 +71,10 @@ class Tables:
             yield
         finally:
             local, self._local = self._local, {}
-            with connection.cursor() as c:
-                for model, seq in seqs.items():
-                    c.execute("SELECT setval(%s, %s, false)", [seq, local[model]])
+        # Not after an error: the transaction is failed, and rolls the rows back anyway.
+        with connection.cursor() as c:
+            for model, seq in seqs.items():
+                c.execute("SELECT setval(%s, %s, false)", [seq, local[model]])
 
     def columns(self, model):
         cols = self._columns.get(model)
