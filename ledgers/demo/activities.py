@@ -20,7 +20,9 @@ anomalous on purpose, so only those are flagged.
   photos taken on another day, another record's photo or a resized copy of it, minutes
   copied with the date changed); the demo branch has one missed month and one late entry.
 * district scale (3,000 branches, about 170,000 records and 3,000,000 attendance rows) —
-  written in chunks of branches; a few late entries, shifted photos, shared photos and copied
+  written in chunks of branches (the database takes one in, from a second thread, while the
+  next is built: ``bulk.written_alongside``), the record tables' secondary indexes built once
+  at the end; a few late entries, shifted photos, shared photos and copied
   minutes are scattered through the first chunks.
 
 All randomness comes from ``random.Random`` seeded from ``seed``: the same seed on the

@@ -70,7 +70,7 @@ class RecordWriter:
         self.rng, self.actor, self.today, self.pool = rng, actor, today, pool
         self.tables = tables or Tables()
         self.writer, self.simhash = Writer(rng), PieceSimhash()
-        self.tz = timezone.get_current_timezone()  # looked up once: per row it was a tenth of the build
+        self.tz = timezone.get_current_timezone()  # looked up once: per row it cost a few % of the build
         self.timing = defaultdict(float)
         self.totals = defaultdict(int)
         self.special = []
@@ -223,9 +223,9 @@ def written_alongside(writer):
     """``send(activity_rows, att_rows, photo_rows)``: ``writer.write`` in a second thread while
     this one builds the next chunk (district scale on PostgreSQL; elsewhere it writes at once).
 
-    The database takes a chunk in (COPY, history copied by INSERT … SELECT, foreign keys and
-    indexes, in the PostgreSQL backend on the other core) while Python draws the next one: the
-    seed's time is about the larger of the two instead of their sum. The second thread goes
+    The database takes a chunk in (COPY and the history copied by INSERT … SELECT, in the
+    PostgreSQL backend on the other core) while Python draws the next one: on an otherwise idle
+    machine the seed's time is about the larger of the two instead of their sum. The second thread goes
     through this session's psycopg connection, so everything stays in the seed's transaction;
     one chunk at a time (``send`` waits for the previous write), in order, so the rows are the
     same as when written in turn. The ids are counted in Python meanwhile (``ids_counted_here``):

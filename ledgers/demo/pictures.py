@@ -38,7 +38,7 @@ class PieceSimhash:
         v = self._trigrams.get(t)
         if v is None:
             h = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "big")
-            # Bit i of h becomes 1 in lane i: byte 2i of the little-endian 1024-bit number.
+            # Bit i of h becomes 1 in lane i: byte 2i of the little-endian number (16-bit lanes).
             lanes = bytearray(2 * 64)
             lanes[0::2] = f"{h:064b}"[::-1].encode().translate(self._UNARY)
             v = self._trigrams[t] = int.from_bytes(lanes, "little")
