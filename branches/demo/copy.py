@@ -28,10 +28,53 @@ def _plain(value):
 class Tables:
     """Row writer: PostgreSQL COPY, or bulk_create elsewhere. Rows are dicts by attname."""
 
-    def __init__(self):
+    def __init__(self, raw=None):
         self.pg = connection.vendor == "postgresql"
+        self.raw = raw  # this session's psycopg connection, when writing from another thread
         self._next = {}
+        self._local = {}  # model -> next id, while ids are counted here (ids_counted_here)
         self._columns = {}
+
+    def through(self, raw) -> "Tables":
+        """The same writer going through ``raw`` (``connection.connection``): Django's connection
+        object belongs to its thread, the session and its transaction do not."""
+        other = Tables(raw=raw)
+        other._columns = self._columns
+        return other
+
+    @contextlib.contextmanager
+    def _cursor(self):
+        """A psycopg cursor of this session (through ``raw`` when set)."""
+        if self.raw is not None:
+            with self.raw.cursor() as c:
+                yield c
+        else:
+            with connection.cursor() as c:
+                yield c.cursor
+
+    @contextlib.contextmanager
+    def ids_counted_here(self, *models):
+        """Ids of ``models`` handed out by ``reserve`` without asking the database, the sequence
+        set past the last one at the end: the building thread then needs no query while another
+        thread writes through the session. The seed is the only writer of these tables."""
+        if not self.pg:
+            yield
+            return
+        seqs = {}
+        with connection.cursor() as c:
+            for model in models:
+                c.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+                seqs[model] = c.fetchone()[0]
+                c.execute("SELECT nextval(%s)", [seqs[model]])
+                self._local[model] = c.fetchone()[0]
+        try:
+            yield
+        finally:
+            local, self._local = self._local, {}
+        # Not after an error: the transaction is failed, and rolls the rows back anyway.
+        with connection.cursor() as c:
+            for model, seq in seqs.items():
+                c.execute("SELECT setval(%s, %s, false)", [seq, local[model]])
 
     def columns(self, model):
         cols = self._columns.get(model)
@@ -49,6 +92,10 @@ class Tables:
         table = model._meta.db_table
         if n == 0:
             return 0
+        if model in self._local:
+            first = self._local[model]
+            self._local[model] += n
+            return first
         if self.pg:
             # The seed holds the only writer (organizations were empty), so a block of ids is safe.
             with connection.cursor() as c:
@@ -71,7 +118,7 @@ class Tables:
         if self.pg:
             qn = connection.ops.quote_name
             sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c, _, _ in cols)}) FROM STDIN"
-            with connection.cursor() as c, c.cursor.copy(sql) as copy:
+            with self._cursor() as c, c.copy(sql) as copy:
                 for r in rows:
                     copy.write_row([r.get(a, d) for _, a, d in cols])
         else:
@@ -85,7 +132,7 @@ class Tables:
             qn = connection.ops.quote_name
             fields = {f.attname: f.column for f in model._meta.concrete_fields}
             sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(fields[a]) for a in attnames)}) FROM STDIN"
-            with connection.cursor() as c, c.cursor.copy(sql) as copy:
+            with self._cursor() as c, c.copy(sql) as copy:
                 for r in rows:
                     copy.write_row(r)
         else:
@@ -165,7 +212,7 @@ class Tables:
             f" history_type, history_user_id) SELECT {', '.join('t.' + c for c in cols)}, {date_sql}, %s, '+', %s"
             f" FROM {qn(model._meta.db_table)} t {join} WHERE t.id BETWEEN %s AND %s"
         )
-        with connection.cursor() as c:
+        with self._cursor() as c:
             c.execute(sql, [reason, user.pk, first, last])
 
     def _copy_objects(self, model, fields, objs):
@@ -216,6 +263,57 @@ def foreign_keys_checked_at_end(models, log=None):
     verify_foreign_keys(models)
     if log:
         log(f"  外键核对（{len(models)} 张表）：{time.perf_counter() - t:.2f} 秒")
+
+
+# The indexes of a table that back no constraint (primary key, unique, exclusion), with their DDL.
+_LOOSE_INDEXES = """
+    SELECT i.relname, pg_get_indexdef(x.indexrelid)
+      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+     WHERE x.indrelid = %s::regclass
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
+     ORDER BY i.relname
+"""
+
+
+@contextlib.contextmanager
+def indexes_built_at_end(models, log=None):
+    """District scale: the secondary indexes of ``models``' tables, when these are empty, are
+    dropped for the load and created again from their own definitions once the rows are in.
+
+    Maintaining ten indexes row by row while three million attendance rows and their history
+    arrive cost more than writing the rows; building each index once over the loaded table
+    is a sort. Only indexes that back no constraint are dropped (primary keys and unique
+    constraints stay and keep checking), only for tables empty at the start, and all inside
+    the caller's transaction: an error rolls the drop back with everything else, so the
+    schema after the seed is the migrations' (a test compares the index definitions).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes_built_at_end must run inside a transaction")
+    qn = connection.ops.quote_name
+    dropped = []
+    with connection.cursor() as c:
+        for model in models:
+            table = model._meta.db_table
+            c.execute(f"SELECT EXISTS (SELECT 1 FROM {qn(table)})")
+            if c.fetchone()[0]:
+                continue
+            c.execute(_LOOSE_INDEXES, [table])
+            for name, ddl in c.fetchall():
+                c.execute(f"DROP INDEX {qn(name)}")
+                dropped.append(ddl)
+    yield
+    t = time.perf_counter()
+    with connection.cursor() as c:
+        # Each index is one sort of the loaded table: give it memory (this transaction only).
+        c.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for ddl in dropped:
+            c.execute(ddl)
+        c.execute("SET LOCAL maintenance_work_mem TO DEFAULT")
+    if log:
+        log(f"  重建索引（{len(dropped)} 个）：{time.perf_counter() - t:.2f} 秒")
 
 
 def verify_foreign_keys(models):

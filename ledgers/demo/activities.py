@@ -20,7 +20,9 @@ anomalous on purpose, so only those are flagged.
   photos taken on another day, another record's photo or a resized copy of it, minutes
   copied with the date changed); the demo branch has one missed month and one late entry.
 * district scale (3,000 branches, about 170,000 records and 3,000,000 attendance rows) —
-  written in chunks of branches; a few late entries, shifted photos, shared photos and copied
+  written in chunks of branches (the database takes one in, from a second thread, while the
+  next is built: ``bulk.written_alongside``), the record tables' secondary indexes built once
+  at the end; a few late entries, shifted photos, shared photos and copied
   minutes are scattered through the first chunks.
 
 All randomness comes from ``random.Random`` seeded from ``seed``: the same seed on the
@@ -29,16 +31,17 @@ same day gives the same records.
 
 import random
 
-from branches.demo.copy import foreign_keys_checked_at_end
+from branches.demo.copy import foreign_keys_checked_at_end, indexes_built_at_end
 from ledgers.activities import integrity, textsim
-from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash
+from ledgers.demo.bulk import RecordWriter, pool_photos, text_hash, written_alongside
 from ledgers.demo.common import AT, CHUNK_BRANCHES, POOL_SIZE, D, days
 from ledgers.demo.planning import Planner, branch_infos
 from ledgers.demo.records import log_flags_after_commit, nearly_the_same, phase_of, pick_anomalies
 from ledgers.models import Activity, Attendance, Photo
 
 SMALL_POOL = 40  # small demo: generated pictures shared by its ~1,900 photo rows
-# District scale: the tables whose foreign keys are checked once after writing (see foreign_keys_checked_at_end).
+# District scale: the tables whose foreign keys are checked once after writing (see foreign_keys_checked_at_end)
+# and whose secondary indexes are built once the rows are in (indexes_built_at_end).
 WRITTEN = [Activity, Attendance, Photo, Activity.history.model, Attendance.history.model, Photo.history.model]
 
 
@@ -89,14 +92,20 @@ def _seed_district(builder, rng, today, window_start, log) -> dict:
     for info in infos:
         info.diligence = 1.0 if info.demo else rng.choice([0.99, 0.98, 0.97, 0.95, 0.93, 0.9, 0.85, 0.7])
     writer = RecordWriter(rng, actor=builder.actor, today=today, pool=pool)
-    with foreign_keys_checked_at_end(WRITTEN, log=log):
-        _write_district(writer, planner, infos, rng, today)
+    with indexes_built_at_end(WRITTEN, log=log), foreign_keys_checked_at_end(WRITTEN, log=log):
+        with phase_of(log, "组织生活记录·生成与写入（同时进行）"):
+            _write_district(writer, planner, infos, rng, today)
     writer.report(log)
     _check(writer, log)
     return dict(writer.totals)
 
 
 def _write_district(writer, planner, infos, rng, today):
+    with written_alongside(writer) as send:
+        _build_district(writer, send, planner, infos, rng, today)
+
+
+def _build_district(writer, send, planner, infos, rng, today):
     for chunk, c0 in enumerate(range(0, len(infos), CHUNK_BRANCHES)):
         plans = []
         for info in infos[c0 : c0 + CHUNK_BRANCHES]:
@@ -112,7 +121,7 @@ def _write_district(writer, planner, infos, rng, today):
             writer.special += _share_photo(rng, photo_rows)
         if chunk < 3:
             writer.special += _copy_text(rng, activity_rows)
-        writer.write(activity_rows, att_rows, photo_rows)
+        send(activity_rows, att_rows, photo_rows)
 
 
 def _share_photo(rng, photo_rows) -> list[int]:

@@ -58,13 +58,21 @@ def mark_attendance(rng, expected, *, short=False):
 
 
 def counts_of(marks) -> dict:
-    present = sum(1 for _, _, s, _ in marks if s == AttendanceStatus.PRESENT)
-    base = sum(1 for _, c, _, _ in marks if c)
-    quorum_present = sum(1 for _, c, s, _ in marks if c and s == AttendanceStatus.PRESENT)
+    present = leave = base = quorum_present = 0
+    PRESENT, LEAVE = AttendanceStatus.PRESENT, AttendanceStatus.LEAVE
+    for _, c, s, _ in marks:  # one pass: run for each of the district's 180,000 records
+        if c:
+            base += 1
+        if s == PRESENT:
+            present += 1
+            if c:
+                quorum_present += 1
+        elif s == LEAVE:
+            leave += 1
     return {
         "expected_count": len(marks),
         "present_count": present,
-        "leave_count": sum(1 for _, _, s, _ in marks if s == AttendanceStatus.LEAVE),
+        "leave_count": leave,
         "quorum_base": base,
         "quorum_present": quorum_present,
         "quorum_met": base > 0 and quorum_present * 2 > base,
@@ -74,7 +82,7 @@ def counts_of(marks) -> dict:
 # ---------------------------------------------------------------- anomalies
 
 
-def entered_at(rng, p: Plan, today):
+def entered_at(rng, p: Plan, today, tz=None):
     """When the record was typed in: the same evening or within a few days (never later than
     yesterday, so the same seed on the same day gives the same rows), unless entered late."""
     delay = p.late_days or rng.choice([0, 0, 0, 1, 1, 2, 3, 5])
@@ -83,7 +91,7 @@ def entered_at(rng, p: Plan, today):
         hour = rng.randint(min(p.start_time.hour + 2, 22), 23)
     else:
         hour = rng.randint(8, 21)
-    return timezone.make_aware(datetime.datetime.combine(day, T(hour, rng.randrange(60))))
+    return timezone.make_aware(datetime.datetime.combine(day, T(hour, rng.randrange(60))), tz)
 
 
 def pick_anomalies(rng, plans, today, *, late=4, photo_time=2, reused=2, similar=2):

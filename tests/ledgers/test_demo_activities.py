@@ -72,6 +72,32 @@ def test_district_scale_mini_run_is_deterministic_and_consistent(settings):
     assert _fingerprint() != first
 
 
+def test_district_scale_leaves_the_indexes_as_the_migrations_made_them():
+    """District scale drops the record tables' secondary indexes for the load and builds them
+    again after: the same indexes, by name and definition, must be there once it is done."""
+    from django.db import connection
+
+    from ledgers.demo.activities import WRITTEN
+
+    if connection.vendor != "postgresql":
+        pytest.skip("indexes are dropped for the load only on PostgreSQL")
+    tables = [m._meta.db_table for m in WRITTEN]
+
+    def indexes():
+        with connection.cursor() as c:
+            c.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1, 2",
+                [tables],
+            )
+            return c.fetchall()
+
+    before = indexes()
+    assert len(before) > 40  # the band, hash, foreign-key and history indexes
+    output = seed(scale="district", branches=6, members_per_branch=5, seed=3)
+    assert "重建索引" in output
+    assert indexes() == before
+
+
 def test_piece_simhash_equals_textsim():
     ps = PieceSimhash()
     values = {"a": 2026, "b": 3, "c": "东街村党支部", "d": "会议室"}
@@ -99,3 +125,26 @@ def test_draw_photo_differs_per_seed_and_keeps_capture_time():
     b = images.check_and_process(SimpleUploadedFile("b.jpg", draw_photo(2)))
     assert a.taken_at == taken and b.taken_at is None
     assert images.hamming(a.phash, b.phash) > 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_write_in_the_second_thread_fails_the_seed_with_its_own_error(secretary, member):
+    """District scale writes chunks in a second thread: its error reaches the seed (at the next
+    chunk), unchanged, and the transaction rolls back with nothing written."""
+    import psycopg
+    from django.db import connection, transaction
+
+    from ledgers.demo.bulk import RecordWriter, written_alongside
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the second thread writes only on PostgreSQL")
+    writer = RecordWriter(random.Random(1), actor=secretary, today=timezone.localdate(), pool=[])
+    # (id, activity, member, status, leave reason, counts): foreign keys are checked at commit, never reached
+    good = [(10**6, 10**6, member.pk, "present", "", True)]
+    bad = [(10**6 + 1, 10**6, "not a number", "present", "", True)]
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation), transaction.atomic():
+        with written_alongside(writer) as send:
+            send([], good, [])
+            send([], bad, [])
+            send([], good, [])
+    assert not Attendance.objects.exists()
