@@ -20,7 +20,7 @@ from branches.forms import (
     TransferForm,
 )
 from branches.models import Organization, OrgKind, OrgStatus
-from branches.permissions import Action, can, can_any, user_scopes
+from branches.permissions import Action, can, can_any, scope_signature
 from branches.views import branch_context
 from wujin_branch import branch_cache
 from wujin_branch.pages import form_page
@@ -49,7 +49,7 @@ def member_list(request):
         # Counting a whole district's members is the page's dearest query: kept until a member,
         # organization, flow, term or seat changes anywhere (the filters read nothing else).
         query = sorted((k, v) for k, v in request.GET.lists() if k != "page")
-        scopes = sorted((s.role, s.org_id) for s in user_scopes(request.user))
+        scopes = scope_signature(request.user)
         paginator.count = branch_cache.tree_value("member-count", (query, scopes), lambda: qs.count())
         page = paginator.get_page(request.GET.get("page"))
         params = request.GET.copy()

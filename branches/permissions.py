@@ -66,6 +66,11 @@ def is_district(user) -> bool:
     return any(s.role == Role.DISTRICT for s in user_scopes(user))
 
 
+def scope_signature(user) -> list:
+    """Who looks, as a cache key needs it: the user's (role, organization) pairs."""
+    return sorted((s.role, s.org_id) for s in user_scopes(user))
+
+
 def scope_q(user, action=Action.VIEW, prefix="") -> Q:
     """A Q selecting organizations (or rows through ``prefix``) the user may act on.
 

@@ -16,7 +16,7 @@ from branches.forms import (
     OrgMoveForm,
 )
 from branches.models import Organization, OrgKind, OrgStatus
-from branches.permissions import Action, can, user_scopes
+from branches.permissions import Action, can, scope_signature, user_scopes
 from branches.services import ALLOWED_CHILD_KINDS
 from wujin_branch import branch_cache
 from wujin_branch.pages import form_page
@@ -82,7 +82,7 @@ def org_tree(request, pk=None):
 
     # Counts over the subtree, kept until a member, organization, term, seat or flow changes
     # anywhere (``wujin_branch.branch_cache``); what the user sees below the node depends on scope.
-    scopes = sorted((s.role, s.org_id) for s in user_scopes(request.user))
+    scopes = scope_signature(request.user)
     parts = (node.pk, show_inactive, ctx["can_manage"], scopes, selectors.today().isoformat())
     ctx["body"] = branch_cache.tree_fragment("org-tree", parts, body)
     return render(request, "branches/org_tree.html", ctx)

@@ -9,28 +9,20 @@ database keeps no branch tokens (SQLite) nothing is cached. A cache that fails c
 render, never the page.
 """
 
-import hashlib
-
 from django.utils.safestring import mark_safe
 
-from wujin_branch import branch_versions, safe_cache, versions
-
-TIMEOUT = 3600  # bounds how long an unread fragment, or one from an older template, stays
+from wujin_branch import branch_versions, versions
 
 
 def fragment(name: str, branch_id: int, parts: tuple, render) -> str:
     """The HTML ``render()`` gives for this branch, from the cache while its data is unchanged."""
-    return cached(name, (branch_versions.key(branch_id),), (int(branch_id), *parts), render)
+    return mark_safe(_cached(name, (branch_versions.key(branch_id),), (int(branch_id), *parts), lambda: str(render())))
 
 
 def tree_fragment(name: str, parts: tuple, render) -> str:
     """The HTML ``render()`` gives from counts over the organization tree (members, branches,
     terms and seats anywhere), from the cache while none of them changed."""
-    return cached(name, (branch_versions.TREE,), parts, render)
-
-
-def cached(name: str, keys: tuple, parts: tuple, render) -> str:
-    return mark_safe(_cached(name, keys, parts, lambda: str(render())))
+    return mark_safe(_cached(name, (branch_versions.TREE,), parts, lambda: str(render())))
 
 
 def tree_value(name: str, parts: tuple, compute):
@@ -41,11 +33,4 @@ def tree_value(name: str, parts: tuple, compute):
 def _cached(name, keys, parts, compute):
     if not branch_versions.enabled():
         return compute()
-    tokens = versions.tokens(*keys, versions.ORGS, branch_versions.PERIODS)
-    raw = "|".join(map(str, (tokens, name, *parts)))
-    key = "branch-page:" + hashlib.sha256(raw.encode()).hexdigest()
-    value = safe_cache.get(key)
-    if value is None:
-        value = compute()
-        safe_cache.set(key, value, TIMEOUT)
-    return value
+    return versions.cached("branch-page", (*keys, versions.ORGS, branch_versions.PERIODS), (name, *parts), compute)

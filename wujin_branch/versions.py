@@ -12,6 +12,7 @@ whose old entries are still cached. The tokens live in the database (one indexed
 read, all keys at once) so every process sees the same ones whatever the cache backend.
 """
 
+import hashlib
 import uuid
 
 from django.utils import timezone
@@ -50,3 +51,21 @@ def tokens(*keys: str) -> str:
         )  # two first readers at once: one wins, both read the winner's token
         found.update(DataVersion.objects.filter(key__in=missing).values_list("key", "token"))
     return ".".join(found[k] for k in keys)
+
+
+KEPT_FOR = 3600  # bounds how long an unread entry, or one rendered by an older template, stays
+
+
+def cached(prefix: str, keys: tuple, parts: tuple, compute):
+    """``compute()``, from the cache while the tokens of ``keys`` are unchanged: the entry is
+    named by those tokens (read first, before the data), ``prefix`` and ``parts`` (what was
+    asked, who asks). A cache that is down costs a fresh computation (``safe_cache``)."""
+    from wujin_branch import safe_cache
+
+    raw = "|".join(map(str, (tokens(*keys), *parts)))
+    key = f"{prefix}:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = safe_cache.get(key)
+    if value is None:
+        value = compute()
+        safe_cache.set(key, value, KEPT_FOR)
+    return value
