@@ -82,11 +82,9 @@ def key(branch_id) -> str:
     return f"branch:{int(branch_id)}"
 
 
-def enabled(using=None) -> bool:
+def enabled() -> bool:
     """Whether the database keeps branch tokens (PostgreSQL, where the triggers are)."""
-    from django.db import connections
-
-    return (connections[using] if using else connection).vendor == "postgresql"
+    return connection.vendor == "postgresql"
 
 
 def _trigger_name(table: str) -> str:
