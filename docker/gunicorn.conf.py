@@ -14,3 +14,21 @@ graceful_timeout = 30
 max_requests = 1000
 max_requests_jitter = 100
 accesslog = "-"
+preload_app = True
+
+
+def when_ready(server):
+    """Warm the master before it forks: every view module imported, the project's templates
+    compiled into the cached loader (which the forked workers inherit)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connections
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (imports every urls and views module)
+    root = Path(settings.BASE_DIR) / "templates"
+    for path in sorted(root.rglob("*.html")):
+        get_template(path.relative_to(root).as_posix())
+    connections.close_all()  # none should be open; never share one with the workers

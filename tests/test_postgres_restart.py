@@ -255,8 +255,12 @@ def test_postgres_restart_under_load_loses_nothing(tmp_path, request):
         assert os.path.exists(gunicorn), "gunicorn not in the virtualenv"
         with open(server_log, "wb") as log:
             server = subprocess.Popen(
-                [gunicorn, "wujin_branch.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(THREADS),
-                 "--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-"],
+                # production's configuration (the app preloaded in the master, workers forked from
+                # it), recycled every few requests so forked workers take over during the load too
+                [gunicorn, "-c", str(ROOT / "docker" / "gunicorn.conf.py"), "wujin_branch.wsgi:application",
+                 "--bind", f"127.0.0.1:{port}", "--workers", str(THREADS), "--timeout", "60",
+                 "--graceful-timeout", "5", "--access-logfile", "-", "--max-requests", "15",
+                 "--max-requests-jitter", "5"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         _wait_http(base, time.monotonic() + 30, server)
