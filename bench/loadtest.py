@@ -14,7 +14,6 @@ is stopped by its PID whatever happens. Writes nothing but its accounts and thei
 
 import argparse
 import asyncio
-import logging
 import os
 import shutil
 import signal
@@ -220,7 +219,6 @@ def _run(args, url, cache_url):
     setup_django(url)
     from bench.loadusers import build_users
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
 
     prepare(seed=1)
     users = build_users()
