@@ -353,10 +353,14 @@ def silent_branches(orgs=None, *, on=None, days=SILENT_DAYS):
     ``orgs`` narrows the search (e.g. ``branches_visible_to(user)``); one query."""
     on = on or today()
     since = on - datetime.timedelta(days=days)
+    # "no record in the window" as NOT EXISTS: PostgreSQL anti-joins the window's few records
+    # instead of looking up every branch's latest one (3,000 index probes, 40 ms at district
+    # scale); ``last_held`` is then read for the silent branches only.
+    recent = Activity.objects.filter(branch=OuterRef("pk"), held_on__gt=since, held_on__lte=on)
     last = Activity.objects.filter(branch=OuterRef("pk"), held_on__lte=on).order_by("-held_on").values("held_on")[:1]
     qs = (orgs if orgs is not None else Organization.objects.all()).filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
     return (
         qs.filter(Q(founded_on__isnull=True) | Q(founded_on__lte=since))
+        .filter(~Exists(recent))
         .annotate(last_held=Subquery(last))
-        .filter(Q(last_held__isnull=True) | Q(last_held__lte=since))
     )
