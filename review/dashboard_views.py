@@ -155,11 +155,25 @@ def _committee_dashboard(request, committee):
     }
     if period is not None:
         o = dashboards.committee_overview(committee, period, status=status, waiting=waiting)
-        page = Paginator(o.pop("rows"), PAGE_SIZE).get_page(request.GET.get("page"))
-        for a in page:
-            a.waiting_label = dashboards.COMMITTEE_WAITING.get(a.status, "")
+        paginator = Paginator(o.pop("rows"), PAGE_SIZE)
+        paginator.count = o.pop("rows_count")  # known from the counts: no count query
+        page = paginator.get_page(request.GET.get("page"))  # its rows are read only when listed
         query = {"period": period.pk, "status": status, "waiting": "1" if waiting else ""}
         ctx.update(o, page=page, querystring=querystring(**query))
+
+        def rows_html():
+            for a in page:
+                a.waiting_label = dashboards.COMMITTEE_WAITING.get(a.status, "")
+            return render_to_string("review/_committee_rows.html", {
+                k: ctx[k] for k in ("committee", "period", "is_reviewer", "badges", "page", "querystring")
+            })  # fmt: skip
+
+        # The rows show assessments and branch names (the fragment's tokens) and each branch's
+        # open returns (records, not counted by those tokens: their counts are in the key).
+        returns = tuple(sorted(o["returns_by_branch"].items()))
+        ctx["rows_html"] = dashboard_cache.fragment("committee-rows", request.user, (
+            committee.pk, period.pk, status, waiting, page.number, ctx["is_reviewer"], returns,
+        ), rows_html)  # fmt: skip
         summary = SimpleLazyObject(lambda: dashboards.district_overview(
             request.user, period, dashboards.Filters(committee=committee), committees=[committee]
         ))  # its pass rate, target and chart; computed only when the cached fragment is missing  # fmt: skip

@@ -425,14 +425,17 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
     returned for completion) and the (unevaluated) list of a committee's assessments in
     ``period``, each row with its branch's open returns.
 
-    Four queries here plus the page's two (count and rows)."""
+    Four queries here plus the page's rows (none while the rows' fragment is cached)."""
     from ledgers.activities.selectors import silent_branches
     from ledgers.models import Activity
 
     on = on or today()
     base = Assessment.objects.filter(period=period, branch__path__startswith=committee.path)
     silent = silent_branches(Organization.objects.filter(path__startswith=committee.path), on=on).count()
-    returned = Activity.objects.filter(branch__path__startswith=committee.path, returned=True).count()
+    returns_by_branch = dict(
+        Activity.objects.filter(branch__path__startswith=committee.path, returned=True)
+        .order_by().values_list("branch").annotate(n=Count("id"))
+    )  # fmt: skip
     counts = dict(base.order_by().values_list("status").annotate(n=Count("id")))
     groups = [(g, sum(counts.get(s, 0) for s in g.statuses)) for g in STATUS_GROUPS]
     waiting_counts = {}
@@ -469,8 +472,23 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
         "waiting_total": sum(waiting_counts.values()),
         "deadlines": deadlines,
         "silent_branches": silent,
-        "returned_records": returned,
+        "returned_records": sum(returns_by_branch.values()),
+        "returns_by_branch": returns_by_branch,
         "rows": rows,
+        "rows_count": rows_count(counts, status=status, waiting=waiting),
     }
+
+
+def rows_count(counts, *, status="", waiting=False):
+    """How many rows ``committee_overview`` lists for these filters, from its status counts:
+    the page's paginator needs no count query of its own."""
+    wanted = set(counts)
+    if status in GROUPS_BY_KEY:
+        wanted &= set(GROUPS_BY_KEY[status].statuses)
+    elif status in S.values:
+        wanted &= {status}
+    if waiting:
+        wanted &= set(COMMITTEE_WAITING)
+    return sum(counts[s] for s in wanted)
 
 

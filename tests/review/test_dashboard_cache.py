@@ -112,3 +112,61 @@ def test_a_rolled_back_change_keeps_the_token(db):
     assert versions.tokens(versions.ASSESSMENTS) == before
     versions.bump(versions.ASSESSMENTS)
     assert versions.tokens(versions.ASSESSMENTS) != before
+
+
+def _row(html, branch):
+    """The committee dashboard's table row of ``branch``."""
+    return re.search(rf"<tr><td><a [^>]*>{re.escape(branch.name)}</a>.*?</tr>", html, re.S).group(0)
+
+
+def test_committee_rows_are_cached_and_follow_assessments_names_and_returns(client, reviewer, district_user,
+                                                                           committee, branch, period):  # fmt: skip
+    """The committee dashboard's rows: served from the cache (no rows query) while nothing they
+    show changed; a status written past the services, a branch renamed through its service and a
+    record returned for completion each show on the next request."""
+    from ledgers.models import Activity, ActivityType
+    from wujin_branch import branch_versions
+
+    client.force_login(reviewer)
+    url = reverse("committee_dashboard", args=[committee.pk])
+    first, n_first = get(client, url)
+    again, n_again = get(client, url)
+    assert again == first and n_again < n_first
+    assert S.DRAFT.label in _row(again, branch) and "退回" not in _row(again, branch)
+
+    Assessment.objects.filter(branch=branch, period=period).update(status=S.SUBMITTED)
+    assert S.SUBMITTED.label in _row(get(client, url)[0], branch)
+
+    branch.refresh_from_db()
+    branch = branches.org_update(actor=district_user, org=branch, version=branch.version, name="东街村党支部（新）")
+    assert S.SUBMITTED.label in _row(get(client, url)[0], branch)
+
+    record = Activity.objects.create(branch=branch, type=ActivityType.COMMITTEE, held_on=datetime.date.today(),
+                                     place="会议室", topic="支委会", content="学习。")  # fmt: skip
+    get(client, url)
+    Activity.objects.filter(pk=record.pk).update(returned=True)
+    assert "退回 1" in _row(get(client, url)[0], branch)
+
+    # the control: with the triggers off the rows do not see a status change until the token
+    # changes (the counts above them are read afresh on every request)
+    branch_versions.suspend()
+    before = _row(get(client, url)[0], branch)
+    Assessment.objects.filter(branch=branch, period=period).update(status=S.DRAFT)
+    assert _row(get(client, url)[0], branch) == before and S.SUBMITTED.label in before
+    versions.bump(versions.ASSESSMENTS)
+    assert S.DRAFT.label in _row(get(client, url)[0], branch)
+
+
+def test_committee_rows_pages_and_filters_have_their_own_entries(client, reviewer, committee, branch, period):
+    from tests.review.test_dashboards import make_branch
+
+    for _ in range(55):
+        assess(period, make_branch(committee), S.SUBMITTED)
+    client.force_login(reviewer)
+    url = reverse("committee_dashboard", args=[committee.pk])
+    one, two = get(client, url)[0], get(client, url + "?page=2")[0]
+    assert "第 1 / 2 页，共 56 条" in one and "第 2 / 2 页，共 56 条" in two
+    assert get(client, url + "?page=99")[0] == two  # out of range: the last page, as Django's get_page
+    waiting = get(client, url + "?waiting=1")[0]
+    assert "第 1 / 2 页，共 55 条" in waiting and branch.name not in waiting  # the draft waits for nobody here
+    assert branch.name in get(client, url + "?status=self")[0]
