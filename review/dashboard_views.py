@@ -84,6 +84,13 @@ def _district_dashboard(request):
     committees = dashboards.committees_list()
     form, period, filters = _parse(request, periods, committees)
     ctx = {"form": form, "period": period, "periods": periods, "filters": filters, "groups": dashboards.STATUS_GROUPS}
+    # The filters' two long selects (every committee; every status in groups) cost more to
+    # render through Django's widget templates than the rest of the page: kept like the overview,
+    # by what was chosen (organizations' names are in the fragment's tokens).
+    ctx["selects"] = dashboard_cache.fragment(
+        "district-selects", request.user, (request.GET.get("committee", ""), request.GET.get("status", "")),
+        lambda: render_to_string("review/_district_selects.html", {"form": form}),
+    )
     if period is not None:
         # Computed only when the cached overview is missing (or a test reads it).
         ctx["o"] = SimpleLazyObject(

@@ -170,3 +170,16 @@ def test_committee_rows_pages_and_filters_have_their_own_entries(client, reviewe
     waiting = get(client, url + "?waiting=1")[0]
     assert "第 1 / 2 页，共 55 条" in waiting and branch.name not in waiting  # the draft waits for nobody here
     assert branch.name in get(client, url + "?status=self")[0]
+
+
+def test_district_filter_selects_are_kept_and_follow_a_committee_renamed(client, district_user, committee, period):
+    client.force_login(district_user)
+    url = reverse("district_dashboard")
+    first, n_first = get(client, url + f"?committee={committee.pk}")
+    assert f'<option value="{committee.pk}" selected>{committee.name}</option>' in first
+    assert get(client, url + f"?committee={committee.pk}")[1] < n_first  # served from the cache
+    assert f'<option value="{committee.pk}" selected>' not in get(client, url)[0]  # its own entry
+    committee.refresh_from_db()
+    branches.org_update(actor=district_user, org=committee, version=committee.version, name="湖塘镇党委（新）")
+    html = get(client, url + f"?committee={committee.pk}")[0]
+    assert f'<option value="{committee.pk}" selected>湖塘镇党委（新）</option>' in html
