@@ -232,3 +232,41 @@ def test_district_member_count_is_kept_until_a_member_changes(client, branch, di
     MemberFactory(branch=branch)
     assert count() == first + 1
     assert client.get(url + "?q=zzz").context["page"].paginator.count == 0  # each query its own count
+
+
+def test_record_page_follows_attachments_returns_voids_attendance_and_names(client, branch, secretary):
+    """The record page's cached part (details, photos, attachments, attendance, past returns,
+    void steps) shows each change on the next request, also one written past the services;
+    the control shows it really is served from the cache in between."""
+    from ledgers.models import Attachment, RecordReturn, RecordVoid
+
+    member = MemberFactory(branch=branch, name="孙七")
+    data = base_data(topic="专题学习", type="congress")
+    record = activity_services.activity_create(actor=secretary, branch=branch, data=data,
+                                               attendance={member.pk: ("present", "")}, photos=[jpeg()])  # fmt: skip
+    url = reverse("activity_detail", args=[record.pk])
+    client.force_login(secretary)
+    page = client.get(url).content.decode()
+    assert "孙七" in page and "附件" not in page
+
+    Attachment.objects.create(activity=record, name="学习材料.pdf", size=2048, file="attachments/x.pdf")
+    assert "学习材料.pdf" in client.get(url).content.decode()
+
+    RecordReturn.objects.create(activity=record, reason="补充照片", resolution="amended",
+                                resolved_at=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC))  # fmt: skip
+    assert "退回：补充照片" in client.get(url).content.decode()
+
+    RecordVoid.objects.create(activity=record, action="void", reason="重复录入")
+    assert "重复录入" in client.get(url).content.decode()
+
+    Member.objects.filter(pk=member.pk).update(name="孙七七")  # past the services
+    assert "孙七七" in client.get(url).content.decode()
+
+    branch_versions.suspend()  # the control: with the triggers off, the cached part stays
+    Attachment.objects.filter(activity=record).update(name="改名材料.pdf")
+    assert "改名材料.pdf" not in client.get(url).content.decode()
+    Activity.objects.filter(pk=record.pk).update(place="新会议室")
+    assert "新会议室" not in client.get(url).content.decode()
+    DataVersion.objects.filter(key=branch_versions.key(branch.pk)).delete()
+    page = client.get(url).content.decode()
+    assert "改名材料.pdf" in page and "新会议室" in page

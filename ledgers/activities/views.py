@@ -232,12 +232,26 @@ def _detail(request, activity, *, return_form=None, void_form=None, status=200):
     frozen = services.is_frozen(activity)
     returns = list(activity.returns.select_related("returned_by", "resolved_by"))
     steps = list(activity.voids.select_related("actor"))
+
+    def body():
+        """What the record holds (details, minutes, photos, attachments, attendance, past
+        returns and void steps): the same for everyone who may see it, kept until the branch's
+        data changes (the record, its photos, attachments, returns, void steps, filings and
+        members each have a trigger; attendance is written with the record's counts)."""
+        return render_to_string("ledgers/_activity_detail_body.html", {
+            "activity": activity,
+            "attendance": activity.attendance.select_related("member").order_by("status", "member__name_pinyin"),
+            "photos": activity.photos.all(),
+            "attachments": activity.attachments.all(),
+            "past_returns": [r for r in returns if r.resolved_at is not None],
+            "void_steps": steps,
+            "last_filing": activity.filings.order_by("-filed_at", "-id").first() if activity.type == "life" else None,
+        })  # fmt: skip
+
     return render(request, "ledgers/activity_detail.html", {
         "activity": activity,
         "branch": branch,
-        "attendance": activity.attendance.select_related("member").order_by("status", "member__name_pinyin"),
-        "photos": activity.photos.all(),
-        "attachments": activity.attachments.all(),
+        "body": branch_cache.fragment("activity", branch.pk, (activity.pk,), body),
         "flags": activity.flags.select_related("explained_by", "other_activity__branch").all() if can_review else [],
         "can_edit": can(request.user, Action.EDIT, branch) and not frozen and not activity.voided,
         "can_review": can_review,
@@ -250,8 +264,6 @@ def _detail(request, activity, *, return_form=None, void_form=None, status=200):
         "explain_form": ExplainForm(),
         "return_form": return_form or ReturnForm(),
         "open_return": next((r for r in returns if r.resolved_at is None), None),
-        "past_returns": [r for r in returns if r.resolved_at is not None],
-        "last_filing": activity.filings.order_by("-filed_at", "-id").first() if activity.type == "life" else None,
     }, status=status)  # fmt: skip
 
 
