@@ -19,7 +19,7 @@ from review import exports
 from tests.factories import UserFactory, grant, make_branch, make_committee
 from tests.review.test_celery_worker import _make_period
 from tests.workers import children, own_broker, start_worker, stop_worker, wait_for
-from wujin_branch.models import Job, JobStatus, OutboxTask
+from wujin_branch.models import Job, JobStatus, OutboxState, OutboxTask
 
 pytestmark = [pytest.mark.real_celery, pytest.mark.django_db(transaction=True)]
 SHEETS = 8
@@ -83,6 +83,10 @@ def test_the_process_doing_the_export_is_killed_and_a_new_one_finishes_it(own_re
         [child] = children(worker.pid)
         os.kill(child, signal.SIGKILL)  # the pool's process doing the export dies at once
         _wait_done(job, worker, log)
+        # the job is finished a moment before its task's outbox row is marked: stopping the
+        # worker in between (its pool's processes get the signal too) would leave it running
+        tasks = OutboxTask.objects.filter(task="review.tasks.bulk_export_task")
+        assert wait_for(lambda: not tasks.filter(state=OutboxState.RUNNING).exists(), 30, 0.1), list(tasks.values())
     finally:
         stop_worker(worker)
     assert "WorkerLostError" in log.read_text() or "SIGKILL" in log.read_text()
