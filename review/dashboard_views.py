@@ -171,6 +171,7 @@ def _committee_dashboard(request, committee):
         def rows_html():
             for a in page:
                 a.waiting_label = dashboards.COMMITTEE_WAITING.get(a.status, "")
+                a.open_returns = o["returns_by_branch"].get(a.branch_id, 0)
             return render_to_string("review/_committee_rows.html", {
                 k: ctx[k] for k in ("committee", "period", "is_reviewer", "badges", "page", "querystring")
             })  # fmt: skip

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
@@ -422,8 +422,8 @@ class Deadline:
 
 def committee_overview(committee, period, *, status="", waiting=False, on=None):
     """Counts, deadlines, the day-to-day follow-up (branches silent for 30 days, records
-    returned for completion) and the (unevaluated) list of a committee's assessments in
-    ``period``, each row with its branch's open returns.
+    returned for completion, also per branch: ``returns_by_branch``, which the rows show) and
+    the (unevaluated) list of a committee's assessments in ``period``.
 
     Four queries here plus the page's rows (none while the rows' fragment is cached)."""
     from ledgers.activities.selectors import silent_branches
@@ -446,18 +446,7 @@ def committee_overview(committee, period, *, status="", waiting=False, on=None):
                  (getattr(period, kind.deadline_field) - on).days, sum(counts.get(s, 0) for s in kind.statuses))
         for kind in OVERDUE_KINDS
     ]  # fmt: skip
-    open_returns = (
-        Activity.objects.filter(branch=OuterRef("branch_id"), returned=True)
-        .order_by()
-        .values("branch")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    rows = (
-        base.select_related("branch")
-        .annotate(open_returns=Coalesce(Subquery(open_returns), 0))
-        .order_by("branch__path")
-    )
+    rows = base.select_related("branch").order_by("branch__path")
     if status in GROUPS_BY_KEY:
         rows = rows.filter(status__in=GROUPS_BY_KEY[status].statuses)
     elif status in S.values:

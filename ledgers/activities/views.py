@@ -259,7 +259,6 @@ def _detail(request, activity, *, return_form=None, void_form=None, status=200):
         "can_void": voids.may_void(request.user, activity),
         "void_frozen": frozen and not can_review and can(request.user, Action.EDIT, branch),
         "void_form": void_form or (RestoreForm() if activity.voided else VoidForm()),
-        "void_steps": steps,
         "last_void": next((v for v in steps if v.action == "void"), None) if activity.voided else None,
         "explain_form": ExplainForm(),
         "return_form": return_form or ReturnForm(),
